@@ -1,0 +1,304 @@
+#include "api/api.h"
+
+#include <chrono>
+#include <map>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/internal.h"
+#include "audit/audit.h"
+#include "core/metrics.h"
+#include "core/random.h"
+#include "http/static_files.h"
+#include "identity/service.h"
+#include "storage/database.h"
+
+namespace caduceus::api {
+
+namespace json = boost::json;
+using identity::Principal;
+
+namespace {
+
+constexpr std::string_view kSessionCookie = "caduceus_session";
+
+bool SafeMethod(http::Method m) {
+  return m == http::Method::kGet || m == http::Method::kHead || m == http::Method::kOptions;
+}
+
+bool IsLoopback(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+std::string JsonEscape(std::string_view s) { return json::serialize(json::value(s)); }
+
+}  // namespace
+
+class Api::Impl final : public Registrar {
+ public:
+  Impl(Services services, ApiOptions options) : services_(services), options_(std::move(options)) {
+    if (!options_.web_root.empty()) static_files_.emplace(options_.web_root);
+    auto& m = services_.metrics;
+    m.Describe("caduceus_http_requests_total", "counter", "HTTP requests by route and status.");
+    m.Describe("caduceus_http_request_duration_seconds", "histogram",
+               "HTTP request latency by route.");
+    RegisterIdentityRoutes(*this, services_, options_);
+    RegisterAuditRoutes(*this, services_);
+    Add(http::Method::kGet, "/healthz",
+        {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
+        [this](http::Request&, RequestContext&) { return Health(); });
+    Add(http::Method::kGet, "/metrics",
+        {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
+        [this](http::Request& req, RequestContext&) { return Metrics(req); });
+    Add(http::Method::kGet, "/api/v1/openapi.json",
+        {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
+        [](http::Request&, RequestContext&) {
+          return http::Response::Json(200, std::string(Api::OpenApiJson()));
+        });
+  }
+
+  void Add(http::Method method,
+           std::string pattern,
+           RouteSpec spec,
+           RouteHandler handler) override {
+    const auto index = std::to_string(routes_.size());
+    routes_.push_back({std::move(spec), std::move(handler)});
+    router_.Add(method, std::move(pattern), nullptr, index);
+  }
+
+  http::Response Handle(http::Request& req) {
+    const auto start = std::chrono::steady_clock::now();
+    RequestContext ctx;
+    std::optional<Principal> principal;
+    std::string route_name = "unmatched";
+    std::string action;
+    http::Response resp;
+    try {
+      resp = Dispatch(req, ctx, principal, route_name, action);
+    } catch (const ErrorException& e) {
+      resp = ErrorResponse(e.error(), req.request_id);
+    } catch (const storage::StorageError& e) {
+      spdlog::error("request {}: storage error: {}", req.request_id, e.what());
+      const bool down = e.kind() == storage::StorageError::Kind::kConnection ||
+                        e.kind() == storage::StorageError::Kind::kRetryable;
+      resp = ErrorResponse({down ? Errc::kUnavailable : Errc::kInternal,
+                            down ? "the database is unavailable; try again shortly"
+                                 : "the request could not be completed",
+                            {}},
+                           req.request_id);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: unhandled exception: {}", req.request_id, e.what());
+      resp = ErrorResponse({Errc::kInternal, "the request could not be completed", {}},
+                           req.request_id);
+    }
+    SecurityHeaders(req, resp);
+    if (!principal && ctx.logged_in) principal = std::move(ctx.logged_in);
+    if (!SafeMethod(req.method)) Audit(req, ctx, principal, action, resp.status);
+    const auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string method(http::MethodName(req.method));
+    services_.metrics.Increment(
+        "caduceus_http_requests_total",
+        {{"route", route_name}, {"method", method}, {"status", std::to_string(resp.status)}});
+    services_.metrics.Observe("caduceus_http_request_duration_seconds",
+                              {{"route", route_name}, {"method", method}}, seconds);
+    AccessLog(req, resp, principal, seconds);
+    return resp;
+  }
+
+  const http::Router& router() const { return router_; }
+
+ private:
+  struct Entry {
+    RouteSpec spec;
+    RouteHandler handler;
+  };
+
+  http::Response Dispatch(http::Request& req,
+                          RequestContext& ctx,
+                          std::optional<Principal>& principal,
+                          std::string& route_name,
+                          std::string& action) {
+    const bool api_path =
+        req.path.starts_with("/api/") || req.path == "/healthz" || req.path == "/metrics";
+    if (!api_path) {
+      action = "http." + std::string(http::MethodName(req.method));
+      if (static_files_) {
+        if (auto r = static_files_->Serve(req)) {
+          route_name = "static";
+          return *r;
+        }
+      }
+      return ErrorResponse(Error::NotFound("no such page"), req.request_id);
+    }
+    auto match = router_.Find(req);
+    if (!match.route) {
+      action = "http." + std::string(http::MethodName(req.method));
+      if (match.path_matched) {
+        std::string allow;
+        for (auto m : match.allowed) {
+          if (!allow.empty()) allow += ", ";
+          allow += http::MethodName(m);
+        }
+        auto r = http::Problem(405, "method-not-allowed", "Method not allowed",
+                               "this resource does not support that method", req.request_id);
+        r.headers.Set("Allow", allow);
+        return r;
+      }
+      return ErrorResponse(Error::NotFound("no such resource"), req.request_id);
+    }
+    route_name = match.route->pattern;
+    const auto& entry = routes_.at(std::stoul(match.route->tag));
+    action = entry.spec.action.empty() ? "http." + std::string(http::MethodName(req.method))
+                                       : entry.spec.action;
+    bool via_cookie = false;
+    if (auto auth = Authenticate(req, ctx, via_cookie); !auth) {
+      return ErrorResponse(auth.error(), req.request_id);
+    } else if (*auth) {
+      principal = std::move(**auth);
+      ctx.principal = &*principal;
+    }
+    if (auto s = identity::AuthorizeRoute(ctx.principal, entry.spec.access, entry.spec.gate,
+                                          SafeMethod(req.method));
+        !s) {
+      return ErrorResponse(s.error(), req.request_id);
+    }
+    if (via_cookie && !SafeMethod(req.method)) {
+      const auto sent = req.Header("X-CSRF-Token").value_or("");
+      if (sent.empty() || !ConstantTimeEqual(sent, ctx.principal->csrf_token)) {
+        return ErrorResponse(
+            {Errc::kPermissionDenied, "missing or wrong X-CSRF-Token header", "csrf"},
+            req.request_id);
+      }
+    }
+    return entry.handler(req, ctx);
+  }
+
+  // A bearer token must be valid (401 otherwise). A session cookie that is stale is ignored,
+  // so public routes such as login keep working.
+  Result<std::optional<Principal>> Authenticate(http::Request& req,
+                                                RequestContext& ctx,
+                                                bool& via_cookie) {
+    if (auto header = req.Header("Authorization")) {
+      constexpr std::string_view kBearer = "Bearer ";
+      if (!header->starts_with(kBearer)) {
+        return Error::Unauthenticated("only Bearer API tokens are accepted");
+      }
+      auto p = services_.identity.AuthenticateToken(header->substr(kBearer.size()));
+      if (!p) return p.error();
+      return std::optional<Principal>(std::move(*p));
+    }
+    if (auto cookie = req.Cookie(kSessionCookie)) {
+      auto p = services_.identity.AuthenticateSession(*cookie);
+      if (p) {
+        via_cookie = true;
+        ctx.session_token = *cookie;
+        return std::optional<Principal>(std::move(*p));
+      }
+    }
+    return std::optional<Principal>();
+  }
+
+  http::Response Health() {
+    try {
+      services_.db.Query("SELECT 1");
+      return http::Response::Json(200, R"({"status":"ok","database":"ok"})");
+    } catch (const std::exception& e) {
+      spdlog::warn("health check: database: {}", e.what());
+      return http::Response::Json(503, R"({"status":"degraded","database":"unavailable"})");
+    }
+  }
+
+  http::Response Metrics(const http::Request& req) {
+    const auto auth = req.Header("Authorization").value_or("");
+    const bool token_ok = !options_.metrics_token.empty() &&
+                          ConstantTimeEqual(auth, "Bearer " + options_.metrics_token);
+    if (!token_ok && !IsLoopback(req.remote_address)) {
+      return ErrorResponse(
+          Error::Denied("metrics are served to loopback or with the metrics token"),
+          req.request_id);
+    }
+    return http::Response::Text(200, services_.metrics.RenderPrometheus(),
+                                "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  void SecurityHeaders(const http::Request& req, http::Response& resp) {
+    auto& h = resp.headers;
+    h.Set("X-Content-Type-Options", "nosniff");
+    h.Set("X-Frame-Options", "DENY");
+    h.Set("Referrer-Policy", "no-referrer");
+    h.Set("Cross-Origin-Opener-Policy", "same-origin");
+    h.Set("Cross-Origin-Resource-Policy", "same-origin");
+    h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    h.Set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+          "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+          "frame-ancestors 'none'");
+    if (options_.secure_cookies || req.tls) {
+      h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    if (req.path.starts_with("/api/")) h.Set("Cache-Control", "no-store");
+  }
+
+  void Audit(const http::Request& req,
+             const RequestContext& ctx,
+             const std::optional<Principal>& principal,
+             const std::string& action,
+             int status) {
+    audit::Entry e;
+    if (principal) {
+      e.actor_user_id = principal->user_id;
+      e.actor = principal->username;
+      e.organisation_id = principal->organisation_id;
+    } else {
+      e.actor = "anonymous";
+    }
+    e.action = action;
+    e.target = ctx.audit_target.empty() ? req.path.substr(0, 512) : ctx.audit_target;
+    e.address = req.remote_address;
+    e.request_id = req.request_id;
+    e.status = status;
+    e.detail = ctx.audit_detail;
+    try {
+      services_.audit.Append(std::move(e));
+    } catch (const std::exception& ex) {
+      spdlog::critical("request {}: audit entry could not be written: {}", req.request_id,
+                       ex.what());
+    }
+  }
+
+  void AccessLog(const http::Request& req,
+                 const http::Response& resp,
+                 const std::optional<Principal>& principal,
+                 double seconds) {
+    const auto user = principal ? principal->username : std::string("-");
+    const std::string method(http::MethodName(req.method));
+    auto logger = spdlog::get("access");
+    if (!logger) logger = spdlog::default_logger();
+    if (options_.json_access_log) {
+      logger->info(
+          R"({{"ts":"{}","type":"access","request_id":{},"remote":{},"method":"{}","path":{},"status":{},"bytes":{},"user":{},"duration_ms":{:.3f}}})",
+          FormatRfc3339(services_.clock.Now()), JsonEscape(req.request_id),
+          JsonEscape(req.remote_address), method, JsonEscape(req.path), resp.status,
+          resp.body.size(), JsonEscape(user), seconds * 1000);
+    } else {
+      logger->info("{} {} {} {} {} {}B {:.1f}ms rid={}", req.remote_address, user, method, req.path,
+                   resp.status, resp.body.size(), seconds * 1000, req.request_id);
+    }
+  }
+
+  Services services_;
+  ApiOptions options_;
+  http::Router router_;
+  std::vector<Entry> routes_;
+  std::optional<http::StaticFiles> static_files_;
+};
+
+Api::Api(Services services, ApiOptions options)
+    : impl_(std::make_unique<Impl>(services, std::move(options))) {}
+Api::~Api() = default;
+http::Response Api::Handle(http::Request& request) { return impl_->Handle(request); }
+const http::Router& Api::router() const { return impl_->router(); }
+
+}  // namespace caduceus::api

@@ -1,0 +1,70 @@
+// Internal to the api module: how route files register handlers with the pipeline.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "api/api.h"
+#include "core/error.h"
+#include "http/http.h"
+#include "identity/model.h"
+#include "identity/policy.h"
+
+namespace caduceus::audit {
+struct Entry;
+}
+
+namespace caduceus::api {
+
+// What the pipeline knows about the request when the handler runs.
+struct RequestContext {
+  const identity::Principal* principal = nullptr;  // null on public routes without credentials
+  std::string session_token;                       // set when authenticated by cookie
+  // Set by the login handler, so the audit entry names the user who logged in.
+  std::optional<identity::Principal> logged_in;
+  // Filled by handlers to make the audit entry precise.
+  std::string audit_target;
+  std::string audit_detail;  // JSON object text; never secrets
+};
+
+using RouteHandler = std::function<http::Response(http::Request&, RequestContext&)>;
+
+struct RouteSpec {
+  identity::RouteAccess access = identity::RouteAccess::kAuthenticated;
+  identity::Gate gate = identity::Gate::kNormal;
+  std::string action;  // audit action, e.g. "user.create"
+};
+
+class Registrar {
+ public:
+  virtual ~Registrar() = default;
+  virtual void Add(http::Method method,
+                   std::string pattern,
+                   RouteSpec spec,
+                   RouteHandler handler) = 0;
+};
+
+void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options);
+void RegisterAuditRoutes(Registrar& r, Services& s);
+
+// Helpers shared by route files.
+http::Response JsonResponse(int status, const boost::json::value& body);
+http::Response ErrorResponse(const Error& error, std::string_view request_id);
+// Parses the body as a JSON object (415 unless Content-Type is application/json).
+Result<boost::json::object> JsonBody(const http::Request& request);
+// Parses a whole decimal integer within [min, max] (no sign tricks, no trailing text).
+std::optional<std::int64_t> ParseInteger(std::string_view text, std::int64_t min, std::int64_t max);
+// Parses a path parameter as a positive 64-bit id.
+Result<std::int64_t> IdParam(const http::Request& request, std::string_view name);
+
+boost::json::object ToJson(const identity::Organisation& org);
+boost::json::object ToJson(const identity::User& user);
+boost::json::object ToJson(const identity::ApiToken& token);
+boost::json::object ToJson(const audit::Entry& entry);
+boost::json::value OptTime(const std::optional<TimePoint>& t);
+
+}  // namespace caduceus::api

@@ -1,0 +1,67 @@
+// Routes of the audit module: reading the log within the caller's oversight, verifying it.
+#include <boost/json.hpp>
+
+#include "api/internal.h"
+#include "audit/audit.h"
+#include "identity/service.h"
+
+namespace caduceus::api {
+
+namespace json = boost::json;
+using identity::Gate;
+using identity::Permission;
+using identity::RouteAccess;
+
+void RegisterAuditRoutes(Registrar& r, Services& s) {
+  r.Add(
+      http::Method::kGet, "/api/v1/audit", {RouteAccess::kAdmin, Gate::kNormal, ""},
+      [&s](http::Request& req, RequestContext& ctx) {
+        audit::Filter filter;
+        try {
+          if (auto v = req.QueryParam("limit")) filter.limit = std::stoi(*v);
+          if (auto v = req.QueryParam("before")) filter.before_seq = std::stoll(*v);
+        } catch (const std::exception&) {
+          return ErrorResponse(Error::Invalid("limit and before must be integers"), req.request_id);
+        }
+        if (filter.limit < 1 || filter.limit > 500) {
+          return ErrorResponse(Error::Invalid("limit must be between 1 and 500", "limit"),
+                               req.request_id);
+        }
+        const auto& p = *ctx.principal;
+        std::map<std::int64_t, bool> cache;
+        filter.organisation_visible = [&](std::optional<std::int64_t> org) {
+          if (!org) return p.org_kind == identity::OrgKind::kSupportCentre;
+          auto [it, inserted] = cache.try_emplace(*org, false);
+          if (inserted) {
+            auto ref = s.identity.LoadOrgRef(*org);
+            it->second = ref && identity::Allowed(p, Permission::kReadAudit, *ref);
+          }
+          return it->second;
+        };
+        auto entries = s.audit.List(filter);
+        json::array items;
+        for (const auto& e : entries) items.push_back(ToJson(e));
+        json::value next = nullptr;
+        if (static_cast<int>(entries.size()) == filter.limit) next = entries.back().seq;
+        return JsonResponse(200, json::object{{"items", std::move(items)}, {"next_before", next}});
+      });
+
+  r.Add(http::Method::kPost, "/api/v1/audit/verify",
+        {RouteAccess::kAdmin, Gate::kNormal, "audit.verify"},
+        [&s](http::Request& req, RequestContext& ctx) {
+          if (!identity::Allowed(*ctx.principal, Permission::kVerifyAudit, {})) {
+            return ErrorResponse(Error::Denied("only support-centre admins verify the whole chain"),
+                                 req.request_id);
+          }
+          auto report = s.audit.Verify();
+          json::object body{
+              {"ok", report.ok},
+              {"entries_checked", report.entries_checked},
+              {"first_broken_seq", report.first_broken_seq ? json::value(*report.first_broken_seq)
+                                                           : json::value(nullptr)},
+              {"reason", report.ok ? json::value(nullptr) : json::value(report.reason)}};
+          return JsonResponse(200, body);
+        });
+}
+
+}  // namespace caduceus::api

@@ -1,0 +1,691 @@
+#include "http/server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include "core/random.h"
+#include "http/request_conversion.h"
+
+namespace caduceus::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace detail {
+
+void ApplyLimits(BeastRequestParser& parser, const ServerOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+}
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+std::string ChooseRequestId(std::string_view client_id) {
+  if (IsSaneRequestId(client_id)) return std::string(client_id);
+  return RandomToken(12);
+}
+
+Result<Request> ToRequest(BeastRequest& message,
+                          std::string remote_address,
+                          bool tls,
+                          std::string request_id) {
+  if (message.version() != 10 && message.version() != 11) {
+    return Error::Invalid("unsupported HTTP version");
+  }
+  const auto hosts = message.count(bhttp::field::host);
+  if (hosts > 1 || (hosts == 0 && message.version() == 11)) {
+    return Error::Invalid("an HTTP/1.1 request needs exactly one Host header");
+  }
+  const std::string_view target(message.target().data(), message.target().size());
+  auto parsed = ParseTarget(target);
+  if (!parsed) return Error::Invalid("invalid request target");
+
+  Request request;
+  request.method =
+      ParseMethod(std::string_view(message.method_string().data(), message.method_string().size()));
+  request.target = std::string(target);
+  request.path = std::move(parsed->path);
+  request.query = std::move(parsed->query);
+  for (const auto& field : message) {
+    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = std::move(remote_address);
+  request.tls = tls;
+  request.request_id = std::move(request_id);
+  return request;
+}
+
+}  // namespace detail
+
+namespace {
+
+// After a final response the server half-closes and reads what the client still sends, so that
+// unread request bytes do not turn the close into a reset that discards the response.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+std::string HttpDate() {
+  static constexpr std::array<std::string_view, 7> kDays{"Sun", "Mon", "Tue", "Wed",
+                                                         "Thu", "Fri", "Sat"};
+  static constexpr std::array<std::string_view, 12> kMonths{
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", kDays.at(tm.tm_wday), tm.tm_mday,
+                     kMonths.at(tm.tm_mon), tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+bool IsToken(std::string_view s) {
+  static constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kSpecials.find(c) != std::string_view::npos;
+  });
+}
+
+bool IsFieldValue(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7F;
+  });
+}
+
+bool IEquals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// Fields the server owns: a handler's values for them are dropped.
+bool IsServerManaged(std::string_view name) {
+  for (std::string_view managed :
+       {"Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Upgrade", "Date",
+        "Server", "X-Request-ID", "TE", "Trailer", "Proxy-Connection"}) {
+    if (IEquals(name, managed)) return true;
+  }
+  return false;
+}
+
+using BeastResponse = bhttp::response<bhttp::string_body>;
+
+// A parse failure the client should hear about; end_of_stream and partial_message mean that the
+// client went away.
+bool IsMalformedRequest(beast::error_code ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+BeastResponse ToBeastResponse(Response response,
+                              unsigned version,
+                              bool keep_alive,
+                              bool head,
+                              const std::string& request_id) {
+  if (response.status < 200 || response.status > 599) {
+    spdlog::error("handler returned invalid HTTP status {} (request {})", response.status,
+                  request_id);
+    response = Problem(500, Slug(Errc::kInternal), "Internal Server Error",
+                       "the server produced an invalid response", request_id);
+  }
+  BeastResponse out;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers.fields()) {
+    if (!IsToken(name) || !IsFieldValue(value)) {
+      spdlog::warn("dropping invalid response header field '{}' (request {})", name, request_id);
+      continue;
+    }
+    if (IsServerManaged(name)) continue;
+    out.insert(name, value);
+  }
+  out.set(bhttp::field::date, HttpDate());
+  out.set(bhttp::field::server, "caduceus");
+  out.set("X-Request-ID", request_id);
+  out.keep_alive(keep_alive);
+  if (response.status == 204 || response.status == 304) return out;
+  out.content_length(response.body.size());
+  if (!head) out.body() = std::move(response.body);
+  return out;
+}
+
+std::string PeerAddress(const tcp::endpoint& endpoint) {
+  const asio::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+asio::ssl::context MakeSslContext(const TlsOptions& tls) {
+  asio::ssl::context context(asio::ssl::context::tls_server);
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_RENEGOTIATION);
+  beast::error_code ec;
+  context.use_certificate_chain_file(tls.certificate_chain_file, ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format("cannot load TLS certificate chain '{}': {}",
+                                         tls.certificate_chain_file, ec.message()));
+  }
+  context.use_private_key_file(tls.private_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    throw std::runtime_error(
+        fmt::format("cannot load TLS private key '{}': {}", tls.private_key_file, ec.message()));
+  }
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    throw std::runtime_error("TLS private key does not match the certificate");
+  }
+  return context;
+}
+
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Start() = 0;
+  // Thread-safe. Closes the connection if no request is in progress; otherwise the connection
+  // closes after its current response.
+  virtual void RequestShutdown() = 0;
+  // Only while no thread runs the io_context.
+  virtual void ForceClose() = 0;
+};
+
+// Shared state of one server. Sessions hold a reference; they never outlive it because they
+// are owned by handlers queued in io_context_, which is destroyed first of what they use.
+class ServerCore {
+ public:
+  ServerCore(ServerOptions options, Handler handler);
+  ~ServerCore();
+
+  std::uint16_t port() const { return port_; }
+  void Run();
+  void Stop();
+
+  const ServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_.load(); }
+  asio::ssl::context& ssl() { return *ssl_; }
+  Response CallHandler(Request& request);
+  void Unregister(std::uint64_t id);
+
+ private:
+  void RunLoop();
+  void StartServing();
+  void WaitSignal();
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void DoStop();
+
+  const ServerOptions options_;
+  const Handler handler_;
+  // The members above io_context_ stay valid while it destroys pending handlers (and with them
+  // sessions) in its destructor.
+  std::mutex mu_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions_;  // guarded by mu_
+  std::uint64_t next_session_id_ = 0;                                       // guarded by mu_
+  bool tearing_down_ = false;                                               // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  std::optional<asio::ssl::context> ssl_;
+  asio::io_context io_context_;
+  // Serialises the acceptor, signals and timers below.
+  asio::strand<asio::io_context::executor_type> control_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer drain_timer_;
+  asio::steady_timer accept_retry_timer_;
+  std::uint16_t port_ = 0;
+};
+
+template <bool kTls>
+class Session final : public SessionBase {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+ public:
+  Session(ServerCore& core, std::uint64_t id, tcp::socket socket, std::string remote_address)
+      : core_(core),
+        id_(id),
+        stream_(MakeStream(core, std::move(socket))),
+        remote_address_(std::move(remote_address)) {}
+  ~Session() override { core_.Unregister(id_); }
+
+  void Start() override {
+    asio::dispatch(stream_.get_executor(), [self = Self()] { self->Begin(); });
+  }
+
+  void RequestShutdown() override {
+    asio::post(stream_.get_executor(), [self = Self()] { self->OnShutdownRequested(); });
+  }
+
+  void ForceClose() override {
+    beast::error_code ec;
+    Socket().close(ec);
+  }
+
+ private:
+  enum class Phase { kHandshake, kReading, kBusy, kClosing, kClosed };
+
+  static Stream MakeStream(ServerCore& core, tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), core.ssl());
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return Tcp().socket(); }
+
+  void Begin() {
+    if (core_.stopping()) return CloseNow();
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      Tcp().expires_after(core_.options().read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = Self()](beast::error_code ec) {
+                                if (ec) return self->CloseNow();
+                                self->DoRead();
+                              });
+    } else {
+      DoRead();
+    }
+  }
+
+  void DoRead() {
+    if (core_.stopping()) return CloseNow();
+    phase_ = Phase::kReading;
+    parser_.emplace();
+    detail::ApplyLimits(*parser_, core_.options());
+    // The deadline covers the whole request: header, 100-continue and body.
+    Tcp().expires_after(core_.options().read_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = Self()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const auto& header = parser_->get();
+    if (header.version() >= 11 && !parser_->is_done() &&
+        IEquals(header[bhttp::field::expect], "100-continue")) {
+      continue_.emplace(bhttp::status::continue_, header.version());
+      bhttp::async_write(stream_, *continue_, [self = Self()](beast::error_code ec2, std::size_t) {
+        self->continue_.reset();
+        if (ec2) return self->CloseNow();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = Self()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->HandleRequest();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      return SendFinal(
+          431, "header-too-large", "Request Header Fields Too Large",
+          fmt::format("the request header exceeds {} bytes", core_.options().max_header_bytes));
+    }
+    if (ec == bhttp::error::body_limit) {
+      return SendFinal(
+          413, Slug(Errc::kPayloadTooLarge), "Content Too Large",
+          fmt::format("the request body exceeds {} bytes", core_.options().max_body_bytes));
+    }
+    if (IsMalformedRequest(ec)) {
+      return SendFinal(400, "bad-request", "Bad Request",
+                       fmt::format("malformed HTTP request: {}", ec.message()));
+    }
+    CloseNow();
+  }
+
+  // Answers a request that could not be read with a problem and closes the connection.
+  void SendFinal(int status, std::string_view slug, std::string_view title, std::string detail) {
+    phase_ = Phase::kBusy;
+    std::string request_id = detail::ChooseRequestId({});
+    if (parser_ && parser_->is_header_done()) {
+      const auto client = parser_->get()["X-Request-ID"];
+      request_id = detail::ChooseRequestId(std::string_view(client.data(), client.size()));
+    }
+    Write(Problem(status, slug, title, detail, request_id), 11, false, false, request_id);
+  }
+
+  void HandleRequest() {
+    phase_ = Phase::kBusy;
+    detail::BeastRequest message = parser_->release();
+    parser_.reset();
+    const bool head = message.method() == bhttp::verb::head;
+    const unsigned version = message.version();
+    bool keep_alive = message.keep_alive();
+    const auto client_id = message["X-Request-ID"];
+    std::string request_id =
+        detail::ChooseRequestId(std::string_view(client_id.data(), client_id.size()));
+
+    auto request = detail::ToRequest(message, remote_address_, kTls, request_id);
+    Response response;
+    if (!request) {
+      keep_alive = false;
+      response = Problem(400, "bad-request", "Bad Request", request.error().message, request_id);
+    } else {
+      response = core_.CallHandler(*request);
+      spdlog::debug("{} {} {} {} {}", remote_address_, MethodName(request->method), request->target,
+                    response.status, request_id);
+    }
+    Write(std::move(response), version, keep_alive, head, request_id);
+  }
+
+  void Write(Response response,
+             unsigned version,
+             bool keep_alive,
+             bool head,
+             const std::string& request_id) {
+    if (core_.stopping()) keep_alive = false;
+    response_.emplace(ToBeastResponse(std::move(response), version, keep_alive, head, request_id));
+    Tcp().expires_after(core_.options().write_timeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = Self(), keep_alive](beast::error_code ec, std::size_t) {
+                         self->response_.reset();
+                         if (ec) return self->CloseNow();
+                         if (!keep_alive || self->core_.stopping()) return self->CloseGracefully();
+                         self->DoRead();
+                       });
+  }
+
+  void CloseGracefully() {
+    phase_ = Phase::kClosing;
+    Tcp().expires_after(kLingerTimeout);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseNow(); });
+    } else {
+      beast::error_code ec;
+      Socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return CloseNow();
+      Linger();
+    }
+  }
+
+  void Linger() {
+    stream_.async_read_some(asio::buffer(linger_buffer_),
+                            [self = Self()](beast::error_code ec, std::size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > kLingerBytes) return self->CloseNow();
+                              self->Linger();
+                            });
+  }
+
+  void CloseNow() {
+    phase_ = Phase::kClosed;
+    beast::error_code ec;
+    Socket().shutdown(tcp::socket::shutdown_both, ec);
+    Socket().close(ec);
+  }
+
+  void OnShutdownRequested() {
+    switch (phase_) {
+      case Phase::kHandshake:
+      case Phase::kClosing:
+        Tcp().cancel();
+        break;
+      case Phase::kReading:
+        if (buffer_.size() == 0 && parser_ && !parser_->got_some()) Tcp().cancel();
+        break;
+      case Phase::kBusy:
+      case Phase::kClosed:
+        break;
+    }
+  }
+
+  ServerCore& core_;
+  const std::uint64_t id_;
+  Stream stream_;
+  const std::string remote_address_;
+  beast::flat_buffer buffer_;
+  std::optional<detail::BeastRequestParser> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  std::optional<BeastResponse> response_;
+  std::array<char, 4096> linger_buffer_{};
+  std::size_t lingered_ = 0;
+  Phase phase_ = Phase::kReading;
+};
+
+ServerCore::ServerCore(ServerOptions options, Handler handler)
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      control_(asio::make_strand(io_context_)),
+      acceptor_(control_),
+      signals_(control_),
+      drain_timer_(control_),
+      accept_retry_timer_(control_) {
+  InitCrypto();
+  if (options_.tls) ssl_.emplace(MakeSslContext(*options_.tls));
+
+  beast::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options_.address, ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format("invalid listen address '{}'", options_.address));
+  }
+  const tcp::endpoint endpoint(address, options_.port);
+  const auto check = [&](std::string_view what) {
+    if (ec) {
+      throw std::runtime_error(
+          fmt::format("cannot {} {}:{}: {}", what, options_.address, options_.port, ec.message()));
+    }
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  check("open a socket for");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  check("set SO_REUSEADDR on");
+  acceptor_.bind(endpoint, ec);
+  check("bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  check("listen on");
+  port_ = acceptor_.local_endpoint(ec).port();
+  check("read the port of");
+}
+
+ServerCore::~ServerCore() {
+  std::lock_guard lock(mu_);
+  tearing_down_ = true;
+}
+
+void ServerCore::Run() {
+  asio::post(control_, [this] { StartServing(); });
+  const int threads = std::max(1, options_.threads);
+  std::vector<std::thread> workers;
+  workers.reserve(static_cast<std::size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) workers.emplace_back([this] { RunLoop(); });
+  RunLoop();
+  for (auto& worker : workers) worker.join();
+
+  // Reached with connections left only when the drain timeout stopped the io_context.
+  std::vector<std::shared_ptr<SessionBase>> left;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, weak] : sessions_) {
+      if (auto session = weak.lock()) left.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : left) session->ForceClose();
+}
+
+void ServerCore::RunLoop() {
+  while (true) {
+    try {
+      io_context_.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http server I/O thread caught: {}", e.what());
+    }
+  }
+}
+
+void ServerCore::StartServing() {
+  if (stopping_) return;
+  if (options_.handle_signals) WaitSignal();
+  DoAccept();
+}
+
+void ServerCore::WaitSignal() {
+  beast::error_code ec;
+  signals_.add(SIGINT, ec);
+  signals_.add(SIGTERM, ec);
+  if (ec) spdlog::warn("cannot handle SIGINT/SIGTERM: {}", ec.message());
+  signals_.async_wait([this](beast::error_code wait_ec, int signal_number) {
+    if (wait_ec) return;
+    spdlog::info("received signal {}, shutting down the http server", signal_number);
+    Stop();
+  });
+}
+
+void ServerCore::DoAccept() {
+  acceptor_.async_accept(
+      asio::make_strand(io_context_),
+      [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+}
+
+void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping_ || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    spdlog::warn("accept failed: {}", ec.message());
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping_) DoAccept();
+    });
+    return;
+  }
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (!ec) {
+    std::shared_ptr<SessionBase> session;
+    {
+      std::lock_guard lock(mu_);
+      const std::uint64_t id = next_session_id_++;
+      if (ssl_) {
+        session = std::make_shared<Session<true>>(*this, id, std::move(socket), PeerAddress(peer));
+      } else {
+        session = std::make_shared<Session<false>>(*this, id, std::move(socket), PeerAddress(peer));
+      }
+      sessions_.emplace(id, session);
+    }
+    session->Start();
+  }
+  DoAccept();
+}
+
+void ServerCore::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(control_, [this] { DoStop(); });
+}
+
+void ServerCore::DoStop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+  accept_retry_timer_.cancel();
+  signals_.cancel(ec);
+  signals_.clear(ec);
+
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, weak] : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : live) session->RequestShutdown();
+  live.clear();
+  {
+    std::lock_guard lock(mu_);
+    if (sessions_.empty()) return;
+  }
+  drain_timer_.expires_after(options_.drain_timeout);
+  drain_timer_.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec) return;
+    spdlog::warn("http server drain timeout: closing the remaining connections");
+    io_context_.stop();
+  });
+}
+
+void ServerCore::Unregister(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(id);
+  if (sessions_.empty() && stopping_ && !tearing_down_) {
+    asio::post(control_, [this] { drain_timer_.cancel(); });
+  }
+}
+
+Response ServerCore::CallHandler(Request& request) {
+  try {
+    return handler_(request);
+  } catch (const ErrorException& e) {
+    const Error& error = e.error();
+    const int status = HttpStatus(error.code);
+    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+    return Problem(status, Slug(error.code), std::string_view(reason.data(), reason.size()),
+                   error.message, request.request_id, error.field);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {} (request {})", MethodName(request.method),
+                  request.path, e.what(), request.request_id);
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-standard exception (request {})",
+                  MethodName(request.method), request.path, request.request_id);
+  }
+  return Problem(500, Slug(Errc::kInternal), "Internal Server Error",
+                 "the server failed to handle the request", request.request_id);
+}
+
+}  // namespace
+
+class Server::Impl final : public ServerCore {
+ public:
+  using ServerCore::ServerCore;
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const { return impl_->port(); }
+
+void Server::Run() { impl_->Run(); }
+
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace caduceus::http

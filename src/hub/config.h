@@ -1,0 +1,47 @@
+// Hub configuration: a TOML file, overridden by CADUCEUS_* environment variables, overridden by
+// command-line flags (applied by the caller after Load).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+
+namespace caduceus::hub {
+
+struct Config {
+  // [server]
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  int threads = 4;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  std::string tls_certificate;  // PEM chain; TLS is on when both are set
+  std::string tls_private_key;
+  std::string metrics_token;
+  // [database]
+  std::string database_url;
+  int pool_size = 8;
+  // [web]
+  std::string web_root;
+  // [log]
+  std::string log_level = "info";
+  std::string log_format = "text";  // or "json"
+  // [security]
+  std::string secret_key_file;  // default: next to a SQLite database as <file>.key
+  int session_idle_minutes = 60;
+  int session_absolute_hours = 12;
+  std::uint64_t argon2_opslimit = 2;
+  std::size_t argon2_memlimit_kib = 64 * 1024;
+};
+
+// Reads `path` (when non-empty) then the environment. Errors name the file, key and problem.
+Result<Config> LoadConfig(const std::string& path);
+// Parses "host:port" / "[v6]:port" into the config.
+Status SetListen(Config& config, const std::string& listen);
+// Fills defaults that depend on other settings and checks the whole config.
+Status Finalise(Config& config);
+
+}  // namespace caduceus::hub

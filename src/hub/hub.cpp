@@ -1,0 +1,347 @@
+#include "hub/hub.h"
+
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "hub/demo.h"
+#include "hub/runtime.h"
+#include "hub/serve.h"
+
+namespace caduceus::hub {
+namespace {
+
+struct Common {
+  std::string config_file;
+  std::string database;
+};
+
+int Fail(const Error& e) {
+  std::cerr << "error: " << e.message;
+  if (!e.field.empty()) std::cerr << " (" << e.field << ")";
+  std::cerr << "\n";
+  return 1;
+}
+
+Result<std::unique_ptr<Runtime>> Open(const Common& common, bool migrate, bool create_key) {
+  auto config = LoadConfig(common.config_file);
+  if (!config) return config.error();
+  if (!common.database.empty()) config->database_url = common.database;
+  SetUpLogging(*config);
+  return OpenRuntime(std::move(*config), migrate, create_key);
+}
+
+void AddCommon(CLI::App* cmd, Common& common) {
+  cmd->add_option("-c,--config", common.config_file, "TOML configuration file");
+  cmd->add_option("-d,--database", common.database,
+                  "database URL: sqlite:///path/hub.db or postgresql://...");
+}
+
+Result<std::int64_t> ResolveOrg(Runtime& rt, const std::string& org) {
+  if (!org.empty() && org.find_first_not_of("0123456789") == std::string::npos) {
+    return std::stoll(org);
+  }
+  for (const auto& o : rt.identity->ListOrganisations(identity::Actor::System())) {
+    if (o.name == org) return o.id;
+  }
+  return Error::NotFound("no organisation named '" + org + "'");
+}
+
+std::string ReadPasswordFromStdin() {
+  std::string line;
+  std::getline(std::cin, line);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"caduceus-hub: the Caduceus Cybersecurity Support Centre server"};
+  app.set_version_flag("--version", std::string("caduceus-hub ") + CADUCEUS_VERSION);
+  app.require_subcommand(1);
+  Common common;
+  int exit_code = 0;
+
+  // init
+  auto* init =
+      app.add_subcommand("init", "Create the database, the support centre and its first admin");
+  AddCommon(init, common);
+  std::string admin_username = "admin";
+  std::string centre_name = "EU Health Cybersecurity Support Centre";
+  init->add_option("--admin-username", admin_username, "username of the first admin");
+  init->add_option("--name", centre_name, "name of the support centre");
+  init->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto& ids = *(*rt)->identity;
+    identity::NewOrganisation sc{centre_name, identity::OrgKind::kSupportCentre, {}, {}, {}, {}};
+    auto org = ids.CreateOrganisation(identity::Actor::System(), sc);
+    if (!org) return void(exit_code = Fail(org.error()));
+    identity::NewUser admin{admin_username, "Support centre administrator",
+                            std::nullopt,   identity::Role::kAdmin,
+                            org->id,        std::nullopt};
+    auto user = ids.CreateUser(identity::Actor::System(), admin);
+    if (!user) return void(exit_code = Fail(user.error()));
+    AuditCli(**rt, "hub.init", fmt::format("organisation:{}", org->id));
+    fmt::print(
+        "Initialised {}.\nAdmin user: {}\nOne-time password: {}\n"
+        "(it must be changed at first login)\n",
+        org->name, admin_username, user->initial_password);
+  });
+
+  // serve
+  auto* serve = app.add_subcommand("serve", "Run the hub's HTTP server");
+  AddCommon(serve, common);
+  ServeFlags flags;
+  serve->add_option("--listen", flags.listen, "address:port to listen on (port 0 = any free)");
+  serve->add_option("--web-root", flags.web_root, "directory of the built web UI");
+  serve->add_option("--threads", flags.threads, "HTTP worker threads");
+  serve->add_option("--port-file", flags.port_file, "write the bound port to this file");
+  serve->add_flag("--no-migrate", flags.no_migrate, "refuse to start if migrations are pending");
+  serve->callback([&] {
+    auto config = LoadConfig(common.config_file);
+    if (!config) return void(exit_code = Fail(config.error()));
+    if (!common.database.empty()) config->database_url = common.database;
+    exit_code = Serve(std::move(*config), flags);
+  });
+
+  // migrate
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
+  AddCommon(migrate, common);
+  bool status_only = false;
+  migrate->add_flag("--status", status_only, "only report how many migrations are pending");
+  migrate->callback([&] {
+    auto rt = Open(common, false, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    if (status_only) {
+      const int pending = PendingAll(*(*rt)->db);
+      fmt::print("{} migration(s) pending\n", pending);
+      exit_code = pending == 0 ? 0 : 3;
+      return;
+    }
+    fmt::print("{} migration(s) applied\n", MigrateAll(*(*rt)->db));
+  });
+
+  // org
+  auto* org = app.add_subcommand("org", "Manage organisations");
+  org->require_subcommand(1);
+  auto* org_add = org->add_subcommand("add", "Add a Member-State authority or a provider");
+  AddCommon(org_add, common);
+  identity::NewOrganisation new_org;
+  std::string kind = "provider", parent;
+  org_add->add_option("--name", new_org.name, "organisation name")->required();
+  org_add->add_option("--kind", kind, "authority or provider")
+      ->check(CLI::IsMember({"authority", "provider"}));
+  org_add->add_option("--parent", parent, "parent organisation (id or name)");
+  org_add->add_option("--country", new_org.country, "ISO 3166-1 alpha-2 code (authorities)");
+  org_add->add_option("--provider-type", new_org.provider_type,
+                      "hospital, clinic, laboratory, ...");
+  org_add->add_option("--size-band", new_org.size_band, "micro, small, medium or large");
+  org_add->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    new_org.kind = *identity::ParseOrgKind(kind);
+    if (!parent.empty()) {
+      auto id = ResolveOrg(**rt, parent);
+      if (!id) return void(exit_code = Fail(id.error()));
+      new_org.parent_id = *id;
+    }
+    auto created = (*rt)->identity->CreateOrganisation(identity::Actor::System(), new_org);
+    if (!created) return void(exit_code = Fail(created.error()));
+    AuditCli(**rt, "organisation.create", fmt::format("organisation:{}", created->id));
+    fmt::print("{}\t{}\t{}\n", created->id, identity::ToString(created->kind), created->name);
+  });
+  auto* org_list = org->add_subcommand("list", "List organisations");
+  AddCommon(org_list, common);
+  org_list->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    fmt::print("{:>5}  {:<15} {:>6}  {:<7} {}\n", "ID", "KIND", "PARENT", "COUNTRY", "NAME");
+    for (const auto& o : (*rt)->identity->ListOrganisations(identity::Actor::System())) {
+      fmt::print("{:>5}  {:<15} {:>6}  {:<7} {}\n", o.id, identity::ToString(o.kind),
+                 o.parent_id ? std::to_string(*o.parent_id) : "-", o.country.value_or("-"), o.name);
+    }
+  });
+
+  // user
+  auto* user = app.add_subcommand("user", "Manage users");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a user (prints a one-time password)");
+  AddCommon(user_add, common);
+  identity::NewUser new_user;
+  std::string role = "viewer", user_org;
+  bool password_stdin = false;
+  user_add->add_option("--username", new_user.username, "login name")->required();
+  user_add->add_option("--display-name", new_user.display_name, "full name");
+  user_add->add_option("--email", new_user.email, "e-mail address");
+  user_add->add_option("--role", role, "admin, analyst, reporter or viewer")
+      ->check(CLI::IsMember({"admin", "analyst", "reporter", "viewer"}));
+  user_add->add_option("--org", user_org, "organisation (id or name)")->required();
+  user_add->add_flag("--password-stdin", password_stdin,
+                     "read the password from standard input instead of generating one");
+  user_add->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto org_id = ResolveOrg(**rt, user_org);
+    if (!org_id) return void(exit_code = Fail(org_id.error()));
+    new_user.organisation_id = *org_id;
+    new_user.role = *identity::ParseRole(role);
+    if (new_user.display_name.empty()) new_user.display_name = new_user.username;
+    if (password_stdin) new_user.password = ReadPasswordFromStdin();
+    auto created = (*rt)->identity->CreateUser(identity::Actor::System(), new_user);
+    if (!created) return void(exit_code = Fail(created.error()));
+    AuditCli(**rt, "user.create", fmt::format("user:{}", created->user.id));
+    fmt::print("{}\t{}\n", created->user.id, created->user.username);
+    if (!created->initial_password.empty()) {
+      fmt::print("One-time password: {}\n", created->initial_password);
+    }
+  });
+  auto* user_list = user->add_subcommand("list", "List users");
+  AddCommon(user_list, common);
+  std::string list_org;
+  user_list->add_option("--org", list_org, "only this organisation (id or name)");
+  user_list->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    std::optional<std::int64_t> filter;
+    if (!list_org.empty()) {
+      auto id = ResolveOrg(**rt, list_org);
+      if (!id) return void(exit_code = Fail(id.error()));
+      filter = *id;
+    }
+    auto users = (*rt)->identity->ListUsers(identity::Actor::System(), filter);
+    if (!users) return void(exit_code = Fail(users.error()));
+    fmt::print("{:>5}  {:<24} {:<9} {:>4}  {:<8} {}\n", "ID", "USERNAME", "ROLE", "ORG", "STATUS",
+               "NAME");
+    for (const auto& u : *users) {
+      fmt::print("{:>5}  {:<24} {:<9} {:>4}  {:<8} {}\n", u.id, u.username,
+                 identity::ToString(u.role), u.organisation_id, u.disabled ? "disabled" : "active",
+                 u.display_name);
+    }
+  });
+  auto* user_disable = user->add_subcommand("disable", "Disable a user and end their sessions");
+  AddCommon(user_disable, common);
+  std::string disable_name;
+  user_disable->add_option("--username", disable_name, "login name")->required();
+  user_disable->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto u = (*rt)->identity->FindUserByName(disable_name);
+    if (!u) return void(exit_code = Fail(u.error()));
+    identity::UserPatch patch;
+    patch.disabled = true;
+    auto updated = (*rt)->identity->UpdateUser(identity::Actor::System(), u->id, patch);
+    if (!updated) return void(exit_code = Fail(updated.error()));
+    AuditCli(**rt, "user.disable", fmt::format("user:{}", u->id));
+    fmt::print("disabled {}\n", disable_name);
+  });
+
+  // token
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Create an API token for a user");
+  AddCommon(token_create, common);
+  std::string token_user, token_name = "cli", token_scopes = "read";
+  int token_days = 90;
+  token_create->add_option("--username", token_user, "the token's user")->required();
+  token_create->add_option("--name", token_name, "what the token is for");
+  token_create->add_option("--scopes", token_scopes, "read or read,write");
+  token_create->add_option("--days", token_days, "days until it expires (1-365)");
+  token_create->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto u = (*rt)->identity->FindUserByName(token_user);
+    if (!u) return void(exit_code = Fail(u.error()));
+    std::vector<identity::Scope> scopes;
+    for (std::size_t start = 0; start <= token_scopes.size();) {
+      const auto end = std::min(token_scopes.find(',', start), token_scopes.size());
+      auto scope = identity::ParseScope(token_scopes.substr(start, end - start));
+      if (!scope) return void(exit_code = Fail(Error::Invalid("scopes are read and write")));
+      scopes.push_back(*scope);
+      start = end + 1;
+    }
+    auto created =
+        (*rt)->identity->CreateTokenForUser(u->id, token_name, std::move(scopes), token_days);
+    if (!created) return void(exit_code = Fail(created.error()));
+    AuditCli(**rt, "token.create", fmt::format("token:{}", created->item.id));
+    fmt::print("{}\n", created->token);
+    if (isatty(STDOUT_FILENO)) {
+      std::cerr << "token id " << created->item.id << "; it is shown only this once\n";
+    }
+  });
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke an API token");
+  AddCommon(token_revoke, common);
+  std::int64_t revoke_id = 0;
+  token_revoke->add_option("--id", revoke_id, "token id")->required();
+  token_revoke->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    if (auto s = (*rt)->identity->RevokeToken(identity::Actor::System(), revoke_id); !s) {
+      return void(exit_code = Fail(s.error()));
+    }
+    AuditCli(**rt, "token.revoke", fmt::format("token:{}", revoke_id));
+    fmt::print("revoked token {}\n", revoke_id);
+  });
+
+  // audit
+  auto* audit_cmd = app.add_subcommand("audit", "Inspect the audit log");
+  audit_cmd->require_subcommand(1);
+  auto* verify = audit_cmd->add_subcommand("verify", "Check the audit log's hash chain");
+  AddCommon(verify, common);
+  verify->callback([&] {
+    auto rt = Open(common, false, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    auto report = (*rt)->audit->Verify([tty](std::int64_t done) {
+      if (tty) fmt::print(stderr, "\rverified {} entries", done);
+    });
+    if (tty) fmt::print(stderr, "\n");
+    if (report.ok) {
+      fmt::print("audit chain intact: {} entries\n", report.entries_checked);
+    } else {
+      fmt::print("audit chain BROKEN at entry {}: {}\n", report.first_broken_seq.value_or(0),
+                 report.reason);
+      exit_code = 4;
+    }
+  });
+  auto* head = audit_cmd->add_subcommand("head", "Print the newest entry's seq and hash");
+  AddCommon(head, common);
+  head->callback([&] {
+    auto rt = Open(common, false, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    if (auto h = (*rt)->audit->Head()) {
+      fmt::print("{} {}\n", h->first, h->second);
+    } else {
+      fmt::print("0 (empty)\n");
+    }
+  });
+
+  // demo
+  auto* demo = app.add_subcommand("demo", "Create the demo data set (idempotent)");
+  AddCommon(demo, common);
+  std::string credentials_file;
+  demo->add_option("--credentials-file", credentials_file,
+                   "write the demo users' passwords to this JSON file (mode 0600)");
+  demo->callback([&] {
+    auto rt = Open(common, true, true);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    exit_code = SeedDemo(**rt, credentials_file);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return exit_code;
+}
+
+}  // namespace caduceus::hub

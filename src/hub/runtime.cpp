@@ -1,0 +1,139 @@
+#include "hub/runtime.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fcntl.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/random.h"
+
+namespace caduceus::hub {
+
+void SetUpLogging(const Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  auto access = spdlog::get("access");
+  if (!access) {
+    access = spdlog::stderr_color_mt("access");
+  }
+  if (config.log_format == "json") {
+    spdlog::set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","message":"%v"})",
+        spdlog::pattern_time_type::utc);
+    access->set_pattern("%v", spdlog::pattern_time_type::utc);
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    access->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ access %v", spdlog::pattern_time_type::utc);
+  }
+  access->set_level(spdlog::get_level());
+}
+
+Result<std::string> LoadSecretKey(const std::string& path, bool create) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (!create) {
+      return Error::Invalid("the secret key file " + path + " does not exist", "secret_key_file");
+    }
+    const auto key = RandomBytes(32);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Error::Invalid("cannot create the secret key file " + path);
+    const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+    ::close(fd);
+    if (!ok) return Error::Invalid("cannot write the secret key file " + path);
+    spdlog::info("created a new secret key in {}", path);
+    return key;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+    spdlog::warn("the secret key file {} is readable by others; chmod 600 it", path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (key.size() != 32)
+    return Error::Invalid("the secret key file " + path + " must hold 32 bytes");
+  return key;
+}
+
+namespace {
+
+struct ModuleMigrations {
+  std::string_view module;
+  std::span<const storage::Migration> migrations;
+};
+
+std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
+  return {{"identity", identity::IdentityService::Migrations()},
+          {"audit", audit::AuditLog::Migrations()},
+          {"audit-guard", audit::AuditLog::GuardMigrations(dialect)}};
+}
+
+}  // namespace
+
+int MigrateAll(storage::Database& db) {
+  int applied = 0;
+  for (const auto& m : AllModules(db.dialect())) {
+    for (int v : storage::ApplyMigrations(db, m.module, m.migrations)) {
+      ++applied;
+    }
+  }
+  return applied;
+}
+
+int PendingAll(storage::Database& db) {
+  int pending = 0;
+  for (const auto& m : AllModules(db.dialect())) {
+    pending += static_cast<int>(storage::PendingMigrations(db, m.module, m.migrations).size());
+  }
+  return pending;
+}
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool create_key) {
+  if (auto s = Finalise(config); !s) return s.error();
+  InitCrypto();
+  auto rt = std::make_unique<Runtime>();
+  rt->config = std::move(config);
+  if (rt->config.database_url.starts_with("sqlite://")) {
+    const auto file = std::filesystem::path(rt->config.database_url.substr(9));
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  }
+  storage::DatabaseOptions db_options;
+  db_options.pool_size = static_cast<std::size_t>(rt->config.pool_size);
+  auto db = storage::Database::Open(rt->config.database_url, db_options);
+  if (!db) return db.error();
+  rt->db = std::move(*db);
+  if (migrate) MigrateAll(*rt->db);
+  auto key = LoadSecretKey(rt->config.secret_key_file, create_key);
+  if (!key) return key.error();
+  identity::IdentityOptions id_options;
+  id_options.password_hash.ops_limit = rt->config.argon2_opslimit;
+  id_options.password_hash.mem_limit = rt->config.argon2_memlimit_kib * 1024;
+  id_options.session_idle = std::chrono::minutes(rt->config.session_idle_minutes);
+  id_options.session_absolute = std::chrono::hours(rt->config.session_absolute_hours);
+  id_options.secret_key = std::move(*key);
+  rt->identity =
+      std::make_unique<identity::IdentityService>(*rt->db, rt->clock, std::move(id_options));
+  rt->audit = std::make_unique<audit::AuditLog>(*rt->db, rt->clock);
+  rt->db->ExportMetrics(rt->metrics);
+  return rt;
+}
+
+void AuditCli(Runtime& rt,
+              const std::string& action,
+              const std::string& target,
+              const std::string& detail) {
+  audit::Entry e;
+  e.actor = "cli";
+  e.action = action;
+  e.target = target;
+  e.address = "local";
+  e.request_id = "cli-" + RandomToken(9);
+  e.detail = detail;
+  rt.audit->Append(std::move(e));
+}
+
+}  // namespace caduceus::hub

@@ -1,0 +1,73 @@
+#include "hub/serve.h"
+
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "http/server.h"
+#include "hub/runtime.h"
+
+namespace caduceus::hub {
+
+int Serve(Config config, const ServeFlags& flags) {
+  if (!flags.listen.empty()) {
+    if (auto s = SetListen(config, flags.listen); !s) {
+      std::cerr << "error: " << s.error().message << "\n";
+      return 2;
+    }
+  }
+  if (!flags.web_root.empty()) config.web_root = flags.web_root;
+  if (flags.threads > 0) config.threads = flags.threads;
+  SetUpLogging(config);
+  auto rt = OpenRuntime(std::move(config), !flags.no_migrate, true);
+  if (!rt) {
+    std::cerr << "error: " << rt.error().message << "\n";
+    return 1;
+  }
+  auto& r = **rt;
+  if (flags.no_migrate && PendingAll(*r.db) > 0) {
+    std::cerr << "error: migrations are pending; run `caduceus-hub migrate`\n";
+    return 1;
+  }
+  api::ApiOptions api_options;
+  api_options.web_root = r.config.web_root;
+  api_options.secure_cookies = !r.config.tls_certificate.empty();
+  api_options.json_access_log = r.config.log_format == "json";
+  api_options.metrics_token = r.config.metrics_token;
+  api::Api api({*r.db, *r.identity, *r.audit, r.metrics, r.clock}, api_options);
+
+  http::ServerOptions options;
+  options.address = r.config.listen_address;
+  options.port = r.config.listen_port;
+  options.threads = r.config.threads;
+  options.max_body_bytes = r.config.max_body_bytes;
+  options.read_timeout = std::chrono::seconds(r.config.read_timeout_seconds);
+  options.write_timeout = std::chrono::seconds(r.config.write_timeout_seconds);
+  if (!r.config.tls_certificate.empty()) {
+    options.tls = http::TlsOptions{r.config.tls_certificate, r.config.tls_private_key};
+  }
+  try {
+    http::Server server(options, [&api](http::Request& req) { return api.Handle(req); });
+    if (!flags.port_file.empty()) {
+      const auto tmp = flags.port_file + ".tmp";
+      std::ofstream(tmp) << server.port() << "\n";
+      std::rename(tmp.c_str(), flags.port_file.c_str());
+    }
+    spdlog::info("caduceus-hub {} listening on {}://{}:{} ({} threads, database {})",
+                 CADUCEUS_VERSION, options.tls ? "https" : "http", options.address, server.port(),
+                 options.threads,
+                 r.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL");
+    if (r.config.web_root.empty()) spdlog::warn("no web root configured: the web UI is not served");
+    server.Run();
+    spdlog::info("caduceus-hub stopped");
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace caduceus::hub

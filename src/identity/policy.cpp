@@ -1,0 +1,75 @@
+#include "identity/policy.h"
+
+#include <algorithm>
+
+namespace caduceus::identity {
+namespace {
+
+bool HasScope(const Principal& p, Scope s) {
+  return std::find(p.scopes.begin(), p.scopes.end(), s) != p.scopes.end();
+}
+
+// Organisations the principal administers or oversees: its own, and for an authority its
+// providers; the support centre oversees every organisation.
+bool InOversight(const Principal& p, const OrgRef& target) {
+  if (p.org_kind == OrgKind::kSupportCentre) return true;
+  if (target.id == p.organisation_id) return true;
+  return p.org_kind == OrgKind::kAuthority && target.parent_id == p.organisation_id;
+}
+
+}  // namespace
+
+Status AuthorizeRoute(const Principal* principal, RouteAccess access, Gate gate, bool safe_method) {
+  if (access == RouteAccess::kPublic) return {};
+  if (principal == nullptr) return Error::Unauthenticated("authentication is required");
+  if (!safe_method && !HasScope(*principal, Scope::kWrite)) {
+    return Error::Denied("this API token may only read");
+  }
+  if (gate == Gate::kNormal && principal->must_change_password) {
+    return Error{Errc::kPermissionDenied, "you must choose a new password first",
+                 "password-change-required"};
+  }
+  if (gate == Gate::kNormal && principal->must_enroll_totp) {
+    return Error{Errc::kPermissionDenied,
+                 "your organisation requires two-factor authentication: set it up first",
+                 "totp-enrollment-required"};
+  }
+  if (access == RouteAccess::kAdmin && principal->role != Role::kAdmin) {
+    return Error::Denied("this requires the admin role");
+  }
+  return {};
+}
+
+bool Allowed(const Principal& p, Permission permission, const OrgRef& target) {
+  switch (permission) {
+    case Permission::kReadOrganisation:
+      if (InOversight(p, target)) return true;
+      if (target.kind == OrgKind::kSupportCentre) return true;
+      if (p.org_kind == OrgKind::kProvider) return p.org_parent_id == target.id;
+      // Authorities know each other: cross-border coordination happens between them.
+      return p.org_kind == OrgKind::kAuthority && target.kind == OrgKind::kAuthority;
+    case Permission::kManageOrganisation:
+    case Permission::kManageUsers:
+    case Permission::kReadAudit:
+      return p.role == Role::kAdmin && InOversight(p, target);
+    case Permission::kVerifyAudit:
+      return p.role == Role::kAdmin && p.org_kind == OrgKind::kSupportCentre;
+  }
+  return false;
+}
+
+bool AllowedToCreate(const Principal& p, OrgKind kind, const OrgRef& parent) {
+  if (p.role != Role::kAdmin) return false;
+  switch (kind) {
+    case OrgKind::kSupportCentre:
+      return false;  // exactly one, created by `caduceus-hub init`
+    case OrgKind::kAuthority:
+      return p.org_kind == OrgKind::kSupportCentre && parent.kind == OrgKind::kSupportCentre;
+    case OrgKind::kProvider:
+      if (parent.kind != OrgKind::kAuthority) return false;
+      return p.org_kind == OrgKind::kSupportCentre || parent.id == p.organisation_id;
+  }
+  return false;
+}
+
+}  // namespace caduceus::identity

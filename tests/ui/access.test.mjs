@@ -1,0 +1,94 @@
+// Navigation by role, the hub's refusal of admin pages to non-admins, and the service areas
+// that arrive with later releases.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { demoUser, launchBrowser, login, withPage } from "./helpers.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const kAreas = [
+  ["Threat intel", "/intel"],
+  ["Early warnings", "/warnings"],
+  ["Incidents", "/incidents"],
+  ["Ransomware recovery", "/recovery"],
+  ["Assessment", "/assessment"],
+  ["Catalogue", "/catalogue"],
+];
+
+test("a viewer has no Administration group and is refused /admin/users by the hub", async (t) => {
+  const viewer = demoUser((u) => u.role === "viewer", "viewer");
+  await withPage(browser, t, async (page) => {
+    await login(page, viewer.username, viewer.password);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    assert.equal(await nav.getByRole("heading", { name: "Administration" }).count(), 0);
+    assert.equal(await nav.getByRole("link", { name: "Users" }).count(), 0);
+    assert.equal(await nav.getByRole("link", { name: "My account" }).count(), 1);
+
+    await page.goto("/admin/users");
+    const problem = page.locator('[role="alert"] [data-problem]');
+    await problem.waitFor();
+    assert.equal(await problem.getAttribute("data-problem"), "forbidden");
+    assert.equal(await page.getByRole("table", { name: "Users" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Create user" }).count(), 0);
+  });
+});
+
+test("an administrator sees the Administration group", async (t) => {
+  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
+  await withPage(browser, t, async (page) => {
+    await login(page, admin.username, admin.password);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("heading", { name: "Administration" }).waitFor();
+    for (const name of ["Organisations", "Users", "Audit log"]) {
+      assert.equal(await nav.getByRole("link", { name }).count(), 1, name);
+    }
+  });
+});
+
+test("each of the six later service areas shows its 'later release' panel", async (t) => {
+  const user = demoUser((u) => u.role !== "admin", "non-admin user");
+  await withPage(browser, t, async (page) => {
+    await login(page, user.username, user.password);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    for (const [label, path] of kAreas) {
+      await nav.getByRole("link", { name: new RegExp(`^${label}`) }).click();
+      await page.getByRole("heading", { level: 1, name: label }).waitFor();
+      assert.match(page.url(), new RegExp(`${path}$`));
+      await page
+        .getByRole("heading", { name: "This area arrives with a later release of the hub" })
+        .waitFor();
+      const summary = await page.getByTestId("placeholder-summary").innerText();
+      const sentences = summary.split(/(?<=[.!?])\s+/).filter((x) => x.trim());
+      assert.ok(sentences.length >= 2 && sentences.length <= 3, `${label}: 2-3 sentences`);
+      assert.equal(await page.locator("main table").count(), 0, `${label} shows no data`);
+      const current = nav.locator('[aria-current="page"]');
+      assert.match(await current.innerText(), new RegExp(label));
+    }
+    // A direct load of an area path works too (the hub serves index.html for it).
+    await page.goto("/recovery");
+    await page.getByRole("heading", { level: 1, name: "Ransomware recovery" }).waitFor();
+  });
+});
+
+test("the overview shows the user's organisation and its place in the hierarchy", async (t) => {
+  const user = demoUser((u) => u.kind === "provider", "provider user");
+  await withPage(browser, t, async (page) => {
+    await login(page, user.username, user.password);
+    const chain = page.locator("ol.chain > li");
+    await chain.first().waitFor();
+    const steps = await chain.allInnerTexts();
+    assert.equal(steps.length, 3, `support centre > authority > provider, got ${steps}`);
+    assert.match(steps[0], /support centre/i);
+    assert.match(steps[1], /authority/i);
+    assert.match(steps[2], new RegExp(user.organisation.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.match(steps[2], /your organisation/i);
+  });
+});

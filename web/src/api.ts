@@ -1,0 +1,146 @@
+// Thin client for the hub's JSON API. Every call goes to the same origin with the session
+// cookie; state-changing calls carry the CSRF token obtained from login or /me. Failures are
+// thrown as ApiError carrying the RFC 9457 problem the hub returned.
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  field?: string;
+}
+
+export class ApiError extends Error {
+  readonly problem: Problem;
+  /** Last segment of the problem type, e.g. "totp-required". */
+  readonly slug: string;
+  readonly status: number;
+  /** Seconds from a Retry-After header, when the hub sent one. */
+  readonly retryAfter: number | null;
+
+  constructor(problem: Problem, retryAfter: number | null = null) {
+    super(problem.detail || problem.title);
+    this.problem = problem;
+    this.status = problem.status;
+    this.slug = problem.type.split(":").pop() ?? "";
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** What the app does when the hub says the session is gone or needs the user to act first. */
+export interface SessionHooks {
+  onUnauthenticated(): void;
+  /** A new password or two-factor enrolment is required before anything else. */
+  onAccountActionRequired(): void;
+}
+
+let csrfToken: string | null = null;
+let hooks: SessionHooks | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function setSessionHooks(h: SessionHooks): void {
+  hooks = h;
+}
+
+export interface CallOptions {
+  /** Do not treat 401 as "session ended" (used by login and the initial /me probe). */
+  quiet401?: boolean;
+}
+
+const kStateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+async function readProblem(res: Response): Promise<Problem> {
+  const type = res.headers.get("Content-Type") ?? "";
+  if (type.includes("json")) {
+    try {
+      const body = (await res.json()) as Partial<Problem>;
+      if (body && typeof body === "object" && typeof body.type === "string") {
+        return {
+          type: body.type,
+          title: typeof body.title === "string" ? body.title : res.statusText,
+          status: typeof body.status === "number" ? body.status : res.status,
+          detail: typeof body.detail === "string" ? body.detail : undefined,
+          field: typeof body.field === "string" ? body.field : undefined,
+          instance: typeof body.instance === "string" ? body.instance : undefined,
+        };
+      }
+    } catch {
+      // Fall through to the generic problem below.
+    }
+  }
+  return {
+    type: `urn:caduceus:problem:http-${res.status}`,
+    title: res.statusText || `HTTP ${res.status}`,
+    status: res.status,
+    detail: `The hub answered with HTTP status ${res.status}.`,
+  };
+}
+
+export async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: CallOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (kStateChanging.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      cache: "no-store",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError({
+      type: "urn:caduceus:problem:network",
+      title: "Hub unreachable",
+      status: 0,
+      detail: "The hub could not be reached. Check the connection and try again.",
+    });
+  }
+
+  if (res.ok) {
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  const retry = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+  const error = new ApiError(await readProblem(res), Number.isFinite(retry) ? retry : null);
+  if (error.status === 401 && error.slug === "unauthenticated" && !options.quiet401) {
+    hooks?.onUnauthenticated();
+  } else if (
+    error.slug === "password-change-required" ||
+    error.slug === "totp-enrollment-required"
+  ) {
+    hooks?.onAccountActionRequired();
+  }
+  throw error;
+}
+
+export const get = <T>(path: string, options?: CallOptions) =>
+  call<T>("GET", path, undefined, options);
+export const post = <T>(path: string, body?: unknown, options?: CallOptions) =>
+  call<T>("POST", path, body ?? {}, options);
+export const patch = <T>(path: string, body: unknown) => call<T>("PATCH", path, body);
+export const del = <T>(path: string) => call<T>("DELETE", path);
+
+/** Turns anything thrown by a call into an ApiError for display. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  return new ApiError({
+    type: "urn:caduceus:problem:client",
+    title: "Unexpected error",
+    status: 0,
+    detail: e instanceof Error ? e.message : String(e),
+  });
+}

@@ -1,0 +1,87 @@
+// The service areas that later releases of the hub will provide. Each page says plainly what
+// the area will do; none shows invented data.
+
+import { Card, PageHeader } from "../components";
+import type { IconName } from "../shell";
+
+export interface Area {
+  path: string;
+  label: string;
+  icon: IconName;
+  summary: string;
+}
+
+export const kAreas: readonly Area[] = [
+  {
+    path: "/intel",
+    label: "Threat intel",
+    icon: "intel",
+    summary:
+      "Threat intelligence shared between the support centre, national authorities and healthcare " +
+      "providers as STIX 2.1 over TAXII 2.1. Indicators relevant to healthcare are collected in one " +
+      "place, and each organisation decides what it shares and with whom.",
+  },
+  {
+    path: "/warnings",
+    label: "Early warnings",
+    icon: "warning",
+    summary:
+      "Near-real-time warnings about vulnerabilities and active campaigns that affect hospital " +
+      "systems and medical devices, matched against what your organisation runs. Providers " +
+      "acknowledge each warning and record what they did about it.",
+  },
+  {
+    path: "/incidents",
+    label: "Incidents",
+    icon: "incident",
+    summary:
+      "Report significant incidents to your national authority within the NIS2 deadlines: an early " +
+      "warning within 24 hours, a notification within 72 hours and a final report within a month. " +
+      "Track each incident's handling and ask the support centre for help.",
+  },
+  {
+    path: "/recovery",
+    label: "Ransomware recovery",
+    icon: "recovery",
+    summary:
+      "Help to contain ransomware and restore clinical services: playbooks and checklists for " +
+      "clinical and IT staff, and checks of backup readiness reported by the Caduceus agent. " +
+      "During an attack, your authority and the support centre coordinate the recovery with you here.",
+  },
+  {
+    path: "/assessment",
+    label: "Assessment",
+    icon: "assessment",
+    summary:
+      "A cybersecurity maturity self-assessment tailored to healthcare providers. Results are " +
+      "compared anonymously with similar organisations and turned into a prioritised plan of " +
+      "improvements.",
+  },
+  {
+    path: "/catalogue",
+    label: "Catalogue",
+    icon: "catalogue",
+    summary:
+      "A catalogue of the services, guidance, tools and training that the support centre and " +
+      "national authorities offer to healthcare providers. Each entry says who can use it and " +
+      "how to request it.",
+  },
+];
+
+export function PlaceholderPage(props: { area: Area }) {
+  const { area } = props;
+  return (
+    <>
+      <PageHeader title={area.label} />
+      <Card class="placeholder" title="This area arrives with a later release of the hub">
+        <p class="placeholder-text" data-testid="placeholder-summary">
+          {area.summary}
+        </p>
+        <p class="muted">
+          Nothing is stored or shown here yet. Accounts, organisations and audit logging are
+          available today.
+        </p>
+      </Card>
+    </>
+  );
+}

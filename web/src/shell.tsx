@@ -1,0 +1,266 @@
+// The signed-in console: header (organisation, role, user menu), left navigation, and the page
+// for the current path.
+
+import type { ComponentChildren } from "preact";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
+
+import { Link } from "./components";
+import { kindLabel, kRoleLabels } from "./format";
+import { isAdmin, useSession } from "./session";
+import { AccountPage } from "./pages/account";
+import { AuditPage } from "./pages/audit";
+import { NotFoundPage } from "./pages/not-found";
+import { OrganisationsPage } from "./pages/organisations";
+import { OverviewPage } from "./pages/overview";
+import { kAreas, PlaceholderPage } from "./pages/placeholder";
+import { UsersPage } from "./pages/users";
+
+function pageFor(path: string): ComponentChildren {
+  const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  if (clean === "/") return <OverviewPage />;
+  const area = kAreas.find((a) => a.path === clean);
+  if (area) return <PlaceholderPage area={area} />;
+  switch (clean) {
+    case "/admin/organisations":
+      return <OrganisationsPage />;
+    case "/admin/users":
+      return <UsersPage />;
+    case "/admin/audit":
+      return <AuditPage />;
+    case "/account":
+      return <AccountPage />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+export function Shell(props: { path: string }) {
+  const { me } = useSession();
+  return (
+    <div class="shell">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header path={props.path} />
+      <div class="shell-body">
+        <nav class="sidenav" aria-label="Main">
+          <NavSection items={[{ path: "/", label: "Overview", icon: "home" }]} path={props.path} />
+          <NavSection
+            title="Services"
+            items={kAreas.map((a) => ({ path: a.path, label: a.label, icon: a.icon, later: true }))}
+            path={props.path}
+          />
+          {isAdmin(me) && (
+            <NavSection
+              title="Administration"
+              items={[
+                { path: "/admin/organisations", label: "Organisations", icon: "org" },
+                { path: "/admin/users", label: "Users", icon: "users" },
+                { path: "/admin/audit", label: "Audit log", icon: "audit" },
+              ]}
+              path={props.path}
+            />
+          )}
+          <NavSection
+            title="You"
+            items={[{ path: "/account", label: "My account", icon: "account" }]}
+            path={props.path}
+          />
+        </nav>
+        <main id="main" class="content">
+          {pageFor(props.path)}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+interface NavItem {
+  path: string;
+  label: string;
+  icon: IconName;
+  later?: boolean;
+}
+
+function NavSection(props: { title?: string; items: NavItem[]; path: string }) {
+  const id = useId();
+  return (
+    <div class="nav-section">
+      {props.title && (
+        <h2 class="nav-title" id={id}>
+          {props.title}
+        </h2>
+      )}
+      <ul class="nav-list" aria-labelledby={props.title ? id : undefined}>
+        {props.items.map((item) => {
+          const current =
+            item.path === "/" ? props.path === "/" : props.path.replace(/\/+$/, "") === item.path;
+          return (
+            <li key={item.path}>
+              <Link href={item.path} class="nav-link" current={current}>
+                <NavIcon name={item.icon} />
+                <span class="nav-label">{item.label}</span>
+                {item.later && <span class="nav-later">Soon</span>}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function Header(props: { path: string }) {
+  const { me, logout } = useSession();
+  const [open, setOpen] = useState(false);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const menuId = useId();
+
+  useEffect(() => setOpen(false), [props.path]);
+
+  useEffect(() => {
+    if (!open) return undefined;
+    const onDown = (e: MouseEvent) => {
+      if (menuRef.current && !menuRef.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+
+  const org = me.organisation;
+  return (
+    <header class="topbar">
+      <Link href="/" class="brand">
+        <BrandMark />
+        <span class="brand-text">
+          <span class="brand-name">Caduceus</span>
+          <span class="brand-sub">Health cybersecurity hub</span>
+        </span>
+      </Link>
+      <div class="topbar-org" data-testid="header-organisation">
+        <span class="org-name" title={org.name}>
+          {org.name}
+        </span>
+        <span class={`org-kind org-kind-${org.kind}`}>{kindLabel(org)}</span>
+      </div>
+      <div class="usermenu" ref={menuRef}>
+        <button
+          type="button"
+          class="usermenu-button"
+          ref={buttonRef}
+          aria-expanded={open}
+          aria-controls={menuId}
+          onClick={() => setOpen(!open)}
+        >
+          <span class="avatar" aria-hidden="true">
+            {initials(me.user.display_name || me.user.username)}
+          </span>
+          <span class="usermenu-text">
+            <span class="usermenu-name" title={me.user.display_name || me.user.username}>
+              {me.user.display_name || me.user.username}
+            </span>
+            <span class="usermenu-role" data-testid="header-role">
+              {kRoleLabels[me.user.role]}
+            </span>
+          </span>
+          <svg class="chevron" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M6 9l6 6 6-6" />
+          </svg>
+        </button>
+        <div class="usermenu-panel" id={menuId} hidden={!open}>
+          <p class="usermenu-signed">
+            Signed in as <strong>{me.user.username}</strong>
+          </p>
+          <ul>
+            <li>
+              <Link href="/account" class="usermenu-item">
+                My account
+              </Link>
+            </li>
+            <li>
+              <button type="button" class="usermenu-item" onClick={() => void logout()}>
+                Sign out
+              </button>
+            </li>
+          </ul>
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name
+    .replace(/\(.*?\)/g, " ")
+    .trim()
+    .split(/[\s._-]+/)
+    .filter(Boolean);
+  if (parts.length === 0) return name.slice(0, 2).toUpperCase();
+  const letters =
+    parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : parts[0].slice(0, 2);
+  return letters.toUpperCase();
+}
+
+export function BrandMark() {
+  return (
+    <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" class="brand-mark-bg" />
+      <path
+        d="M16 5l9 3.5v6.8c0 5.6-3.8 9.9-9 11.7-5.2-1.8-9-6.1-9-11.7V8.5z"
+        class="brand-mark-shield"
+      />
+      <path
+        d="M16 10v13M12.5 13.5c2.3 0 3.5 1.2 3.5 2.5s1.2 2.5 3.5 2.5M19.5 13.5c-2.3 0-3.5 1.2-3.5 2.5s-1.2 2.5-3.5 2.5"
+        class="brand-mark-staff"
+      />
+    </svg>
+  );
+}
+
+export type IconName =
+  | "home"
+  | "intel"
+  | "warning"
+  | "incident"
+  | "recovery"
+  | "assessment"
+  | "catalogue"
+  | "org"
+  | "users"
+  | "audit"
+  | "account";
+
+const kIconPaths: Record<IconName, string> = {
+  home: "M3 11.5 12 4l9 7.5M5.5 9.5V20h13V9.5",
+  intel: "M12 3a9 9 0 1 0 9 9M12 7.5a4.5 4.5 0 1 0 4.5 4.5M12 12l8-8",
+  warning: "M12 3 2.5 19.5h19zM12 10v4.5m0 2.5v.01",
+  incident: "M4 20V5l8-2 8 2v15M9 20v-5h6v5M12 7v4m-2-2h4",
+  recovery: "M4 12a8 8 0 1 0 2.4-5.7L4 8.5M4 4v4.5h4.5",
+  assessment: "M9 5h10M9 12h10M9 19h10M4 5l1 1 2-2M4 12l1 1 2-2M4 19l1 1 2-2",
+  catalogue:
+    "M4 5.5A1.5 1.5 0 0 1 5.5 4H20v14H5.5A1.5 1.5 0 0 0 4 19.5zM4 19.5A1.5 1.5 0 0 0 5.5 21H20v-3",
+  org: "M4 21V8l8-4 8 4v13M9 21v-4h6v4M8 11h.01M12 11h.01M16 11h.01M8 14h.01M12 14h.01M16 14h.01",
+  users:
+    "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M16 3.5a4 4 0 0 1 0 7.5M18 14a6 6 0 0 1 4 6",
+  audit: "M6 3h9l4 4v14H6zM14 3v5h5M9 12h7M9 16h7",
+  account: "M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zM3.5 21a8.5 8.5 0 0 1 17 0",
+};
+
+function NavIcon(props: { name: IconName }) {
+  return (
+    <svg class="nav-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={kIconPaths[props.name]} />
+    </svg>
+  );
+}
