@@ -15,7 +15,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
-  postgresql chromium
+  postgresql chromium curl
 )
 pkgs=("${build_pkgs[@]}")
 [[ "$mode" == test ]] && pkgs+=("${test_pkgs[@]}")

@@ -76,9 +76,7 @@ std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
 int MigrateAll(storage::Database& db) {
   int applied = 0;
   for (const auto& m : AllModules(db.dialect())) {
-    for (int v : storage::ApplyMigrations(db, m.module, m.migrations)) {
-      ++applied;
-    }
+    applied += static_cast<int>(storage::ApplyMigrations(db, m.module, m.migrations).size());
   }
   return applied;
 }
