@@ -94,7 +94,11 @@ class Api::Impl final : public Registrar {
     }
     SecurityHeaders(req, resp);
     if (!principal && ctx.logged_in) principal = std::move(ctx.logged_in);
-    if (!SafeMethod(req.method)) Audit(req, ctx, principal, action, resp.status);
+    // Anonymous requests that matched no route changed nothing and name nobody: not audited, so
+    // an unauthenticated client cannot grow the log at will.
+    if (!SafeMethod(req.method) && (principal || route_name != "unmatched")) {
+      Audit(req, ctx, principal, action, resp.status);
+    }
     const auto seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string method(http::MethodName(req.method));

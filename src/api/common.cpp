@@ -86,7 +86,8 @@ Result<json::object> JsonBody(const http::Request& request) {
   return http::ParseJsonObject(request.body);
 }
 
-std::optional<std::int64_t> ParseInteger(std::string_view text, std::int64_t min,
+std::optional<std::int64_t> ParseInteger(std::string_view text,
+                                         std::int64_t min,
                                          std::int64_t max) {
   if (text.empty() || text.size() > 20 || (text.front() == '-' && min >= 0)) return std::nullopt;
   std::int64_t value = 0;

@@ -17,15 +17,20 @@ void RegisterAuditRoutes(Registrar& r, Services& s) {
       http::Method::kGet, "/api/v1/audit", {RouteAccess::kAdmin, Gate::kNormal, ""},
       [&s](http::Request& req, RequestContext& ctx) {
         audit::Filter filter;
-        try {
-          if (auto v = req.QueryParam("limit")) filter.limit = std::stoi(*v);
-          if (auto v = req.QueryParam("before")) filter.before_seq = std::stoll(*v);
-        } catch (const std::exception&) {
-          return ErrorResponse(Error::Invalid("limit and before must be integers"), req.request_id);
+        if (auto v = req.QueryParam("limit")) {
+          auto limit = ParseInteger(*v, 1, 500);
+          if (!limit) {
+            return ErrorResponse(Error::Invalid("limit must be an integer from 1 to 500", "limit"),
+                                 req.request_id);
+          }
+          filter.limit = static_cast<int>(*limit);
         }
-        if (filter.limit < 1 || filter.limit > 500) {
-          return ErrorResponse(Error::Invalid("limit must be between 1 and 500", "limit"),
-                               req.request_id);
+        if (auto v = req.QueryParam("before")) {
+          filter.before_seq = ParseInteger(*v, 1, INT64_MAX);
+          if (!filter.before_seq) {
+            return ErrorResponse(Error::Invalid("before must be a positive integer", "before"),
+                                 req.request_id);
+          }
         }
         const auto& p = *ctx.principal;
         std::map<std::int64_t, bool> cache;

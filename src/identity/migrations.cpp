@@ -73,6 +73,10 @@ CREATE TABLE login_throttle (
   blocked_until BIGINT
 );
 )sql"},
+    {2, "at most one support centre", R"sql(
+CREATE UNIQUE INDEX organisations_one_support_centre ON organisations (kind)
+  WHERE kind = 'support_centre';
+)sql"},
 };
 
 }  // namespace

@@ -52,6 +52,8 @@ bool Allowed(const Principal& p, Permission permission, const OrgRef& target) {
     case Permission::kManageUsers:
     case Permission::kReadAudit:
       return p.role == Role::kAdmin && InOversight(p, target);
+    case Permission::kResetCredentials:
+      return p.role == Role::kAdmin && target.id == p.organisation_id;
     case Permission::kVerifyAudit:
       return p.role == Role::kAdmin && p.org_kind == OrgKind::kSupportCentre;
   }

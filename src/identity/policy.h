@@ -41,6 +41,8 @@ enum class Permission {
   kManageUsers,         // list, create, change users of the organisation
   kReadAudit,           // read audit entries about the organisation
   kVerifyAudit,         // verify the whole audit chain
+  kResetCredentials,    // issue a new password to one of its users: own organisation only, so an
+                        // overseeing authority or the support centre cannot take over accounts
 };
 
 // The facts about a target organisation that decisions depend on, loaded from storage.

@@ -443,7 +443,7 @@ Result<std::string> IdentityService::ResetPassword(Actor actor, std::int64_t id)
   if (!user) return user.error();
   if (actor.principal) {
     auto org = LoadOrgRef(user->organisation_id);
-    if (!org || !Allowed(*actor.principal, Permission::kManageUsers, *org)) {
+    if (!org || !Allowed(*actor.principal, Permission::kResetCredentials, *org)) {
       return Error::Denied("you may not reset this user's password");
     }
   }
@@ -495,11 +495,17 @@ Result<LoginResult> IdentityService::Login(const LoginRequest& req) {
   std::string username = req.username;
   std::transform(username.begin(), username.end(), username.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // Three windows: one user from one address (tight), one address across users (spraying),
+  // one user across addresses (distributed guessing; loose, so nobody can lock a colleague out
+  // from elsewhere with a handful of wrong passwords).
+  const std::string user_addr_key = "user-addr:" + username.substr(0, 64) + "|" + req.address;
   const std::string user_key = "user:" + username.substr(0, 64);
   const std::string addr_key = "addr:" + req.address;
   auto throttled = db_.Transact([&](Tx& tx) -> Status {
-    if (auto s = CheckThrottle(tx, addr_key, now); !s) return s;
-    return CheckThrottle(tx, user_key, now);
+    for (const auto* key : {&user_addr_key, &addr_key, &user_key}) {
+      if (auto s = CheckThrottle(tx, *key, now); !s) return s;
+    }
+    return {};
   });
   if (!throttled) return throttled.error();
 
@@ -514,8 +520,9 @@ Result<LoginResult> IdentityService::Login(const LoginRequest& req) {
     VerifyPassword(dummy_hash_, req.password);  // same cost as for a real user
   }
   auto fail = [&](Error error) -> Result<LoginResult> {
-    RecordFailure(user_key, options_.max_failures_per_user);
+    RecordFailure(user_addr_key, options_.max_failures_per_user);
     RecordFailure(addr_key, options_.max_failures_per_address);
+    RecordFailure(user_key, options_.max_failures_per_user_anywhere);
     return error;
   };
   if (!row || !password_ok || row->Int(2) != 0) {
@@ -565,7 +572,7 @@ Result<LoginResult> IdentityService::Login(const LoginRequest& req) {
         "user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)",
         {Text(DigestSecret(out.session_token)), Int(user_id), Text(csrf), Int(now), Int(now),
          Text(req.address), Text(req.user_agent.substr(0, 256))});
-    tx.Exec("DELETE FROM login_throttle WHERE key = ?", {Text(user_key)});
+    tx.Exec("DELETE FROM login_throttle WHERE key = ?", {Text(user_addr_key)});
     return {};
   });
   if (!stored) return stored.error();

@@ -25,8 +25,9 @@ struct IdentityOptions {
   PasswordHashParams password_hash;
   std::chrono::minutes session_idle{60};
   std::chrono::hours session_absolute{12};
-  int max_failures_per_user = 5;      // within failure_window, then the user key is blocked
-  int max_failures_per_address = 20;  // within failure_window, then the address is blocked
+  int max_failures_per_user = 5;            // one user from one address, within failure_window
+  int max_failures_per_address = 20;        // one address, any users
+  int max_failures_per_user_anywhere = 50;  // one user, any addresses
   std::chrono::minutes failure_window{15};
   std::chrono::minutes block_duration{15};
   std::string secret_key;  // 32 bytes: encrypts TOTP seeds at rest

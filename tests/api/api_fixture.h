@@ -1,0 +1,143 @@
+// A real api::Api over a scratch SQLite database, driven in-process with hand-built requests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "api/api.h"
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/random.h"
+#include "http/http.h"
+#include "identity/service.h"
+#include "storage/database.h"
+#include "support/test_db.h"
+
+namespace caduceus::api {
+
+inline constexpr std::string_view kRootPassword = "root password for tests";
+inline constexpr std::string_view kClientAddress = "192.0.2.10";
+
+// A logged-in browser: the session cookie and its CSRF token.
+struct Browser {
+  std::string cookie;
+  std::string csrf;
+  std::int64_t user_id = 0;
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    InitCrypto();
+    scratch_ = std::make_unique<testing::ScratchDatabase>(testing::Backend::kSqlite);
+    auto db = storage::Database::Open(scratch_->url());
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    storage::ApplyMigrations(*db_, "identity", identity::IdentityService::Migrations());
+    storage::ApplyMigrations(*db_, "audit", audit::AuditLog::Migrations());
+    storage::ApplyMigrations(*db_, "audit-guard", audit::AuditLog::GuardMigrations(db_->dialect()));
+    identity::IdentityOptions options;
+    options.password_hash = {1, 8 * 1024 * 1024};
+    options.secret_key = identity::SecretBox::GenerateKey();
+    ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
+    audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
+    api_ = std::make_unique<Api>(Services{*db_, *ids_, *audit_, metrics_, clock_}, ApiOptions{});
+
+    identity::NewOrganisation centre;
+    centre.name = "EU Support Centre";
+    centre.kind = identity::OrgKind::kSupportCentre;
+    auto sc = ids_->CreateOrganisation(identity::Actor::System(), centre);
+    ASSERT_TRUE(sc) << sc.error().message;
+    centre_id_ = sc->id;
+    identity::NewUser root;
+    root.username = "root";
+    root.display_name = "Root";
+    root.role = identity::Role::kAdmin;
+    root.organisation_id = centre_id_;
+    root.password = std::string(kRootPassword);
+    auto created = ids_->CreateUser(identity::Actor::System(), root);
+    ASSERT_TRUE(created) << created.error().message;
+    root_id_ = created->user.id;
+  }
+
+  http::Request Make(http::Method method, const std::string& target, std::string body = {}) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    auto parsed = http::ParseTarget(target);
+    if (!parsed) throw std::invalid_argument("bad target " + target);
+    r.path = parsed->path;
+    r.query = parsed->query;
+    r.remote_address = std::string(kClientAddress);
+    r.request_id = "req-" + std::to_string(++request_counter_);
+    if (!body.empty()) {
+      r.body = std::move(body);
+      r.headers.Add("Content-Type", "application/json");
+    }
+    return r;
+  }
+
+  http::Request As(const Browser& b,
+                   http::Method method,
+                   const std::string& target,
+                   std::string body = {}) {
+    auto r = Make(method, target, std::move(body));
+    r.headers.Add("Cookie", "caduceus_session=" + b.cookie);
+    r.headers.Add("X-CSRF-Token", b.csrf);
+    return r;
+  }
+
+  http::Response Send(http::Request r) { return api_->Handle(r); }
+
+  http::Response LoginRequest(const std::string& username, std::string_view password) {
+    boost::json::object body{{"username", username}, {"password", password}};
+    return Send(Make(http::Method::kPost, "/api/v1/auth/login", boost::json::serialize(body)));
+  }
+
+  Browser LogIn(const std::string& username, std::string_view password = kRootPassword) {
+    const auto resp = LoginRequest(username, password);
+    if (resp.status != 200) {
+      throw std::runtime_error("login failed: " + std::to_string(resp.status) + " " + resp.body);
+    }
+    Browser b;
+    const std::string set_cookie(resp.headers.Get("Set-Cookie").value_or(""));
+    const std::string prefix = "caduceus_session=";
+    if (set_cookie.rfind(prefix, 0) != 0) throw std::runtime_error("no session cookie");
+    b.cookie = set_cookie.substr(prefix.size(), set_cookie.find(';') - prefix.size());
+    const auto json = boost::json::parse(resp.body).as_object();
+    b.csrf = std::string(json.at("csrf_token").as_string());
+    b.user_id = json.at("user").at("id").as_int64();
+    return b;
+  }
+
+  static boost::json::object Json(const http::Response& resp) {
+    return boost::json::parse(resp.body).as_object();
+  }
+
+  std::int64_t AuditCount() { return db_->QueryOne("SELECT COUNT(*) FROM audit_log")->Int(0); }
+
+  audit::Entry LastAudit() {
+    auto entries = audit_->List({.before_seq = {}, .organisation_visible = {}, .limit = 1});
+    if (entries.empty()) throw std::runtime_error("the audit log is empty");
+    return entries.front();
+  }
+
+  std::unique_ptr<testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  SystemClock clock_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<identity::IdentityService> ids_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<Api> api_;
+  std::int64_t centre_id_ = 0;
+  std::int64_t root_id_ = 0;
+  int request_counter_ = 0;
+};
+
+}  // namespace caduceus::api

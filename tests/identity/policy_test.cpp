@@ -1,0 +1,280 @@
+// Authorisation rules (identity/policy.h), as explicit tables.
+//
+// The hierarchy used throughout:
+//   SC (1) support centre
+//   ├── A1 (10) authority ── P11 (11), P12 (12) providers
+//   └── A2 (20) authority ── P21 (21) provider
+#include "identity/policy.h"
+
+#include <array>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace caduceus::identity {
+namespace {
+
+const OrgRef kSc{1, OrgKind::kSupportCentre, std::nullopt};
+const OrgRef kA1{10, OrgKind::kAuthority, 1};
+const OrgRef kA2{20, OrgKind::kAuthority, 1};
+const OrgRef kP11{11, OrgKind::kProvider, 10};
+const OrgRef kP12{12, OrgKind::kProvider, 10};
+const OrgRef kP21{21, OrgKind::kProvider, 20};
+
+const OrgRef& Org(std::string_view name) {
+  if (name == "SC") return kSc;
+  if (name == "A1") return kA1;
+  if (name == "A2") return kA2;
+  if (name == "P11") return kP11;
+  if (name == "P12") return kP12;
+  return kP21;
+}
+
+Principal Member(std::string_view org_name, Role role) {
+  const auto& org = Org(org_name);
+  Principal p;
+  p.user_id = 100;
+  p.username = "someone";
+  p.organisation_id = org.id;
+  p.org_kind = org.kind;
+  p.org_parent_id = org.parent_id;
+  p.role = role;
+  p.scopes = {Scope::kRead, Scope::kWrite};
+  return p;
+}
+
+constexpr Role kNonAdmins[] = {Role::kAnalyst, Role::kReporter, Role::kViewer};
+
+// One row per (principal's organisation, target, admin or not). Columns: may read the
+// organisation, manage it, manage its users, read its audit entries, verify the whole chain,
+// reset its users' passwords (own organisation only: overseers must not take over accounts).
+struct AccessRow {
+  const char* principal_org;
+  const char* target;
+  const char* relationship;
+  bool admin;
+  bool read, manage_org, manage_users, read_audit, verify_audit, reset_credentials;
+};
+
+constexpr AccessRow kAccess[] = {
+    // Support centre: oversees everything; only its admins manage and verify.
+    {"SC", "SC", "own org", true, 1, 1, 1, 1, 1, 1},
+    {"SC", "SC", "own org", false, 1, 0, 0, 0, 0, 0},
+    {"SC", "A1", "child authority", true, 1, 1, 1, 1, 1, 0},
+    {"SC", "A1", "child authority", false, 1, 0, 0, 0, 0, 0},
+    {"SC", "A2", "child authority", true, 1, 1, 1, 1, 1, 0},
+    {"SC", "A2", "child authority", false, 1, 0, 0, 0, 0, 0},
+    {"SC", "P11", "grandchild provider", true, 1, 1, 1, 1, 1, 0},
+    {"SC", "P11", "grandchild provider", false, 1, 0, 0, 0, 0, 0},
+    {"SC", "P21", "grandchild provider", true, 1, 1, 1, 1, 1, 0},
+    {"SC", "P21", "grandchild provider", false, 1, 0, 0, 0, 0, 0},
+    // Authority A1: its own org and its providers; reads other authorities and the centre.
+    {"A1", "A1", "own org", true, 1, 1, 1, 1, 0, 1},
+    {"A1", "A1", "own org", false, 1, 0, 0, 0, 0, 0},
+    {"A1", "P11", "child provider", true, 1, 1, 1, 1, 0, 0},
+    {"A1", "P11", "child provider", false, 1, 0, 0, 0, 0, 0},
+    {"A1", "P12", "child provider", true, 1, 1, 1, 1, 0, 0},
+    {"A1", "P12", "child provider", false, 1, 0, 0, 0, 0, 0},
+    {"A1", "A2", "other authority", true, 1, 0, 0, 0, 0, 0},
+    {"A1", "A2", "other authority", false, 1, 0, 0, 0, 0, 0},
+    {"A1", "P21", "other authority's provider", true, 0, 0, 0, 0, 0, 0},
+    {"A1", "P21", "other authority's provider", false, 0, 0, 0, 0, 0, 0},
+    {"A1", "SC", "support centre", true, 1, 0, 0, 0, 0, 0},
+    {"A1", "SC", "support centre", false, 1, 0, 0, 0, 0, 0},
+    // Provider P11: its own org; reads its authority and the centre; nothing of its peers.
+    {"P11", "P11", "own org", true, 1, 1, 1, 1, 0, 1},
+    {"P11", "P11", "own org", false, 1, 0, 0, 0, 0, 0},
+    {"P11", "P12", "sibling provider", true, 0, 0, 0, 0, 0, 0},
+    {"P11", "P12", "sibling provider", false, 0, 0, 0, 0, 0, 0},
+    {"P11", "P21", "other authority's provider", true, 0, 0, 0, 0, 0, 0},
+    {"P11", "P21", "other authority's provider", false, 0, 0, 0, 0, 0, 0},
+    {"P11", "A1", "parent authority", true, 1, 0, 0, 0, 0, 0},
+    {"P11", "A1", "parent authority", false, 1, 0, 0, 0, 0, 0},
+    {"P11", "A2", "other authority", true, 0, 0, 0, 0, 0, 0},
+    {"P11", "A2", "other authority", false, 0, 0, 0, 0, 0, 0},
+    {"P11", "SC", "support centre", true, 1, 0, 0, 0, 0, 0},
+    {"P11", "SC", "support centre", false, 1, 0, 0, 0, 0, 0},
+};
+
+TEST(Policy, AllowedMatchesTheTableForEveryOrgKindRoleAndRelationship) {
+  for (const auto& row : kAccess) {
+    std::vector<Role> roles;
+    if (row.admin) {
+      roles = {Role::kAdmin};
+    } else {
+      roles.assign(std::begin(kNonAdmins), std::end(kNonAdmins));
+    }
+    for (Role role : roles) {
+      const auto p = Member(row.principal_org, role);
+      const auto& target = Org(row.target);
+      const auto where = testing::Message() << row.principal_org << " " << ToString(role) << " -> "
+                                            << row.target << " (" << row.relationship << ")";
+      EXPECT_EQ(Allowed(p, Permission::kReadOrganisation, target), row.read) << where << " read";
+      EXPECT_EQ(Allowed(p, Permission::kManageOrganisation, target), row.manage_org)
+          << where << " manage organisation";
+      EXPECT_EQ(Allowed(p, Permission::kManageUsers, target), row.manage_users)
+          << where << " manage users";
+      EXPECT_EQ(Allowed(p, Permission::kReadAudit, target), row.read_audit)
+          << where << " read audit";
+      EXPECT_EQ(Allowed(p, Permission::kVerifyAudit, target), row.verify_audit)
+          << where << " verify audit";
+      EXPECT_EQ(Allowed(p, Permission::kResetCredentials, target), row.reset_credentials)
+          << where << " reset credentials";
+    }
+  }
+}
+
+TEST(Policy, TableCoversEveryOrgKindRoleAndRelationship) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& row : kAccess) pairs.insert({row.principal_org, row.target});
+  // SC: 5 targets, A1: 6, P11: 6 — each with an admin and a non-admin row.
+  EXPECT_EQ(pairs.size(), 17u);
+  EXPECT_EQ(std::size(kAccess), 34u);
+}
+
+// AllowedToCreate(principal, kind, parent). One row per principal organisation and role class.
+struct CreateRow {
+  const char* principal_org;
+  bool admin;
+  const char* parent;
+  OrgKind kind;
+  bool expected;
+};
+
+constexpr CreateRow kCreate[] = {
+    // Nobody creates a support centre through the API.
+    {"SC", true, "SC", OrgKind::kSupportCentre, false},
+    {"SC", true, "A1", OrgKind::kSupportCentre, false},
+    // Authorities: only the support centre's admins, directly under the support centre.
+    {"SC", true, "SC", OrgKind::kAuthority, true},
+    {"SC", false, "SC", OrgKind::kAuthority, false},
+    {"SC", true, "A1", OrgKind::kAuthority, false},
+    {"A1", true, "SC", OrgKind::kAuthority, false},
+    {"A1", true, "A1", OrgKind::kAuthority, false},
+    {"P11", true, "SC", OrgKind::kAuthority, false},
+    // Providers: under an authority, by the support centre's admins or that authority's admins.
+    {"SC", true, "A1", OrgKind::kProvider, true},
+    {"SC", true, "A2", OrgKind::kProvider, true},
+    {"SC", false, "A1", OrgKind::kProvider, false},
+    {"SC", true, "SC", OrgKind::kProvider, false},
+    {"SC", true, "P11", OrgKind::kProvider, false},
+    {"A1", true, "A1", OrgKind::kProvider, true},
+    {"A1", false, "A1", OrgKind::kProvider, false},
+    {"A1", true, "A2", OrgKind::kProvider, false},
+    {"A1", true, "P11", OrgKind::kProvider, false},
+    {"A1", true, "SC", OrgKind::kProvider, false},
+    {"P11", true, "A1", OrgKind::kProvider, false},
+    {"P11", true, "P11", OrgKind::kProvider, false},
+    {"P11", false, "A1", OrgKind::kProvider, false},
+};
+
+TEST(Policy, AllowedToCreateMatchesTheTable) {
+  for (const auto& row : kCreate) {
+    std::vector<Role> roles;
+    if (row.admin) {
+      roles = {Role::kAdmin};
+    } else {
+      roles.assign(std::begin(kNonAdmins), std::end(kNonAdmins));
+    }
+    for (Role role : roles) {
+      EXPECT_EQ(AllowedToCreate(Member(row.principal_org, role), row.kind, Org(row.parent)),
+                row.expected)
+          << row.principal_org << " " << ToString(role) << " creates " << ToString(row.kind)
+          << " under " << row.parent;
+    }
+  }
+}
+
+// AuthorizeRoute over every principal state, route access, gate and method safety.
+// Each string lists the outcome for, in order:
+//   public/normal/safe, public/normal/unsafe, public/upkeep/safe, public/upkeep/unsafe,
+//   auth/normal/safe,   auth/normal/unsafe,   auth/upkeep/safe,   auth/upkeep/unsafe,
+//   admin/normal/safe,  admin/normal/unsafe,  admin/upkeep/safe,  admin/upkeep/unsafe
+// ok = allowed, 401 = kUnauthenticated, 403 = kPermissionDenied without a field,
+// pwd / totp = kPermissionDenied with field password-change-required / totp-enrollment-required.
+struct RouteRow {
+  const char* principal;
+  std::array<const char*, 12> outcomes;
+};
+
+constexpr RouteRow kRoutes[] = {
+    {"none", {"ok", "ok", "ok", "ok", "401", "401", "401", "401", "401", "401", "401", "401"}},
+    {"viewer session",
+     {"ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "403", "403", "403", "403"}},
+    {"admin session", {"ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"}},
+    {"admin read token",
+     {"ok", "ok", "ok", "ok", "ok", "403", "ok", "403", "ok", "403", "ok", "403"}},
+    {"admin write token", {"ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"}},
+    {"viewer read token",
+     {"ok", "ok", "ok", "ok", "ok", "403", "ok", "403", "403", "403", "403", "403"}},
+    {"admin must change password",
+     {"ok", "ok", "ok", "ok", "pwd", "pwd", "ok", "ok", "pwd", "pwd", "ok", "ok"}},
+    {"viewer must change password",
+     {"ok", "ok", "ok", "ok", "pwd", "pwd", "ok", "ok", "pwd", "pwd", "403", "403"}},
+    {"admin must enrol totp",
+     {"ok", "ok", "ok", "ok", "totp", "totp", "ok", "ok", "totp", "totp", "ok", "ok"}},
+    {"admin read token must change password",
+     {"ok", "ok", "ok", "ok", "pwd", "403", "ok", "403", "pwd", "403", "ok", "403"}},
+};
+
+std::optional<Principal> RoutePrincipal(std::string_view name) {
+  if (name == "none") return std::nullopt;
+  const bool admin = name.find("admin") != std::string_view::npos;
+  auto p = Member("P11", admin ? Role::kAdmin : Role::kViewer);
+  if (name.find("token") != std::string_view::npos) {
+    p.via_token = true;
+    p.scopes = name.find("read token") != std::string_view::npos
+                   ? std::vector<Scope>{Scope::kRead}
+                   : std::vector<Scope>{Scope::kWrite};
+  }
+  p.must_change_password = name.find("must change password") != std::string_view::npos;
+  p.must_enroll_totp = name.find("must enrol totp") != std::string_view::npos;
+  return p;
+}
+
+std::string Outcome(const Status& s) {
+  if (s) return "ok";
+  switch (s.error().code) {
+    case Errc::kUnauthenticated:
+      return "401";
+    case Errc::kPermissionDenied:
+      if (s.error().field == "password-change-required") return "pwd";
+      if (s.error().field == "totp-enrollment-required") return "totp";
+      if (s.error().field.empty()) return "403";
+      return "403:" + s.error().field;
+    default:
+      return std::string(Slug(s.error().code));
+  }
+}
+
+TEST(Policy, AuthorizeRouteMatchesTheTable) {
+  const RouteAccess accesses[] = {RouteAccess::kPublic, RouteAccess::kAuthenticated,
+                                  RouteAccess::kAdmin};
+  const Gate gates[] = {Gate::kNormal, Gate::kAccountUpkeep};
+  for (const auto& row : kRoutes) {
+    const auto principal = RoutePrincipal(row.principal);
+    std::size_t i = 0;
+    for (auto access : accesses) {
+      for (auto gate : gates) {
+        for (bool safe : {true, false}) {
+          const auto got =
+              Outcome(AuthorizeRoute(principal ? &*principal : nullptr, access, gate, safe));
+          EXPECT_EQ(got, row.outcomes[i]) << row.principal << ", column " << i;
+          ++i;
+        }
+      }
+    }
+  }
+}
+
+TEST(Policy, PrincipalWithoutWriteScopeMayOnlyUseSafeMethods) {
+  auto p = Member("SC", Role::kAdmin);
+  p.scopes = {};
+  EXPECT_TRUE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kNormal, true));
+  EXPECT_FALSE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kNormal, false));
+}
+
+}  // namespace
+}  // namespace caduceus::identity
