@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Check(path.find("//") == std::string::npos);
   Check(path.find("/../") == std::string::npos && path.find("/./") == std::string::npos);
   Check(!path.ends_with("/..") && !path.ends_with("/."));
-  Check(caduceus::http::ValidUtf8(path));
+  Check(caduceus::ValidUtf8(path));
   for (const auto& [key, value] : parsed->query) {
     Check(key.find('\0') == std::string::npos && value.find('\0') == std::string::npos);
   }
