@@ -2,17 +2,11 @@
 // that arrive with later releases.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { demoUser, launchBrowser, login, withPage } from "./helpers.mjs";
+import { demoAdmin, demoUser, login, useBrowserForFile, withPage } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 const kAreas = [
   ["Threat intel", "/intel"],
@@ -25,7 +19,7 @@ const kAreas = [
 
 test("a viewer has no Administration group and is refused /admin/users by the hub", async (t) => {
   const viewer = demoUser((u) => u.role === "viewer", "viewer");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, viewer.username, viewer.password);
     const nav = page.getByRole("navigation", { name: "Main" });
     assert.equal(await nav.getByRole("heading", { name: "Administration" }).count(), 0);
@@ -42,8 +36,8 @@ test("a viewer has no Administration group and is refused /admin/users by the hu
 });
 
 test("an administrator sees the Administration group", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
-  await withPage(browser, t, async (page) => {
+  const admin = demoAdmin("authority");
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password);
     const nav = page.getByRole("navigation", { name: "Main" });
     await nav.getByRole("heading", { name: "Administration" }).waitFor();
@@ -55,7 +49,7 @@ test("an administrator sees the Administration group", async (t) => {
 
 test("each of the six later service areas shows its 'later release' panel", async (t) => {
   const user = demoUser((u) => u.role !== "admin", "non-admin user");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password);
     const nav = page.getByRole("navigation", { name: "Main" });
     for (const [label, path] of kAreas) {
@@ -80,7 +74,7 @@ test("each of the six later service areas shows its 'later release' panel", asyn
 
 test("the overview shows the user's organisation and its place in the hierarchy", async (t) => {
   const user = demoUser((u) => u.kind === "provider", "provider user");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password);
     const chain = page.locator("ol.chain > li");
     await chain.first().waitFor();

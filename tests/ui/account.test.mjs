@@ -1,36 +1,31 @@
 // My account: two-factor authentication and personal API tokens.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
   apiLogin,
   baseURL,
   createProvider,
   createReadyUser,
+  demoAdmin,
   demoUser,
-  launchBrowser,
   login,
   logout,
   nextTotpStep,
   totpCode,
   totpStep,
   uniqueName,
+  useBrowserForFile,
   withPage,
 } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 test("after enabling two-factor authentication, signing in asks for a valid code", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "provider", "provider admin");
+  const admin = demoAdmin("provider");
   const user = await createReadyUser(admin, "viewer");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password, { path: "/account" });
     await page.getByRole("heading", { level: 1, name: "My account" }).waitFor();
     await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
@@ -74,7 +69,7 @@ test("after enabling two-factor authentication, signing in asks for a valid code
 test("an API token works as a bearer token until it is revoked", async (t) => {
   const user = demoUser((u) => u.kind === "authority" && u.role !== "admin", "authority non-admin");
   const name = uniqueName("script");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password, { path: "/account" });
     await page.getByRole("heading", { name: "API tokens" }).waitFor();
     await page.getByLabel("Name", { exact: true }).fill(name);
@@ -112,12 +107,9 @@ test("an API token works as a bearer token until it is revoked", async (t) => {
 });
 
 test("changing the password from My account requires the current password", async (t) => {
-  const admin = demoUser(
-    (u) => u.role === "admin" && u.kind === "support_centre",
-    "support centre admin",
-  );
+  const admin = demoAdmin("support_centre");
   const user = await createReadyUser(admin, "analyst");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password, { path: "/account" });
     const card = page.getByRole("region", { name: "Password", exact: true });
     await card.getByLabel("Current password").fill(`${user.password}-not`);
@@ -135,13 +127,10 @@ test("changing the password from My account requires the current password", asyn
 });
 
 test("requiring two-factor authentication for one's own organisation leads to enrolment first", async (t) => {
-  const authority = demoUser(
-    (u) => u.role === "admin" && u.kind === "authority",
-    "authority admin",
-  );
+  const authority = demoAdmin("authority");
   const clinic = await createProvider(authority, uniqueName("Clinic"));
   const admin = await createReadyUser(authority, "admin", clinic.id);
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/organisations" });
     const row = page.locator(`tr[data-org-id="${clinic.id}"]`);
     await row.getByRole("switch").click();

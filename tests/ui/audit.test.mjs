@@ -1,17 +1,19 @@
 // Audit log: entries for administrative actions, paging to older entries, chain verification.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { apiLogin, demoUser, launchBrowser, login, uniqueName, withPage } from "./helpers.mjs";
+import {
+  apiLogin,
+  demoAdmin,
+  login,
+  openFromNav,
+  uniqueName,
+  useBrowserForFile,
+  withPage,
+} from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 const kPageSize = 50;
 
@@ -31,19 +33,12 @@ async function createUsers(session, count) {
 }
 
 test("the audit log lists a user creation and the support centre's chain check passes", async (t) => {
-  const admin = demoUser(
-    (u) => u.role === "admin" && u.kind === "support_centre",
-    "support centre admin",
-  );
+  const admin = demoAdmin("support_centre");
   const session = await apiLogin(admin.username, admin.password);
   const [id] = await createUsers(session, 1);
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password);
-    await page
-      .getByRole("navigation", { name: "Main" })
-      .getByRole("link", { name: "Audit log" })
-      .click();
-    await page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor();
+    await openFromNav(page, "Audit log");
 
     const row = page.locator('tr[data-action="user.create"]').filter({ hasText: `user:${id}` });
     await row.waitFor();
@@ -63,17 +58,14 @@ test("the audit log lists a user creation and the support centre's chain check p
 });
 
 test("'Load older entries' appends the next page of the audit log", async (t) => {
-  const admin = demoUser(
-    (u) => u.role === "admin" && u.kind === "support_centre",
-    "support centre admin",
-  );
+  const admin = demoAdmin("support_centre");
   const session = await apiLogin(admin.username, admin.password);
   const first = await session.call("GET", `/api/v1/audit?limit=${kPageSize}`);
   assert.equal(first.status, 200);
   if (first.body.next_before === null) {
     await createUsers(session, kPageSize + 1 - first.body.items.length);
   }
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/audit" });
     const rows = page.locator("tbody tr[data-seq]");
     await rows.first().waitFor();
@@ -94,8 +86,8 @@ test("'Load older entries' appends the next page of the audit log", async (t) =>
 });
 
 test("an authority administrator sees the audit log but no chain check", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
-  await withPage(browser, t, async (page) => {
+  const admin = demoAdmin("authority");
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/audit" });
     await page.getByRole("heading", { level: 1, name: "Audit log" }).waitFor();
     await page.locator("tbody tr[data-seq], p.empty").first().waitFor();

@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
@@ -34,6 +35,11 @@ export function demoUser(predicate, what) {
   return found;
 }
 
+/** The demo administrator of the first organisation of `kind` ("provider", "authority", …). */
+export function demoAdmin(kind) {
+  return demoUser((u) => u.role === "admin" && u.kind === kind, `${kind.replace("_", " ")} admin`);
+}
+
 export const kRoleLabels = {
   admin: "Administrator",
   analyst: "Analyst",
@@ -57,13 +63,28 @@ export async function launchBrowser() {
   });
 }
 
+let fileBrowser = null;
+
+/** Launches one browser before the calling test file's tests and closes it after them. */
+export function useBrowserForFile() {
+  before(async () => {
+    fileBrowser = await launchBrowser();
+  });
+  after(async () => {
+    await fileBrowser?.close();
+    fileBrowser = null;
+  });
+}
+
 /**
- * Runs `fn` with a fresh browser context (no cookies) and page. On failure a full-page
- * screenshot named after the test goes to the results directory before the error propagates.
- * Page errors and CSP violations reported on the console fail the test.
+ * Runs `fn` with a fresh context (no cookies) and page of the file's browser (see
+ * useBrowserForFile). On failure a full-page screenshot named after the test goes to the
+ * results directory before the error propagates. Page errors and CSP violations reported on
+ * the console fail the test.
  */
-export async function withPage(browser, t, fn) {
-  const context = await browser.newContext({
+export async function withPage(t, fn) {
+  if (!fileBrowser) throw new Error("no browser: call useBrowserForFile() in the test file");
+  const context = await fileBrowser.newContext({
     baseURL,
     viewport: { width: 1280, height: 860 },
     locale: "en-GB",
@@ -95,9 +116,7 @@ export async function withPage(browser, t, fn) {
 /** Signs in through the login form and waits for the console (or the forced password page). */
 export async function login(page, username, password, options = {}) {
   await page.goto(options.path ?? "/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitLogin(page, username, password);
   if (options.expectForcedChange) {
     await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
   } else if (options.expectCode) {
@@ -105,6 +124,19 @@ export async function login(page, username, password, options = {}) {
   } else {
     await page.getByRole("navigation", { name: "Main" }).waitFor();
   }
+}
+
+/** Fills in and sends the login form shown on `page`, without waiting for the answer. */
+export async function submitLogin(page, username, password) {
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Follows the link `name` of the main navigation and waits for the page of that title. */
+export async function openFromNav(page, name) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
+  await page.getByRole("heading", { level: 1, name }).waitFor();
 }
 
 export async function logout(page) {

@@ -1,35 +1,28 @@
 // Sign-in page: errors from the hub, the header after sign-in, keyboard-only use, sign-out.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
   demoUser,
   demoUsers,
   kRoleLabels,
-  launchBrowser,
   login,
   logout,
+  submitLogin,
+  useBrowserForFile,
   withPage,
 } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 test("a wrong password shows the hub's problem and keeps the user on the login page", async (t) => {
   const user = demoUser((u) => u.kind === "provider", "provider user");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await page.goto("/");
     await page.waitForURL(/\/login$/);
     assert.equal(await page.locator("html").getAttribute("lang"), "en");
-    await page.getByLabel("Username").fill(user.username);
-    await page.getByLabel("Password", { exact: true }).fill(`${user.password}-wrong`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitLogin(page, user.username, `${user.password}-wrong`);
 
     const alert = page.getByRole("alert").filter({ has: page.locator("[data-problem]") });
     await alert.waitFor();
@@ -52,7 +45,7 @@ const kKinds = {
 for (const [kind, article] of Object.entries(kKinds)) {
   test(`signing in as ${article} user shows the organisation, its kind and the role in the header`, async (t) => {
     const user = demoUser((u) => u.kind === kind, `${kind} user`);
-    await withPage(browser, t, async (page) => {
+    await withPage(t, async (page) => {
       await login(page, user.username, user.password);
       const header = page.getByRole("banner");
       const org = header.getByTestId("header-organisation");
@@ -69,7 +62,7 @@ for (const [kind, article] of Object.entries(kKinds)) {
 
 test("the login form can be filled and submitted with the keyboard alone", async (t) => {
   const user = demoUsers().find((u) => u.role !== "admin") ?? demoUsers()[0];
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await page.goto("/login");
     const username = page.getByLabel("Username");
     await username.waitFor();
@@ -98,7 +91,7 @@ test("the login form can be filled and submitted with the keyboard alone", async
 
 test("signing out ends the session: the console redirects to the login page", async (t) => {
   const user = demoUser((u) => u.kind === "authority", "authority user");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, user.username, user.password);
     await logout(page);
     await page.goto("/account");
@@ -110,12 +103,10 @@ test("signing out ends the session: the console redirects to the login page", as
 
 test("a deep link opened before sign-in is shown after signing in", async (t) => {
   const user = demoUser((u) => u.kind === "provider", "provider user");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await page.goto("/account");
     await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel("Username").fill(user.username);
-    await page.getByLabel("Password", { exact: true }).fill(user.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitLogin(page, user.username, user.password);
     await page.getByRole("heading", { level: 1, name: "My account" }).waitFor();
     assert.match(page.url(), /\/account$/);
   });

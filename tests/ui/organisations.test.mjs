@@ -1,24 +1,15 @@
 // Organisations: the hierarchy table, registering a provider, the two-factor policy switch.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { apiLogin, demoUser, launchBrowser, login, uniqueName, withPage } from "./helpers.mjs";
+import { apiLogin, demoAdmin, login, uniqueName, useBrowserForFile, withPage } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 test("the support centre sees the hierarchy as a tree: centre, then authorities, then providers", async (t) => {
-  const admin = demoUser(
-    (u) => u.role === "admin" && u.kind === "support_centre",
-    "support centre admin",
-  );
-  await withPage(browser, t, async (page) => {
+  const admin = demoAdmin("support_centre");
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/organisations" });
     const rows = page.locator("table[aria-label='Organisations'] tbody tr");
     await rows.first().waitFor();
@@ -38,9 +29,9 @@ test("the support centre sees the hierarchy as a tree: centre, then authorities,
 });
 
 test("an authority administrator registers a provider and requires two-factor authentication for it", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
+  const admin = demoAdmin("authority");
   const name = uniqueName("Clinic");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/organisations" });
     const form = page
       .locator("form")

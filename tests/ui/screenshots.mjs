@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-import { demoUser, launchBrowser, login, resultsDir } from "./helpers.mjs";
+import { demoAdmin, launchBrowser, login, resultsDir } from "./helpers.mjs";
 
 const outDir = process.argv[2] ?? path.join(resultsDir, "screenshots");
 fs.mkdirSync(outDir, { recursive: true });
@@ -29,7 +29,7 @@ try {
     };
     await page.goto("/login");
     await shot("login");
-    const admin = demoUser((u) => u.role === "admin" && u.kind === "support_centre", "admin");
+    const admin = demoAdmin("support_centre");
     await login(page, admin.username, admin.password);
     await shot("overview");
     for (const [route, name] of [

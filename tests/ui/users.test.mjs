@@ -4,38 +4,30 @@
 // hub that limits by client address cannot disturb the other tests.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
   apiLogin,
   baseURL,
   createReadyUser,
-  demoUser,
-  launchBrowser,
+  demoAdmin,
   login,
   logout,
+  openFromNav,
+  submitLogin,
   uniqueName,
+  useBrowserForFile,
   withPage,
 } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowserForFile();
 
 test("a new user signs in with the one-time password, must choose a new one, then reaches the overview", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "provider", "provider admin");
+  const admin = demoAdmin("provider");
   const username = uniqueName("nurse");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password);
-    await page
-      .getByRole("navigation", { name: "Main" })
-      .getByRole("link", { name: "Users" })
-      .click();
-    await page.getByRole("heading", { level: 1, name: "Users" }).waitFor();
+    await openFromNav(page, "Users");
 
     const form = page
       .locator("form")
@@ -86,9 +78,9 @@ test("a new user signs in with the one-time password, must choose a new one, the
 });
 
 test("an administrator changes a user's role and disables the account, which then cannot sign in", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
+  const admin = demoAdmin("authority");
   const target = await createReadyUser(admin, "viewer");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/users" });
     await page.getByRole("heading", { level: 1, name: "Users" }).waitFor();
     const row = page.locator(`tr[data-username="${target.username}"]`);
@@ -112,9 +104,9 @@ test("an administrator changes a user's role and disables the account, which the
 });
 
 test("resetting a password shows a new one-time password that forces a change at sign-in", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "authority", "authority admin");
+  const admin = demoAdmin("authority");
   const target = await createReadyUser(admin, "analyst");
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await login(page, admin.username, admin.password, { path: "/admin/users" });
     const row = page.locator(`tr[data-username="${target.username}"]`);
     await row.waitFor();
@@ -135,7 +127,7 @@ test("resetting a password shows a new one-time password that forces a change at
 const kMaxAttempts = 50;
 
 test("after repeated wrong passwords the login page shows the hub's wait message", async (t) => {
-  const admin = demoUser((u) => u.role === "admin" && u.kind === "provider", "provider admin");
+  const admin = demoAdmin("provider");
   const user = await createReadyUser(admin, "viewer");
   let limited = false;
   for (let i = 0; i < kMaxAttempts && !limited; i++) {
@@ -150,11 +142,9 @@ test("after repeated wrong passwords the login page shows the hub's wait message
   }
   assert.ok(limited, `no 429 after ${kMaxAttempts} failed attempts`);
 
-  await withPage(browser, t, async (page) => {
+  await withPage(t, async (page) => {
     await page.goto("/login");
-    await page.getByLabel("Username").fill(user.username);
-    await page.getByLabel("Password", { exact: true }).fill(user.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitLogin(page, user.username, user.password);
     const problem = page.locator('[role="alert"] [data-problem]');
     await problem.waitFor();
     assert.equal(await problem.getAttribute("data-problem"), "rate-limited");

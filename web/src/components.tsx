@@ -1,7 +1,7 @@
 // Building blocks shared by the pages: alerts, fields, cards, one-time secrets.
 
-import type { ComponentChildren, InputHTMLAttributes, Ref } from "preact";
-import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { type ComponentChildren, createContext, type InputHTMLAttributes, type Ref } from "preact";
+import { useContext, useEffect, useId, useRef, useState } from "preact/hooks";
 
 import type { ApiError } from "./api";
 import { onLinkClick } from "./router";
@@ -104,39 +104,146 @@ type InputProps = Omit<
   "label" | "value" | "onInput" | "ref"
 >;
 
-/** A labelled text input. `invalid` marks it when the hub's problem names this field. */
-export function TextField(
-  props: InputProps & {
-    label: string;
-    value: string;
-    onValue: (v: string) => void;
-    hint?: ComponentChildren;
-    invalid?: boolean;
-    inputRef?: Ref<HTMLInputElement>;
-  },
-) {
-  const { label, value, onValue, hint, invalid, inputRef, ...rest } = props;
+/** The `field` named by the problem of the enclosing Form. */
+const ProblemField = createContext<string | undefined>(undefined);
+
+/**
+ * A form whose fields mark themselves invalid (aria-invalid) when the problem shown for it, from
+ * the hub or from a local check, names them: its `field` equals the field's `name`.
+ */
+export function Form(props: {
+  class: string;
+  error: ApiError | null;
+  onSubmit: (e: Event) => void | Promise<void>;
+  children: ComponentChildren;
+}) {
+  return (
+    <ProblemField.Provider value={props.error?.problem.field}>
+      <form class={props.class} onSubmit={props.onSubmit}>
+        {props.children}
+      </form>
+    </ProblemField.Provider>
+  );
+}
+
+interface ControlAttributes {
+  id: string;
+  "aria-invalid": "true" | undefined;
+  "aria-describedby": string | undefined;
+}
+
+/**
+ * A label, a control and an optional hint. `invalid` overrides what the enclosing Form's
+ * problem says about the field called `name`.
+ */
+function Field(props: {
+  label: string;
+  name: unknown;
+  hint?: ComponentChildren;
+  invalid?: boolean;
+  control: (attributes: ControlAttributes) => ComponentChildren;
+}) {
   const id = useId();
   const hintId = `${id}-hint`;
+  const problemField = useContext(ProblemField);
+  const invalid = props.invalid ?? (problemField !== undefined && props.name === problemField);
   return (
     <div class="field">
-      <label for={id}>{label}</label>
-      <input
-        id={id}
-        ref={inputRef}
-        class="input"
-        value={value}
-        aria-invalid={invalid ? "true" : undefined}
-        aria-describedby={hint ? hintId : undefined}
-        onInput={(e) => onValue(e.currentTarget.value)}
-        {...rest}
-      />
-      {hint && (
+      <label for={id}>{props.label}</label>
+      {props.control({
+        id,
+        "aria-invalid": invalid ? "true" : undefined,
+        "aria-describedby": props.hint ? hintId : undefined,
+      })}
+      {props.hint && (
         <p class="hint" id={hintId}>
-          {hint}
+          {props.hint}
         </p>
       )}
     </div>
+  );
+}
+
+type TextFieldProps = InputProps & {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  hint?: ComponentChildren;
+  invalid?: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+};
+
+/** A labelled text input. */
+export function TextField(props: TextFieldProps) {
+  const { label, value, onValue, hint, invalid, inputRef, ...rest } = props;
+  return (
+    <Field
+      label={label}
+      name={rest.name}
+      hint={hint}
+      invalid={invalid}
+      control={(attributes) => (
+        <input
+          {...attributes}
+          ref={inputRef}
+          class="input"
+          value={value}
+          onInput={(e) => onValue(e.currentTarget.value)}
+          {...rest}
+        />
+      )}
+    />
+  );
+}
+
+/** A required password input. */
+export function PasswordField(props: Omit<TextFieldProps, "type" | "required">) {
+  return <TextField {...props} type="password" required />;
+}
+
+/** A 6-digit code from an authenticator app; anything but digits is dropped as it is typed. */
+export function CodeField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onValue: (v: string) => void;
+  hint?: ComponentChildren;
+  inputRef?: Ref<HTMLInputElement>;
+}) {
+  return (
+    <TextField
+      label={props.label}
+      name={props.name}
+      value={props.value}
+      onValue={(v) => props.onValue(v.replace(/\D/g, "").slice(0, 6))}
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="[0-9]{6}"
+      maxLength={6}
+      required
+      inputRef={props.inputRef}
+      hint={props.hint}
+    />
+  );
+}
+
+/** A checkbox with its label; place several in a fieldset with a legend. */
+export function CheckField(props: {
+  label: string;
+  name: string;
+  checked: boolean;
+  onChecked: (checked: boolean) => void;
+}) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={props.name}
+        checked={props.checked}
+        onChange={(e) => props.onChecked(e.currentTarget.checked)}
+      />
+      {props.label}
+    </label>
   );
 }
 
@@ -150,32 +257,44 @@ export function SelectField<V extends string>(props: {
   name?: string;
   invalid?: boolean;
 }) {
-  const id = useId();
-  const hintId = `${id}-hint`;
   return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <select
-        id={id}
-        name={props.name}
-        class="input"
-        value={props.value}
-        disabled={props.disabled}
-        aria-invalid={props.invalid ? "true" : undefined}
-        aria-describedby={props.hint ? hintId : undefined}
-        onChange={(e) => props.onValue(e.currentTarget.value as V)}
-      >
-        {props.options.map(([v, text]) => (
-          <option key={v} value={v}>
-            {text}
-          </option>
-        ))}
-      </select>
-      {props.hint && (
-        <p class="hint" id={hintId}>
-          {props.hint}
-        </p>
+    <Field
+      label={props.label}
+      name={props.name}
+      hint={props.hint}
+      invalid={props.invalid}
+      control={(attributes) => (
+        <select
+          {...attributes}
+          name={props.name}
+          class="input"
+          value={props.value}
+          disabled={props.disabled}
+          onChange={(e) => props.onValue(e.currentTarget.value as V)}
+        >
+          {props.options.map(([v, text]) => (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          ))}
+        </select>
       )}
+    />
+  );
+}
+
+/** The submit button of a form, disabled and relabelled while the form is being sent. */
+export function SubmitActions(props: {
+  label: string;
+  busyLabel: string;
+  busy: boolean;
+  class?: string;
+}) {
+  return (
+    <div class={props.class ? `form-actions ${props.class}` : "form-actions"}>
+      <button type="submit" class="btn btn-primary" disabled={props.busy}>
+        {props.busy ? props.busyLabel : props.label}
+      </button>
     </div>
   );
 }
@@ -206,6 +325,43 @@ export function Card(props: {
       )}
       <div class="card-body">{props.children}</div>
     </section>
+  );
+}
+
+/**
+ * A horizontally scrollable table named for screen readers. `false` columns are left out;
+ * `actions` adds a last column, unlabelled on screen, for per-row buttons.
+ */
+export function DataTable(props: {
+  label: string;
+  columns: ReadonlyArray<string | false>;
+  actions?: boolean;
+  dense?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={props.dense ? "table table-dense" : "table"} aria-label={props.label}>
+        <thead>
+          <tr>
+            {props.columns.map(
+              (column) =>
+                column !== false && (
+                  <th key={column} scope="col">
+                    {column}
+                  </th>
+                ),
+            )}
+            {props.actions && (
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
   );
 }
 

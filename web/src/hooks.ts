@@ -1,4 +1,4 @@
-// Data-loading hook: runs an async loader, keeps its result, its error and a reload function.
+// Hooks shared by the pages: loading data (useResource) and running actions (useAction).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
@@ -43,4 +43,40 @@ export function useResource<T>(loader: () => Promise<T>, deps: unknown[]): Resou
   }, [reload]);
 
   return { data, error, loading, reload };
+}
+
+export interface Action {
+  busy: boolean;
+  error: ApiError | null;
+  status: string | null;
+  setError(error: ApiError | null): void;
+  setStatus(message: string | null): void;
+  /**
+   * Clears the error and the status, runs `work` and shows what it throws as the error or the
+   * message it returns as the status. Never throws. `busy` is true meanwhile unless `quiet`.
+   */
+  run(work: () => Promise<string | void>, options?: { quiet?: boolean }): Promise<void>;
+}
+
+/** State of a form or button that calls the hub: busy flag, problem and success message. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+
+  const run = async (work: () => Promise<string | void>, options: { quiet?: boolean } = {}) => {
+    if (!options.quiet) setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const message = await work();
+      if (message) setStatus(message);
+    } catch (e) {
+      setError(toApiError(e));
+    } finally {
+      if (!options.quiet) setBusy(false);
+    }
+  };
+
+  return { busy, error, status, setError, setStatus, run };
 }

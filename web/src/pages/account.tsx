@@ -2,20 +2,25 @@
 
 import { useState } from "preact/hooks";
 
-import { type ApiError, del, get, post, toApiError } from "../api";
+import { del, get, post } from "../api";
 import {
   Badge,
   Card,
+  CheckField,
   ConfirmButton,
+  DataTable,
+  Form,
   PageHeader,
+  PasswordField,
   ProblemAlert,
   SecretOnce,
   Spinner,
   StatusMessage,
+  SubmitActions,
   TextField,
 } from "../components";
 import { formatDate, formatDateTime, isPast, kindLabel, kRoleLabels } from "../format";
-import { useResource } from "../hooks";
+import { useAction, useResource } from "../hooks";
 import { useSession } from "../session";
 import type { ApiToken, CreatedToken, Items, Scope } from "../types";
 import { PasswordChangeForm } from "./password-form";
@@ -66,25 +71,16 @@ export function AccountPage() {
 function TwoFactor() {
   const { me, refresh } = useSession();
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { busy, error, status, setStatus, run } = useAction();
 
-  const disable = async (e: Event) => {
+  const disable = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus(null);
-    try {
+    return run(async () => {
       await post<void>("/api/v1/me/totp/disable", { password });
       setPassword("");
       await refresh();
-      setStatus("Two-factor authentication is off.");
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+      return "Two-factor authentication is off.";
+    });
   };
 
   const enabled = me.user.totp_enabled;
@@ -122,14 +118,12 @@ function TwoFactor() {
       )}
       {enabled && !me.organisation.require_totp && (
         <form class="form form-inline" onSubmit={disable}>
-          <TextField
+          <PasswordField
             label="Password to turn it off"
             name="password"
-            type="password"
             value={password}
             onValue={setPassword}
             autoComplete="current-password"
-            required
           />
           <button type="submit" class="btn btn-danger-outline" disabled={busy}>
             Turn off two-factor authentication
@@ -146,20 +140,15 @@ function Tokens() {
   const [read, setRead] = useState(true);
   const [write, setWrite] = useState(false);
   const [days, setDays] = useState("90");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { busy, error, status, run } = useAction();
   const [created, setCreated] = useState<CreatedToken | null>(null);
 
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus(null);
     const scopes: Scope[] = [];
     if (read) scopes.push("read");
     if (write) scopes.push("write");
-    try {
+    return run(async () => {
       const result = await post<CreatedToken>("/api/v1/tokens", {
         name: name.trim(),
         scopes,
@@ -168,23 +157,18 @@ function Tokens() {
       setCreated(result);
       setName("");
       await tokens.reload();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const revoke = async (t: ApiToken) => {
-    setError(null);
-    setStatus(null);
-    try {
-      await del<void>(`/api/v1/tokens/${t.id}`);
-      setStatus(`The token “${t.name}” was revoked.`);
-      if (created?.item.id === t.id) setCreated(null);
-    } catch (err) {
-      setError(toApiError(err));
-    }
+    await run(
+      async () => {
+        await del<void>(`/api/v1/tokens/${t.id}`);
+        if (created?.item.id === t.id) setCreated(null);
+        return `The token “${t.name}” was revoked.`;
+      },
+      { quiet: true },
+    );
     await tokens.reload();
   };
 
@@ -210,69 +194,52 @@ function Tokens() {
         <p class="empty">You have no API tokens.</p>
       )}
       {tokens.data && tokens.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="table" aria-label="API tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
+        <DataTable
+          label="API tokens"
+          columns={["Name", "Scopes", "Created", "Expires", "Last used", "Status"]}
+          actions
+        >
+          {tokens.data.items.map((t) => {
+            const expired = isPast(t.expires_at);
+            return (
+              <tr key={t.id} data-token-name={t.name} class={t.revoked ? "row-muted" : undefined}>
+                <th scope="row">
+                  <span class="cell-main">{t.name}</span>
+                  <span class="cell-sub mono" title="First characters of the token">
+                    {t.prefix}…
+                  </span>
                 </th>
+                <td>{t.scopes.join(", ")}</td>
+                <td>{formatDate(t.created_at)}</td>
+                <td>{formatDate(t.expires_at)}</td>
+                <td class="cell-date">{formatDateTime(t.last_used_at)}</td>
+                <td>
+                  {t.revoked ? (
+                    <Badge tone="bad">Revoked</Badge>
+                  ) : expired ? (
+                    <Badge tone="warn">Expired</Badge>
+                  ) : (
+                    <Badge tone="good">Active</Badge>
+                  )}
+                </td>
+                <td class="cell-actions">
+                  {!t.revoked && (
+                    <ConfirmButton
+                      label="Revoke"
+                      accessibleLabel={`Revoke ${t.name}`}
+                      confirmLabel="Revoke"
+                      question="Revoke this token?"
+                      tone="danger"
+                      onConfirm={() => revoke(t)}
+                    />
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((t) => {
-                const expired = isPast(t.expires_at);
-                return (
-                  <tr
-                    key={t.id}
-                    data-token-name={t.name}
-                    class={t.revoked ? "row-muted" : undefined}
-                  >
-                    <th scope="row">
-                      <span class="cell-main">{t.name}</span>
-                      <span class="cell-sub mono" title="First characters of the token">
-                        {t.prefix}…
-                      </span>
-                    </th>
-                    <td>{t.scopes.join(", ")}</td>
-                    <td>{formatDate(t.created_at)}</td>
-                    <td>{formatDate(t.expires_at)}</td>
-                    <td class="cell-date">{formatDateTime(t.last_used_at)}</td>
-                    <td>
-                      {t.revoked ? (
-                        <Badge tone="bad">Revoked</Badge>
-                      ) : expired ? (
-                        <Badge tone="warn">Expired</Badge>
-                      ) : (
-                        <Badge tone="good">Active</Badge>
-                      )}
-                    </td>
-                    <td class="cell-actions">
-                      {!t.revoked && (
-                        <ConfirmButton
-                          label="Revoke"
-                          accessibleLabel={`Revoke ${t.name}`}
-                          confirmLabel="Revoke"
-                          question="Revoke this token?"
-                          tone="danger"
-                          onConfirm={() => revoke(t)}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
-      <form class="form token-form" onSubmit={create}>
+      <Form class="form token-form" error={error} onSubmit={create}>
         <h3 class="subheading">New token</h3>
         <div class="form-row">
           <TextField
@@ -287,24 +254,8 @@ function Tokens() {
           />
           <fieldset class="field checks" aria-invalid={field === "scopes" ? "true" : undefined}>
             <legend>Scopes</legend>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="scope_read"
-                checked={read}
-                onChange={(e) => setRead(e.currentTarget.checked)}
-              />
-              read
-            </label>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="scope_write"
-                checked={write}
-                onChange={(e) => setWrite(e.currentTarget.checked)}
-              />
-              write
-            </label>
+            <CheckField label="read" name="scope_read" checked={read} onChecked={setRead} />
+            <CheckField label="write" name="scope_write" checked={write} onChecked={setWrite} />
           </fieldset>
           <TextField
             label="Expires in (days)"
@@ -315,15 +266,10 @@ function Tokens() {
             value={days}
             onValue={setDays}
             required
-            invalid={field === "expires_in_days"}
           />
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary" disabled={busy}>
-              {busy ? "Creating…" : "Create token"}
-            </button>
-          </div>
+          <SubmitActions label="Create token" busyLabel="Creating…" busy={busy} />
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }

@@ -4,8 +4,9 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 
 import { type ApiError, get, post, toApiError } from "../api";
-import { Badge, Card, PageHeader, ProblemAlert, Spinner } from "../components";
+import { Badge, Card, DataTable, PageHeader, ProblemAlert, Spinner } from "../components";
 import { formatDateTime } from "../format";
+import { useAction } from "../hooks";
 import { useSession } from "../session";
 import type { AuditEntry, AuditPage as Page, VerifyResult } from "../types";
 
@@ -74,42 +75,32 @@ export function AuditPage() {
         {loading && !loaded && <Spinner />}
         {loaded && entries.length === 0 && <p class="empty">The audit log is empty.</p>}
         {entries.length > 0 && (
-          <div class="table-wrap">
-            <table class="table table-dense" aria-label="Audit log entries">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.seq} data-seq={e.seq} data-action={e.action}>
-                    <td class="nowrap">
-                      <time dateTime={e.at} title={`#${e.seq} · ${e.at}`}>
-                        {formatDateTime(e.at, true)}
-                      </time>
-                    </td>
-                    <td>{e.actor ?? <span class="muted">—</span>}</td>
-                    <td>
-                      <code class="code-chip">{e.action}</code>
-                    </td>
-                    <td>{e.target ?? <span class="muted">—</span>}</td>
-                    <td class="mono">{e.address ?? "—"}</td>
-                    <td>
-                      <Badge tone={e.status < 300 ? "good" : e.status < 500 ? "warn" : "bad"}>
-                        {e.status}
-                      </Badge>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label="Audit log entries"
+            columns={["Time", "Actor", "Action", "Target", "Address", "Status"]}
+            dense
+          >
+            {entries.map((e) => (
+              <tr key={e.seq} data-seq={e.seq} data-action={e.action}>
+                <td class="nowrap">
+                  <time dateTime={e.at} title={`#${e.seq} · ${e.at}`}>
+                    {formatDateTime(e.at, true)}
+                  </time>
+                </td>
+                <td>{e.actor ?? <span class="muted">—</span>}</td>
+                <td>
+                  <code class="code-chip">{e.action}</code>
+                </td>
+                <td>{e.target ?? <span class="muted">—</span>}</td>
+                <td class="mono">{e.address ?? "—"}</td>
+                <td>
+                  <Badge tone={e.status < 300 ? "good" : e.status < 500 ? "warn" : "bad"}>
+                    {e.status}
+                  </Badge>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         {next !== null && (
           <div class="table-footer">
@@ -133,20 +124,13 @@ export function AuditPage() {
 
 function VerifyChain() {
   const [result, setResult] = useState<VerifyResult | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
 
-  const verify = async () => {
-    setBusy(true);
-    setError(null);
+  const verify = () => {
     setResult(null);
-    try {
+    return run(async () => {
       setResult(await post<VerifyResult>("/api/v1/audit/verify", {}));
-    } catch (e) {
-      setError(toApiError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

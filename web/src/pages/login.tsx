@@ -4,9 +4,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 
 import { ApiError, post, toApiError } from "../api";
-import { ProblemAlert, StatusMessage, TextField } from "../components";
-import { BrandMark } from "../shell";
+import { CodeField, PasswordField, ProblemAlert, StatusMessage, TextField } from "../components";
 import type { Me } from "../types";
+import { AuthLayout } from "./auth-layout";
 
 export function LoginPage(props: { notice: string | null; onSignedIn: (me: Me) => void }) {
   const [username, setUsername] = useState("");
@@ -19,7 +19,6 @@ export function LoginPage(props: { notice: string | null; onSignedIn: (me: Me) =
   const userRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    document.title = "Sign in · Caduceus";
     userRef.current?.focus();
   }, []);
 
@@ -57,83 +56,64 @@ export function LoginPage(props: { notice: string | null; onSignedIn: (me: Me) =
   };
 
   return (
-    <div class="auth-page">
-      <main class="auth-card">
-        <div class="auth-brand">
-          <BrandMark />
-          <div>
-            <p class="auth-brand-name">Caduceus</p>
-            <p class="auth-brand-sub">
-              Cybersecurity support for hospitals and healthcare providers
-            </p>
-          </div>
-        </div>
-        <h1 class="auth-title">Sign in</h1>
-        <form class="form" onSubmit={submit}>
-          <StatusMessage message={error ? null : props.notice} />
-          <ProblemAlert error={error} />
-          <TextField
-            label="Username"
-            name="username"
-            value={username}
-            onValue={setUsername}
-            autoComplete="username"
-            autoCapitalize="none"
-            spellcheck={false}
-            required
-            inputRef={userRef}
-            readOnly={needCode}
+    <AuthLayout
+      title="Sign in"
+      brandSub="Cybersecurity support for hospitals and healthcare providers"
+      footnote="Access is limited to staff of registered organisations. Accounts are created by your organisation's administrator."
+    >
+      <form class="form" onSubmit={submit}>
+        <StatusMessage message={error ? null : props.notice} />
+        <ProblemAlert error={error} />
+        <TextField
+          label="Username"
+          name="username"
+          value={username}
+          onValue={setUsername}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellcheck={false}
+          required
+          inputRef={userRef}
+          readOnly={needCode}
+        />
+        <PasswordField
+          label="Password"
+          name="password"
+          value={password}
+          onValue={setPassword}
+          autoComplete="current-password"
+          readOnly={needCode}
+        />
+        {needCode && (
+          <CodeField
+            label="Authentication code"
+            name="totp"
+            value={code}
+            onValue={setCode}
+            inputRef={codeRef}
+            hint="Enter the 6-digit code from your authenticator app."
           />
-          <TextField
-            label="Password"
-            name="password"
-            type="password"
-            value={password}
-            onValue={setPassword}
-            autoComplete="current-password"
-            required
-            readOnly={needCode}
-          />
+        )}
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
+            {busy ? "Signing in…" : needCode ? "Verify and sign in" : "Sign in"}
+          </button>
           {needCode && (
-            <TextField
-              label="Authentication code"
-              name="totp"
-              value={code}
-              onValue={(v) => setCode(v.replace(/\D/g, "").slice(0, 6))}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              maxLength={6}
-              required
-              inputRef={codeRef}
-              hint="Enter the 6-digit code from your authenticator app."
-            />
-          )}
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-              {busy ? "Signing in…" : needCode ? "Verify and sign in" : "Sign in"}
+            <button
+              type="button"
+              class="btn btn-link"
+              onClick={() => {
+                setNeedCode(false);
+                setCode("");
+                setError(null);
+              }}
+            >
+              Use a different account
             </button>
-            {needCode && (
-              <button
-                type="button"
-                class="btn btn-link"
-                onClick={() => {
-                  setNeedCode(false);
-                  setCode("");
-                  setError(null);
-                }}
-              >
-                Use a different account
-              </button>
-            )}
-          </div>
-        </form>
-        <p class="auth-footnote">
-          Access is limited to staff of registered organisations. Accounts are created by your
-          organisation's administrator.
-        </p>
-      </main>
-    </div>
+          )}
+        </div>
+      </form>
+    </AuthLayout>
   );
 }
 

@@ -3,16 +3,19 @@
 
 import { useId, useMemo, useState } from "preact/hooks";
 
-import { type ApiError, get, patch, post, toApiError } from "../api";
+import { get, patch, post } from "../api";
 import {
   Badge,
   Card,
+  DataTable,
+  Form,
   Notice,
   PageHeader,
   ProblemAlert,
   SelectField,
   Spinner,
   StatusMessage,
+  SubmitActions,
   TextField,
 } from "../components";
 import {
@@ -24,7 +27,7 @@ import {
   kProviderTypeLabels,
   kSizeBandLabels,
 } from "../format";
-import { useResource } from "../hooks";
+import { useAction, useResource } from "../hooks";
 import { isAdmin, useSession } from "../session";
 import type { Items, Organisation, OrgKind, ProviderType, SizeBand } from "../types";
 import { subtreeIds, treeRows } from "./org-tree";
@@ -32,8 +35,7 @@ import { subtreeIds, treeRows } from "./org-tree";
 export function OrganisationsPage() {
   const { me, refresh } = useSession();
   const orgs = useResource(() => get<Items<Organisation>>("/api/v1/organisations"), []);
-  const [status, setStatus] = useState<string | null>(null);
-  const [rowError, setRowError] = useState<ApiError | null>(null);
+  const toggle = useAction();
   const [confirmOwn, setConfirmOwn] = useState<Organisation | null>(null);
   const [pending, setPending] = useState<{ id: number; value: boolean } | null>(null);
 
@@ -46,24 +48,22 @@ export function OrganisationsPage() {
 
   const toggleTotp = async (org: Organisation) => {
     setPending({ id: org.id, value: !org.require_totp });
-    setStatus(null);
-    setRowError(null);
-    try {
-      const updated = await patch<Organisation>(`/api/v1/organisations/${org.id}`, {
-        require_totp: !org.require_totp,
-      });
-      setStatus(
-        updated.require_totp
-          ? `Two-factor authentication is now required for ${updated.name}.`
-          : `Two-factor authentication is now optional for ${updated.name}.`,
-      );
-      await orgs.reload();
-      if (updated.id === me.organisation.id) await refresh();
-    } catch (e) {
-      setRowError(toApiError(e));
-    } finally {
-      setPending(null);
-    }
+    await toggle.run(
+      async () => {
+        const updated = await patch<Organisation>(`/api/v1/organisations/${org.id}`, {
+          require_totp: !org.require_totp,
+        });
+        toggle.setStatus(
+          updated.require_totp
+            ? `Two-factor authentication is now required for ${updated.name}.`
+            : `Two-factor authentication is now optional for ${updated.name}.`,
+        );
+        await orgs.reload();
+        if (updated.id === me.organisation.id) await refresh();
+      },
+      { quiet: true },
+    );
+    setPending(null);
   };
 
   return (
@@ -73,8 +73,8 @@ export function OrganisationsPage() {
         description="The support centre, the national authorities and the healthcare providers you can see."
       />
       <Card title="Hierarchy">
-        <ProblemAlert error={orgs.error ?? rowError} />
-        <StatusMessage message={status} />
+        <ProblemAlert error={orgs.error ?? toggle.error} />
+        <StatusMessage message={toggle.status} />
         {confirmOwn && (
           <Notice kind="warning" title="You have not set up two-factor authentication yourself">
             <p>
@@ -105,59 +105,48 @@ export function OrganisationsPage() {
         )}
         {orgs.loading && !orgs.data && <Spinner />}
         {orgs.data && (
-          <div class="table-wrap">
-            <table class="table" aria-label="Organisations">
-              <thead>
-                <tr>
-                  <th scope="col">Organisation</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Country</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Two-factor</th>
-                  <th scope="col">Registered</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map(({ org, depth }) => (
-                  <tr key={org.id} data-org-id={org.id}>
-                    <th scope="row" class={`tree-cell depth-${Math.min(depth, 4)}`}>
-                      {depth > 0 && <span class="tree-branch" aria-hidden="true" />}
-                      <span class="tree-name">{org.name}</span>
-                      {org.id === me.organisation.id && <Badge tone="info">Yours</Badge>}
-                    </th>
-                    <td class="nowrap">
-                      <span class={`kind-dot kind-${org.kind}`} aria-hidden="true" />
-                      {org.kind === "provider" ? kindLabel(org) : kKindLabels[org.kind]}
-                    </td>
-                    <td>{org.kind === "support_centre" ? "EU" : countryName(org.country)}</td>
-                    <td>{org.size_band ? kSizeBandLabels[org.size_band].split(" (")[0] : "—"}</td>
-                    <td>
-                      {managed.has(org.id) ? (
-                        <TotpSwitch
-                          org={org}
-                          checked={pending?.id === org.id ? pending.value : org.require_totp}
-                          busy={pending?.id === org.id}
-                          onToggle={() => {
-                            const locksMeOut =
-                              org.id === me.organisation.id &&
-                              !org.require_totp &&
-                              !me.user.totp_enabled;
-                            if (locksMeOut) setConfirmOwn(org);
-                            else void toggleTotp(org);
-                          }}
-                        />
-                      ) : org.require_totp ? (
-                        <Badge tone="good">Required</Badge>
-                      ) : (
-                        <span class="muted">Optional</span>
-                      )}
-                    </td>
-                    <td>{formatDate(org.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label="Organisations"
+            columns={["Organisation", "Kind", "Country", "Size", "Two-factor", "Registered"]}
+          >
+            {rows.map(({ org, depth }) => (
+              <tr key={org.id} data-org-id={org.id}>
+                <th scope="row" class={`tree-cell depth-${Math.min(depth, 4)}`}>
+                  {depth > 0 && <span class="tree-branch" aria-hidden="true" />}
+                  <span class="tree-name">{org.name}</span>
+                  {org.id === me.organisation.id && <Badge tone="info">Yours</Badge>}
+                </th>
+                <td class="nowrap">
+                  <span class={`kind-dot kind-${org.kind}`} aria-hidden="true" />
+                  {org.kind === "provider" ? kindLabel(org) : kKindLabels[org.kind]}
+                </td>
+                <td>{org.kind === "support_centre" ? "EU" : countryName(org.country)}</td>
+                <td>{org.size_band ? kSizeBandLabels[org.size_band].split(" (")[0] : "—"}</td>
+                <td>
+                  {managed.has(org.id) ? (
+                    <TotpSwitch
+                      org={org}
+                      checked={pending?.id === org.id ? pending.value : org.require_totp}
+                      busy={pending?.id === org.id}
+                      onToggle={() => {
+                        const locksMeOut =
+                          org.id === me.organisation.id &&
+                          !org.require_totp &&
+                          !me.user.totp_enabled;
+                        if (locksMeOut) setConfirmOwn(org);
+                        else void toggleTotp(org);
+                      }}
+                    />
+                  ) : org.require_totp ? (
+                    <Badge tone="good">Required</Badge>
+                  ) : (
+                    <span class="muted">Optional</span>
+                  )}
+                </td>
+                <td>{formatDate(org.created_at)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Card>
       {isAdmin(me) && me.organisation.kind !== "provider" && orgs.data && (
@@ -220,15 +209,10 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
   const [parent, setParent] = useState(authorities[0] ? String(authorities[0].id) : "");
   const [providerType, setProviderType] = useState<ProviderType>("hospital");
   const [size, setSize] = useState<SizeBand>("large");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { busy, error, status, setStatus, run } = useAction();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus(null);
     const body: Record<string, unknown> = { name: name.trim(), kind };
     if (kind === "authority") {
       body.country = country;
@@ -238,19 +222,14 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
       body.provider_type = providerType;
       body.size_band = size;
     }
-    try {
+    return run(async () => {
       const created = await post<Organisation>("/api/v1/organisations", body);
       setStatus(`${created.name} was registered as ${kindLabel(created).toLowerCase()}.`);
       setName("");
       await props.onCreated();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const field = error?.problem.field;
   const parentAuthority = authorities.find((a) => String(a.id) === parent);
   return (
     <Card
@@ -261,18 +240,11 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
           : `Add a healthcare provider under ${mine.name}.`
       }
     >
-      <form class="form form-grid" onSubmit={submit}>
+      <Form class="form form-grid" error={error} onSubmit={submit}>
         <ProblemAlert error={error} class="span-2" />
         <StatusMessage message={status} />
         {kinds.length > 1 && (
-          <SelectField
-            label="Kind"
-            name="kind"
-            value={kind}
-            onValue={setKind}
-            options={kinds}
-            invalid={field === "kind"}
-          />
+          <SelectField label="Kind" name="kind" value={kind} onValue={setKind} options={kinds} />
         )}
         <TextField
           label="Name"
@@ -281,7 +253,6 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
           onValue={setName}
           required
           maxLength={200}
-          invalid={field === "name"}
         />
         {kind === "authority" && (
           <SelectField
@@ -293,7 +264,6 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
               ["", "Choose a country"],
               ...kCountries.map(([c, n]) => [c, `${n} (${c})`] as const),
             ]}
-            invalid={field === "country"}
             hint="The authority's providers inherit this country."
           />
         )}
@@ -312,7 +282,6 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
                     )
                   : [["", "No authority registered yet"] as const]
               }
-              invalid={field === "parent_id"}
               hint={
                 parentAuthority
                   ? `The provider's country will be ${countryName(parentAuthority.country)}.`
@@ -325,7 +294,6 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
               value={providerType}
               onValue={setProviderType}
               options={Object.entries(kProviderTypeLabels) as Array<[ProviderType, string]>}
-              invalid={field === "provider_type"}
             />
             <SelectField
               label="Size"
@@ -333,16 +301,16 @@ function CreateOrganisation(props: { orgs: Organisation[]; onCreated: () => Prom
               value={size}
               onValue={setSize}
               options={Object.entries(kSizeBandLabels) as Array<[SizeBand, string]>}
-              invalid={field === "size_band"}
             />
           </>
         )}
-        <div class="form-actions span-2">
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? "Registering…" : "Register organisation"}
-          </button>
-        </div>
-      </form>
+        <SubmitActions
+          label="Register organisation"
+          busyLabel="Registering…"
+          busy={busy}
+          class="span-2"
+        />
+      </Form>
     </Card>
   );
 }

@@ -2,8 +2,9 @@
 
 import { useState } from "preact/hooks";
 
-import { ApiError, post, toApiError } from "../api";
-import { ProblemAlert, TextField } from "../components";
+import { ApiError, post } from "../api";
+import { Form, PasswordField, ProblemAlert, SubmitActions } from "../components";
+import { useAction } from "../hooks";
 
 const kMinPassword = 12;
 const kMaxPassword = 256;
@@ -26,8 +27,7 @@ export function PasswordChangeForm(props: {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -41,66 +41,46 @@ export function PasswordChangeForm(props: {
       return;
     }
     if (next !== confirm) {
-      setError(localProblem("The two new passwords do not match.", "confirm"));
+      setError(localProblem("The two new passwords do not match.", "confirm_password"));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await post<void>("/api/v1/me/password", { current_password: current, new_password: next });
       setCurrent("");
       setNext("");
       setConfirm("");
       await props.onChanged();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const field = error?.problem.field;
   return (
-    <form class="form" onSubmit={submit}>
+    <Form class="form" error={error} onSubmit={submit}>
       <ProblemAlert error={error} />
-      <TextField
+      <PasswordField
         label={props.currentLabel}
         name="current_password"
-        type="password"
         value={current}
         onValue={setCurrent}
         autoComplete="current-password"
-        required
-        invalid={field === "current_password"}
       />
-      <TextField
+      <PasswordField
         label="New password"
         name="new_password"
-        type="password"
         value={next}
         onValue={setNext}
         autoComplete="new-password"
-        required
         minLength={kMinPassword}
         maxLength={kMaxPassword}
-        invalid={field === "new_password"}
         hint={`At least ${kMinPassword} characters. A passphrase of several unrelated words works well.`}
       />
-      <TextField
+      <PasswordField
         label="Repeat the new password"
         name="confirm_password"
-        type="password"
         value={confirm}
         onValue={setConfirm}
         autoComplete="new-password"
-        required
-        invalid={field === "confirm"}
       />
-      <div class="form-actions">
-        <button type="submit" class="btn btn-primary" disabled={busy}>
-          {busy ? "Saving…" : props.submitLabel}
-        </button>
-      </div>
-    </form>
+      <SubmitActions label={props.submitLabel} busyLabel="Saving…" busy={busy} />
+    </Form>
   );
 }

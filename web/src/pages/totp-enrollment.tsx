@@ -3,8 +3,9 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { type ApiError, post, toApiError } from "../api";
-import { ProblemAlert, Spinner, TextField } from "../components";
+import { post } from "../api";
+import { CodeField, ProblemAlert, Spinner } from "../components";
+import { useAction } from "../hooks";
 import type { TotpSetup } from "../types";
 
 /** Renders the otpauth URI as an SVG QR code in a data: URL (allowed by the CSP's img-src). */
@@ -34,21 +35,8 @@ export function TotpEnrollment(props: {
 }) {
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run } = useAction();
   const qr = useQrCode(setup?.otpauth_uri ?? null);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(toApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const begin = () =>
     run(async () => {
@@ -119,17 +107,7 @@ export function TotpEnrollment(props: {
         <li>
           <p class="step-title">Confirm with the code the app shows</p>
           <form class="form form-inline" onSubmit={enable}>
-            <TextField
-              label="6-digit code"
-              name="code"
-              value={code}
-              onValue={(v) => setCode(v.replace(/\D/g, "").slice(0, 6))}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              maxLength={6}
-              required
-            />
+            <CodeField label="6-digit code" name="code" value={code} onValue={setCode} />
             <button type="submit" class="btn btn-primary" disabled={busy}>
               Enable
             </button>

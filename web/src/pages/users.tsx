@@ -4,21 +4,24 @@
 
 import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 
-import { type ApiError, get, patch, post, toApiError } from "../api";
+import { get, patch, post } from "../api";
 import {
   Badge,
   Card,
   ConfirmButton,
+  DataTable,
+  Form,
   PageHeader,
   ProblemAlert,
   SecretOnce,
   SelectField,
   Spinner,
   StatusMessage,
+  SubmitActions,
   TextField,
 } from "../components";
 import { formatDateTime, kRoleDescriptions, kRoleLabels } from "../format";
-import { useResource } from "../hooks";
+import { useAction, useResource } from "../hooks";
 import { useSession } from "../session";
 import type { CreatedUser, Items, Organisation, Role, User } from "../types";
 import { subtreeIds, treeRows } from "./org-tree";
@@ -44,8 +47,7 @@ export function UsersPage() {
     [filter],
   );
   const [secret, setSecret] = useState<Secret | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const action = useAction();
   const secretRef = useRef<HTMLDivElement>(null);
 
   const scope = useMemo(() => {
@@ -64,13 +66,7 @@ export function UsersPage() {
   }, [secret]);
 
   const act = async (work: () => Promise<string>) => {
-    setStatus(null);
-    setActionError(null);
-    try {
-      setStatus(await work());
-    } catch (e) {
-      setActionError(toApiError(e));
-    }
+    await action.run(work, { quiet: true });
     await users.reload();
   };
 
@@ -144,42 +140,30 @@ export function UsersPage() {
           </div>
         }
       >
-        <ProblemAlert error={users.error ?? actionError} />
-        <StatusMessage message={status} />
+        <ProblemAlert error={users.error ?? action.error} />
+        <StatusMessage message={action.status} />
         {users.loading && !users.data && <Spinner />}
         {users.data && users.data.items.length === 0 && (
           <p class="empty">No users in this organisation yet.</p>
         )}
         {users.data && users.data.items.length > 0 && (
-          <div class="table-wrap">
-            <table class="table" aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  {!filter && <th scope="col">Organisation</th>}
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.items.map((u) => (
-                  <UserRow
-                    key={u.id}
-                    user={u}
-                    self={u.id === me.user.id}
-                    orgName={filter ? null : orgName(u.organisation_id)}
-                    onRole={(r) => void changeRole(u, r)}
-                    onDisabled={(d) => setDisabled(u, d)}
-                    onReset={() => resetPassword(u)}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label="Users"
+            columns={["User", !filter && "Organisation", "Role", "Status", "Last sign-in"]}
+            actions
+          >
+            {users.data.items.map((u) => (
+              <UserRow
+                key={u.id}
+                user={u}
+                self={u.id === me.user.id}
+                orgName={filter ? null : orgName(u.organisation_id)}
+                onRole={(r) => void changeRole(u, r)}
+                onDisabled={(d) => setDisabled(u, d)}
+                onReset={() => resetPassword(u)}
+              />
+            ))}
+          </DataTable>
         )}
       </Card>
       <CreateUser
@@ -191,7 +175,7 @@ export function UsersPage() {
             password: created.initial_password,
             created: true,
           });
-          setStatus(null);
+          action.setStatus(null);
           await users.reload();
         }}
       />
@@ -288,15 +272,12 @@ function CreateUser(props: {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [org, setOrg] = useState(props.defaultOrg);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
 
   useEffect(() => setOrg(props.defaultOrg), [props.defaultOrg]);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const body: Record<string, unknown> = {
       username: username.trim(),
       display_name: displayName.trim(),
@@ -304,26 +285,21 @@ function CreateUser(props: {
       organisation_id: Number(org),
     };
     if (email.trim()) body.email = email.trim();
-    try {
+    return run(async () => {
       const created = await post<CreatedUser>("/api/v1/users", body);
       setUsername("");
       setDisplayName("");
       setEmail("");
       await props.onCreated(created);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const field = error?.problem.field;
   return (
     <Card
       title="Add a user"
       description="The new user receives a one-time password and chooses their own at first sign-in."
     >
-      <form class="form form-grid" onSubmit={submit}>
+      <Form class="form form-grid" error={error} onSubmit={submit}>
         <ProblemAlert error={error} class="span-2" />
         <TextField
           label="Username"
@@ -337,7 +313,6 @@ function CreateUser(props: {
           autoCapitalize="none"
           autoComplete="off"
           spellcheck={false}
-          invalid={field === "username"}
           hint="3 to 64 characters: lower-case letters, digits, dot, underscore, hyphen."
         />
         <TextField
@@ -348,7 +323,6 @@ function CreateUser(props: {
           required
           maxLength={200}
           autoComplete="off"
-          invalid={field === "display_name"}
         />
         <TextField
           label="Email (optional)"
@@ -358,7 +332,6 @@ function CreateUser(props: {
           onValue={setEmail}
           maxLength={254}
           autoComplete="off"
-          invalid={field === "email"}
         />
         <SelectField
           label="Organisation"
@@ -366,7 +339,6 @@ function CreateUser(props: {
           value={org}
           onValue={setOrg}
           options={props.orgOptions}
-          invalid={field === "organisation_id"}
         />
         <SelectField
           label="Role"
@@ -374,15 +346,10 @@ function CreateUser(props: {
           value={role}
           onValue={setRole}
           options={kRoleOptions}
-          invalid={field === "role"}
           hint={`${kRoleLabels[role]}: ${kRoleDescriptions[role]}.`}
         />
-        <div class="form-actions span-2">
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? "Creating…" : "Create user"}
-          </button>
-        </div>
-      </form>
+        <SubmitActions label="Create user" busyLabel="Creating…" busy={busy} class="span-2" />
+      </Form>
     </Card>
   );
 }
