@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -43,6 +44,9 @@ class Api::Impl final : public Registrar {
     m.Describe("caduceus_http_requests_total", "counter", "HTTP requests by route and status.");
     m.Describe("caduceus_http_request_duration_seconds", "histogram",
                "HTTP request latency by route.");
+    m.Describe("caduceus_audit_write_failures_total", "counter",
+               "State changes whose audit entry could not be written (alert on any).");
+    m.Increment("caduceus_audit_write_failures_total", {}, 0);
     RegisterIdentityRoutes(*this, services_, options_);
     RegisterAuditRoutes(*this, services_);
     Add(http::Method::kGet, "/healthz",
@@ -69,6 +73,7 @@ class Api::Impl final : public Registrar {
 
   http::Response Handle(http::Request& req) {
     const auto start = std::chrono::steady_clock::now();
+    ResolveClientAddress(req);
     RequestContext ctx;
     std::optional<Principal> principal;
     std::string route_name = "unmatched";
@@ -94,9 +99,7 @@ class Api::Impl final : public Registrar {
     }
     SecurityHeaders(req, resp);
     if (!principal && ctx.logged_in) principal = std::move(ctx.logged_in);
-    // Anonymous requests that matched no route changed nothing and name nobody: not audited, so
-    // an unauthenticated client cannot grow the log at will.
-    if (!SafeMethod(req.method) && (principal || route_name != "unmatched")) {
+    if (!SafeMethod(req.method) && ShouldAudit(ctx, principal, route_name, action, resp.status)) {
       Audit(req, ctx, principal, action, resp.status);
     }
     const auto seconds =
@@ -136,9 +139,17 @@ class Api::Impl final : public Registrar {
       }
       return ErrorResponse(Error::NotFound("no such page"), req.request_id);
     }
+    action = "http." + std::string(http::MethodName(req.method));
+    // Authenticate before routing, so even a signed-in request to no route is audited by name.
+    bool via_cookie = false;
+    if (auto auth = Authenticate(req, ctx, via_cookie); !auth) {
+      return ErrorResponse(auth.error(), req.request_id);
+    } else if (*auth) {
+      principal = std::move(**auth);
+      ctx.principal = &*principal;
+    }
     auto match = router_.Find(req);
     if (!match.route) {
-      action = "http." + std::string(http::MethodName(req.method));
       if (match.path_matched) {
         std::string allow;
         for (auto m : match.allowed) {
@@ -154,15 +165,8 @@ class Api::Impl final : public Registrar {
     }
     route_name = match.route->pattern;
     const auto& entry = routes_.at(std::stoul(match.route->tag));
-    action = entry.spec.action.empty() ? "http." + std::string(http::MethodName(req.method))
-                                       : entry.spec.action;
-    bool via_cookie = false;
-    if (auto auth = Authenticate(req, ctx, via_cookie); !auth) {
-      return ErrorResponse(auth.error(), req.request_id);
-    } else if (*auth) {
-      principal = std::move(**auth);
-      ctx.principal = &*principal;
-    }
+    if (!entry.spec.action.empty()) action = entry.spec.action;
+    ctx.public_route = entry.spec.access == identity::RouteAccess::kPublic;
     if (auto s = identity::AuthorizeRoute(ctx.principal, entry.spec.access, entry.spec.gate,
                                           SafeMethod(req.method));
         !s) {
@@ -177,6 +181,46 @@ class Api::Impl final : public Registrar {
       }
     }
     return entry.handler(req, ctx);
+  }
+
+  bool TrustedProxy(std::string_view address) const {
+    return std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), address) !=
+           options_.trusted_proxies.end();
+  }
+
+  // Behind a trusted proxy the client is the right-most X-Forwarded-For hop that is not itself a
+  // trusted proxy; hops further left are whatever the client chose to send.
+  void ResolveClientAddress(http::Request& req) const {
+    if (options_.trusted_proxies.empty() || !TrustedProxy(req.remote_address)) return;
+    auto forwarded = req.Header("X-Forwarded-For");
+    if (!forwarded) return;
+    std::string_view rest = *forwarded;
+    while (!rest.empty()) {
+      const auto comma = rest.rfind(',');
+      auto hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+      while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+      while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+      if (hop.empty() || hop.size() > 64) return;
+      if (!TrustedProxy(hop)) {
+        req.remote_address = std::string(hop);
+        return;
+      }
+    }
+  }
+
+  // Every state-changing request is audited, except what an anonymous client can repeat at no
+  // cost and that changed nothing: requests to no route, requests refused for want of
+  // credentials, and logins refused by the throttle. Otherwise anyone could grow the log at will.
+  static bool ShouldAudit(const RequestContext& ctx,
+                          const std::optional<Principal>& principal,
+                          const std::string& route_name,
+                          const std::string& action,
+                          int status) {
+    if (principal) return true;
+    if (route_name == "unmatched") return false;
+    if (!ctx.public_route && (status == 401 || status == 403)) return false;
+    return !(action == "auth.login" && status == 429);
   }
 
   // A bearer token must be valid (401 otherwise). A session cookie that is stale is ignored,
@@ -258,6 +302,7 @@ class Api::Impl final : public Registrar {
     } else {
       e.actor = "anonymous";
     }
+    if (ctx.audit_org) e.organisation_id = ctx.audit_org;
     e.action = action;
     e.target = ctx.audit_target.empty() ? req.path.substr(0, 512) : ctx.audit_target;
     e.address = req.remote_address;
@@ -267,6 +312,7 @@ class Api::Impl final : public Registrar {
     try {
       services_.audit.Append(std::move(e));
     } catch (const std::exception& ex) {
+      services_.metrics.Increment("caduceus_audit_write_failures_total", {});
       spdlog::critical("request {}: audit entry could not be written: {}", req.request_id,
                        ex.what());
     }

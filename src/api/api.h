@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "http/http.h"
@@ -39,6 +40,9 @@ struct ApiOptions {
   bool secure_cookies = false;   // true behind TLS: Secure cookies and HSTS
   bool json_access_log = false;  // access log as JSON lines instead of text
   std::string metrics_token;     // if set, /metrics also accepts this bearer token
+  // Reverse proxies (exact addresses) whose X-Forwarded-For is believed: the client address is
+  // the right-most hop that is not one of them. Empty: the peer address is the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 struct Services {

@@ -29,6 +29,10 @@ struct RequestContext {
   // Filled by handlers to make the audit entry precise.
   std::string audit_target;
   std::string audit_detail;  // JSON object text; never secrets
+  // The organisation the change is about, when it is not the actor's own (an authority creating
+  // a hospital user): the entry is filed there, so that organisation's admins see it too.
+  std::optional<std::int64_t> audit_org;
+  bool public_route = false;  // set by the pipeline
 };
 
 using RouteHandler = std::function<http::Response(http::Request&, RequestContext&)>;

@@ -88,7 +88,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
         });
 
   r.Add(Method::kPost, "/api/v1/me/password",
-        {RouteAccess::kAuthenticated, Gate::kAccountUpkeep, "account.password"},
+        {RouteAccess::kAuthenticated, Gate::kCredentials, "account.password"},
         [&ids](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -103,7 +103,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
         });
 
   r.Add(Method::kPost, "/api/v1/me/totp/setup",
-        {RouteAccess::kAuthenticated, Gate::kAccountUpkeep, "account.totp.setup"},
+        {RouteAccess::kAuthenticated, Gate::kCredentials, "account.totp.setup"},
         [&ids](http::Request& req, RequestContext& ctx) {
           auto setup = ids.BeginTotpSetup(*ctx.principal);
           if (!setup) return ErrorResponse(setup.error(), req.request_id);
@@ -112,21 +112,22 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
         });
 
   r.Add(Method::kPost, "/api/v1/me/totp/enable",
-        {RouteAccess::kAuthenticated, Gate::kAccountUpkeep, "account.totp.enable"},
+        {RouteAccess::kAuthenticated, Gate::kCredentials, "account.totp.enable"},
         [&ids](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
           http::FieldReader f(*body);
+          auto password = f.String("password", 1024);
           auto code = f.String("code", 16);
           if (auto st = f.Finish(); !st) return ErrorResponse(st.error(), req.request_id);
-          if (auto st = ids.EnableTotp(*ctx.principal, *code); !st) {
+          if (auto st = ids.EnableTotp(*ctx.principal, *password, *code); !st) {
             return ErrorResponse(st.error(), req.request_id);
           }
           return http::Response::NoContent();
         });
 
   r.Add(Method::kPost, "/api/v1/me/totp/disable",
-        {RouteAccess::kAuthenticated, Gate::kAccountUpkeep, "account.totp.disable"},
+        {RouteAccess::kAuthenticated, Gate::kCredentials, "account.totp.disable"},
         [&ids](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -182,6 +183,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
           auto created = ids.CreateOrganisation(Actor::Of(*ctx.principal), org);
           if (!created) return ErrorResponse(created.error(), req.request_id);
           ctx.audit_target = fmt::format("organisation:{}", created->id);
+          ctx.audit_org = created->parent_id;
           return JsonResponse(201, ToJson(*created));
         });
 
@@ -191,6 +193,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
           ctx.audit_target = fmt::format("organisation:{}", *id);
+          ctx.audit_org = *id;
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
           http::FieldReader f(*body);
@@ -246,6 +249,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
           auto created = ids.CreateUser(Actor::Of(*ctx.principal), user);
           if (!created) return ErrorResponse(created.error(), req.request_id);
           ctx.audit_target = fmt::format("user:{}", created->user.id);
+          ctx.audit_org = created->user.organisation_id;
           ctx.audit_detail = Detail({{"username", json::value(user.username)},
                                      {"role", json::value(*role)},
                                      {"organisation_id", json::value(*org)}});
@@ -277,6 +281,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
           }
           auto updated = ids.UpdateUser(Actor::Of(*ctx.principal), *id, patch);
           if (!updated) return ErrorResponse(updated.error(), req.request_id);
+          ctx.audit_org = updated->organisation_id;
           ctx.audit_detail = json::serialize(*body);
           return JsonResponse(200, ToJson(*updated));
         });

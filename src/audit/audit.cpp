@@ -154,9 +154,19 @@ std::vector<Entry> AuditLog::List(const Filter& filter) {
   auto before = filter.before_seq.value_or(std::numeric_limits<std::int64_t>::max());
   // Page through newest-first until `limit` visible entries are found.
   while (static_cast<int>(out.size()) < limit) {
-    auto page = db_.Query(
-        fmt::format("SELECT {} FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 500", kColumns),
-        {Int(before)});
+    std::string sql = fmt::format("SELECT {} FROM audit_log WHERE seq < ?", kColumns);
+    std::vector<Value> params{Int(before)};
+    if (filter.organisation_ids) {
+      if (filter.organisation_ids->empty()) break;
+      sql += " AND organisation_id IN (";
+      for (std::size_t i = 0; i < filter.organisation_ids->size(); ++i) {
+        sql += i ? ", ?" : "?";
+        params.push_back(Int((*filter.organisation_ids)[i]));
+      }
+      sql += ")";
+    }
+    sql += " ORDER BY seq DESC LIMIT 500";
+    auto page = db_.Query(sql, params);
     if (page.rows.empty()) break;
     for (const auto& row : page.rows) {
       auto e = ReadEntry(row);

@@ -302,6 +302,12 @@ Response Problem(int status,
   Response r;
   r.status = status;
   r.headers.Set("Content-Type", "application/problem+json");
+  // Also answered by the server itself (400, 413, 431) before any application layer runs, so
+  // the defensive headers travel with every problem document.
+  r.headers.Set("X-Content-Type-Options", "nosniff");
+  r.headers.Set("X-Frame-Options", "DENY");
+  r.headers.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  r.headers.Set("Cache-Control", "no-store");
   r.body = boost::json::serialize(body);
   return r;
 }

@@ -113,7 +113,9 @@ namespace caduceus::http {
 
 // An RFC 9457 problem details response (application/problem+json):
 // {"type": "urn:caduceus:problem:<slug>", "title": ..., "status": ..., "detail": ...,
-//  "instance": "urn:caduceus:request:<request_id>" (when known), "field": ... (when given)}.
+//  "instance": "urn:caduceus:request:<request_id>" (when known), "field": ... (when given)},
+// with nosniff, frame denial, a deny-all CSP and no-store, since the server sends problems of
+// its own before any application layer sees the request.
 Response Problem(int status,
                  std::string_view slug,
                  std::string_view title,

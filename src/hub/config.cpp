@@ -94,6 +94,16 @@ Result<Config> LoadConfig(const std::string& path) {
     if (!listen.empty()) {
       if (auto s = SetListen(c, listen); !s) return s.error();
     }
+    if (auto v = t["server"]["secure_cookies"].value<bool>()) c.secure_cookies = *v;
+    if (auto node = t["server"]["trusted_proxies"]) {
+      const auto* list = node.as_array();
+      if (!list) return Error::Invalid(path + ": [server] trusted_proxies must be a list");
+      for (const auto& item : *list) {
+        auto text = item.value<std::string>();
+        if (!text) return Error::Invalid(path + ": [server] trusted_proxies holds addresses");
+        c.trusted_proxies.push_back(*text);
+      }
+    }
   }
   if (auto v = Env("CADUCEUS_DATABASE_URL")) c.database_url = v;
   if (auto v = Env("CADUCEUS_LISTEN")) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -15,12 +16,14 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   int threads = 4;
-  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM chain; TLS is on when both are set
   std::string tls_private_key;
   std::string metrics_token;
+  std::vector<std::string> trusted_proxies;  // reverse proxies whose X-Forwarded-For counts
+  bool secure_cookies = false;  // Secure cookies and HSTS when TLS ends at a proxy in front
   // [database]
   std::string database_url;
   int pool_size = 8;

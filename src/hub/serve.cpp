@@ -34,7 +34,8 @@ int Serve(Config config, const ServeFlags& flags) {
   }
   api::ApiOptions api_options;
   api_options.web_root = r.config.web_root;
-  api_options.secure_cookies = !r.config.tls_certificate.empty();
+  api_options.secure_cookies = r.config.secure_cookies || !r.config.tls_certificate.empty();
+  api_options.trusted_proxies = r.config.trusted_proxies;
   api_options.json_access_log = r.config.log_format == "json";
   api_options.metrics_token = r.config.metrics_token;
   api::Api api({*r.db, *r.identity, *r.audit, r.metrics, r.clock}, api_options);

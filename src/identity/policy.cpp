@@ -25,6 +25,9 @@ Status AuthorizeRoute(const Principal* principal, RouteAccess access, Gate gate,
   if (!safe_method && !HasScope(*principal, Scope::kWrite)) {
     return Error::Denied("this API token may only read");
   }
+  if (gate == Gate::kCredentials && principal->via_token) {
+    return Error::Denied("API tokens cannot change passwords or second factors");
+  }
   if (gate == Gate::kNormal && principal->must_change_password) {
     return Error{Errc::kPermissionDenied, "you must choose a new password first",
                  "password-change-required"};
@@ -53,6 +56,7 @@ bool Allowed(const Principal& p, Permission permission, const OrgRef& target) {
     case Permission::kReadAudit:
       return p.role == Role::kAdmin && InOversight(p, target);
     case Permission::kResetCredentials:
+    case Permission::kGrantAdmin:
       return p.role == Role::kAdmin && target.id == p.organisation_id;
     case Permission::kVerifyAudit:
       return p.role == Role::kAdmin && p.org_kind == OrgKind::kSupportCentre;

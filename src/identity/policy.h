@@ -26,13 +26,15 @@ enum class RouteAccess {
 // What a route still allows while the principal has an obligation pending.
 enum class Gate {
   kNormal,         // refused while a password change or TOTP enrolment is pending
-  kAccountUpkeep,  // allowed while pending (me, password change, TOTP setup, logout)
+  kAccountUpkeep,  // allowed while pending (me, logout)
+  kCredentials,    // allowed while pending, but only in an interactive session: an API token
+                   // never changes its user's password or second factor
 };
 
 // Route-level decision. `safe_method` is true for GET/HEAD: tokens with only the read scope may
-// call nothing else. Returns kUnauthenticated when a credential is needed and missing, and
-// kPermissionDenied (field "password-change-required" / "totp-enrollment-required" for the
-// gates) otherwise.
+// call nothing else (the write scope includes reading). Returns kUnauthenticated when a credential
+// is needed and missing, and kPermissionDenied (field "password-change-required" /
+// "totp-enrollment-required" for the gates) otherwise.
 Status AuthorizeRoute(const Principal* principal, RouteAccess access, Gate gate, bool safe_method);
 
 enum class Permission {
@@ -43,6 +45,9 @@ enum class Permission {
   kVerifyAudit,         // verify the whole audit chain
   kResetCredentials,    // issue a new password to one of its users: own organisation only, so an
                         // overseeing authority or the support centre cannot take over accounts
+  kGrantAdmin,          // make a user an admin of the organisation: own organisation only, for
+                        // the same reason (the identity service lets an overseer appoint the first
+                        // admin of an organisation that has none)
 };
 
 // The facts about a target organisation that decisions depend on, loaded from storage.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include "core/random.h"
@@ -139,6 +140,23 @@ Status CheckEmail(const std::optional<std::string>& email) {
   return {};
 }
 
+// The unit a client controls: an IPv4 address, or the /64 prefix of an IPv6 address (one
+// subscriber usually holds a whole /64).
+std::string ThrottleAddress(const std::string& address) {
+  in6_addr v6{};
+  if (address.find(':') == std::string::npos || inet_pton(AF_INET6, address.c_str(), &v6) != 1) {
+    return address;
+  }
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    char v4[INET_ADDRSTRLEN];
+    if (inet_ntop(AF_INET, &v6.s6_addr[12], v4, sizeof v4)) return v4;
+  }
+  std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, &v6, text, sizeof text)) return address;
+  return std::string(text) + "/64";
+}
+
 Error RateLimited(std::int64_t retry_after_ms) {
   const auto seconds = std::max<std::int64_t>(1, (retry_after_ms + 999) / 1000);
   return {Errc::kRateLimited,
@@ -152,6 +170,15 @@ IdentityService::IdentityService(storage::Database& db, const Clock& clock, Iden
     : db_(db), clock_(clock), options_(std::move(options)) {
   if (!options_.secret_key.empty()) box_.emplace(options_.secret_key);
   dummy_hash_ = HashPassword(RandomToken(16), options_.password_hash);
+}
+
+bool IdentityService::HasEnabledAdmin(std::int64_t organisation_id) {
+  return db_
+      .QueryOne(
+          "SELECT 1 FROM users WHERE organisation_id = ? AND role = 'admin' AND disabled = 0 "
+          "LIMIT 1",
+          {Int(organisation_id)})
+      .has_value();
 }
 
 std::optional<OrgRef> IdentityService::LoadOrgRef(std::int64_t id) {
@@ -310,6 +337,10 @@ Result<CreatedUser> IdentityService::CreateUser(Actor actor, const NewUser& in) 
   if (actor.principal && !Allowed(*actor.principal, Permission::kManageUsers, *org)) {
     return Error::Denied("you may not add users to this organisation");
   }
+  if (actor.principal && in.role == Role::kAdmin &&
+      !Allowed(*actor.principal, Permission::kGrantAdmin, *org) && HasEnabledAdmin(org->id)) {
+    return Error::Denied("only the organisation's own admins may add another admin");
+  }
   CreatedUser out;
   std::string password;
   bool must_change = false;
@@ -407,6 +438,10 @@ Result<User> IdentityService::UpdateUser(Actor actor, std::int64_t id, const Use
     if (!org || !Allowed(*actor.principal, Permission::kManageUsers, *org)) {
       return Error::Denied("you may not change this user");
     }
+    if (patch.role && *patch.role == Role::kAdmin && user->role != Role::kAdmin &&
+        !Allowed(*actor.principal, Permission::kGrantAdmin, *org) && HasEnabledAdmin(org->id)) {
+      return Error::Denied("only the organisation's own admins may appoint another admin");
+    }
     if (actor.principal->user_id == id &&
         ((patch.disabled && *patch.disabled) || (patch.role && *patch.role != Role::kAdmin))) {
       return Error::Invalid("you cannot disable or demote yourself",
@@ -453,6 +488,8 @@ Result<std::string> IdentityService::ResetPassword(Actor actor, std::int64_t id)
     tx.Exec("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?",
             {Text(hash), Int(id)});
     tx.Exec("DELETE FROM sessions WHERE user_id = ?", {Int(id)});
+    tx.Exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            {Int(ToUnixMillis(clock_.Now())), Int(id)});
   });
   return password;
 }
@@ -498,9 +535,10 @@ Result<LoginResult> IdentityService::Login(const LoginRequest& req) {
   // Three windows: one user from one address (tight), one address across users (spraying),
   // one user across addresses (distributed guessing; loose, so nobody can lock a colleague out
   // from elsewhere with a handful of wrong passwords).
-  const std::string user_addr_key = "user-addr:" + username.substr(0, 64) + "|" + req.address;
+  const std::string address = ThrottleAddress(req.address);
+  const std::string user_addr_key = "user-addr:" + username.substr(0, 64) + "|" + address;
   const std::string user_key = "user:" + username.substr(0, 64);
-  const std::string addr_key = "addr:" + req.address;
+  const std::string addr_key = "addr:" + address;
   auto throttled = db_.Transact([&](Tx& tx) -> Status {
     for (const auto* key : {&user_addr_key, &addr_key, &user_key}) {
       if (auto s = CheckThrottle(tx, *key, now); !s) return s;
@@ -679,12 +717,20 @@ Status IdentityService::ChangePassword(const Principal& principal,
     // Other sessions of this user end; the current one is kept by the caller's cookie.
     tx.Exec("DELETE FROM sessions WHERE user_id = ? AND csrf_token <> ?",
             {Int(principal.user_id), Text(principal.csrf_token)});
+    // A new password also ends every API token: whoever knew the old one may have made some.
+    tx.Exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            {Int(ToUnixMillis(clock_.Now())), Int(principal.user_id)});
   });
   return {};
 }
 
 Result<TotpSetup> IdentityService::BeginTotpSetup(const Principal& principal) {
   if (!box_) return Error{Errc::kUnavailable, "this hub has no secret key configured", {}};
+  auto enabled =
+      db_.QueryOne("SELECT totp_enabled FROM users WHERE id = ?", {Int(principal.user_id)});
+  if (enabled && enabled->Int(0) != 0) {
+    return Error::Conflict("two-factor authentication is on; turn it off first to replace it");
+  }
   const auto secret = RandomBytes(20);
   db_.Query("UPDATE users SET totp_pending_secret = ? WHERE id = ?",
             {Text(box_->Seal(secret)), Int(principal.user_id)});
@@ -696,20 +742,30 @@ Result<TotpSetup> IdentityService::BeginTotpSetup(const Principal& principal) {
   return out;
 }
 
-Status IdentityService::EnableTotp(const Principal& principal, std::string_view code) {
-  auto row =
-      db_.QueryOne("SELECT totp_pending_secret FROM users WHERE id = ?", {Int(principal.user_id)});
-  if (!row || row->IsNull(0) || !box_) {
+Status IdentityService::EnableTotp(const Principal& principal,
+                                   std::string_view password,
+                                   std::string_view code) {
+  auto row = db_.QueryOne("SELECT totp_pending_secret, password_hash FROM users WHERE id = ?",
+                          {Int(principal.user_id)});
+  if (!row || !VerifyPassword(row->Text(1), password)) {
+    return Error::Invalid("the password is wrong", "password");
+  }
+  if (row->IsNull(0) || !box_) {
     return Error::Invalid("start the two-factor setup first", "code");
   }
   auto secret = box_->Open(row->Text(0));
   if (!secret) return Error::Invalid("start the two-factor setup again", "code");
   auto step = VerifyTotp(*secret, code, clock_.Now());
   if (!step) return Error::Invalid("the code does not match; check the device's clock", "code");
-  db_.Query(
-      "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, "
-      "totp_enabled = 1, totp_last_step = ? WHERE id = ?",
-      {Int(*step), Int(principal.user_id)});
+  db_.Transact([&](Tx& tx) {
+    tx.Exec(
+        "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, "
+        "totp_enabled = 1, totp_last_step = ? WHERE id = ?",
+        {Int(*step), Int(principal.user_id)});
+    // Sessions opened without the second factor end; this one stays.
+    tx.Exec("DELETE FROM sessions WHERE user_id = ? AND csrf_token <> ?",
+            {Int(principal.user_id), Text(principal.csrf_token)});
+  });
   return {};
 }
 

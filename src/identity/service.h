@@ -136,11 +136,14 @@ class IdentityService {
 
   // The principal's own account.
   Result<User> Me(const Principal& principal);
+  // Also ends the user's other sessions and revokes their API tokens.
   Status ChangePassword(const Principal& principal,
                         std::string_view current,
                         std::string_view replacement);
+  // Refused while a second factor is on (turn it off first, which needs the password).
   Result<TotpSetup> BeginTotpSetup(const Principal& principal);
-  Status EnableTotp(const Principal& principal, std::string_view code);
+  // Needs the password as well as a code, so a stolen session cannot lock the user out.
+  Status EnableTotp(const Principal& principal, std::string_view password, std::string_view code);
   Status DisableTotp(const Principal& principal, std::string_view password);
 
   // API tokens of the principal's own user.
@@ -160,6 +163,7 @@ class IdentityService {
   std::optional<OrgRef> LoadOrgRef(std::int64_t id);
 
  private:
+  bool HasEnabledAdmin(std::int64_t organisation_id);
   Result<Principal> PrincipalForUser(std::int64_t user_id,
                                      bool via_token,
                                      std::vector<Scope> scopes);

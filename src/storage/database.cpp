@@ -359,10 +359,14 @@ void Database::RunTransaction(const std::function<bool(Tx&)>& body) {
 }
 
 QueryResult Database::Query(std::string_view sql, std::initializer_list<Value> params) {
+  return Query(sql, std::span<const Value>(params.begin(), params.size()));
+}
+
+QueryResult Database::Query(std::string_view sql, std::span<const Value> params) {
   for (int attempt = 0;; ++attempt) {
     try {
       Lease lease(*pool_);
-      return lease.conn().Execute(sql, std::span<const Value>(params.begin(), params.size()));
+      return lease.conn().Execute(sql, params);
     } catch (const StorageError& e) {
       if (!IsRetryable(e) || attempt >= max_retries_) throw;
       spdlog::debug("storage: retrying statement (attempt {}): {}", attempt + 1, e.what());

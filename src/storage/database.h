@@ -200,6 +200,8 @@ class Database {
   // A single statement in its own implicit transaction (reads, or single writes; no BEGIN is
   // sent, so statements such as CREATE DATABASE work). kRetryable failures are retried.
   QueryResult Query(std::string_view sql, std::initializer_list<Value> params = {});
+  // The same with a parameter list built at run time (e.g. IN (?, ?, ...)).
+  QueryResult Query(std::string_view sql, std::span<const Value> params);
   std::optional<Row> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
 
   PoolStats pool_stats() const;

@@ -413,6 +413,27 @@ TEST_P(AuditTest, ListAppliesTheOrganisationFilterBeforeTheLimit) {
   EXPECT_TRUE(log_->List(nothing).empty());
 }
 
+TEST_P(AuditTest, ListSelectsOrganisationIdsInSql) {
+  for (int i = 0; i < 9; ++i) {
+    log_->Append(Sample("e" + std::to_string(i + 1),
+                        i % 3 == 0
+                            ? std::optional<std::int64_t>(10)
+                            : (i % 3 == 1 ? std::optional<std::int64_t>(20) : std::nullopt)));
+  }
+  Filter ten_and_twenty;
+  ten_and_twenty.organisation_ids = std::vector<std::int64_t>{10, 20};
+  ten_and_twenty.limit = 4;
+  const auto page = log_->List(ten_and_twenty);
+  ASSERT_EQ(page.size(), 4u);
+  EXPECT_EQ(page[0].seq, 8);
+  EXPECT_EQ(page[1].seq, 7);
+  EXPECT_EQ(page[2].seq, 5);
+  EXPECT_EQ(page[3].seq, 4);
+  Filter none;
+  none.organisation_ids = std::vector<std::int64_t>{};
+  EXPECT_TRUE(log_->List(none).empty());
+}
+
 TEST_P(AuditTest, ListFindsVisibleEntriesBeyondItsFirstInternalPage) {
   log_->Append(Sample("old", 99));
   AppendMany(600);

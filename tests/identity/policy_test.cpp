@@ -276,5 +276,27 @@ TEST(Policy, PrincipalWithoutWriteScopeMayOnlyUseSafeMethods) {
   EXPECT_FALSE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kNormal, false));
 }
 
+TEST(Policy, ApiTokensNeverReachCredentialRoutes) {
+  auto p = Member("P11", Role::kAdmin);
+  EXPECT_TRUE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kCredentials, false));
+  p.via_token = true;
+  EXPECT_FALSE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kCredentials, false));
+  EXPECT_TRUE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kAccountUpkeep, true));
+}
+
+TEST(Policy, CredentialRoutesStayOpenWhileAPasswordChangeIsPending) {
+  auto p = Member("P11", Role::kViewer);
+  p.must_change_password = true;
+  EXPECT_TRUE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kCredentials, false));
+  EXPECT_FALSE(AuthorizeRoute(&p, RouteAccess::kAuthenticated, Gate::kNormal, true));
+}
+
+TEST(Policy, GrantingAdminIsForTheOrganisationsOwnAdmins) {
+  EXPECT_TRUE(Allowed(Member("P11", Role::kAdmin), Permission::kGrantAdmin, kP11));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kAdmin), Permission::kGrantAdmin, kP11));
+  EXPECT_FALSE(Allowed(Member("SC", Role::kAdmin), Permission::kGrantAdmin, kP11));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAnalyst), Permission::kGrantAdmin, kP11));
+}
+
 }  // namespace
 }  // namespace caduceus::identity

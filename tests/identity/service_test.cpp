@@ -882,7 +882,7 @@ class TotpTest : public IdentityServiceTest {
     if (!setup) throw std::runtime_error(setup.error().message);
     auto secret = Base32Decode(setup->secret_base32);
     if (!secret) throw std::runtime_error("secret is not base32");
-    auto enabled = ids_->EnableTotp(p, TotpCode(*secret, TotpStep(clock_.Now())));
+    auto enabled = ids_->EnableTotp(p, kPassword, TotpCode(*secret, TotpStep(clock_.Now())));
     if (!enabled) throw std::runtime_error(enabled.error().message);
     return *secret;
   }
@@ -907,13 +907,14 @@ TEST_P(TotpTest, EnableRequiresACorrectCodeFromThePendingSecret) {
   BuildHierarchy();
   const auto alice = AddUser("alice", p11_.id, Role::kViewer);
   const auto p = PrincipalOf("alice");
-  EXPECT_TRUE(FailsWith(ids_->EnableTotp(p, "123456"), Errc::kInvalidArgument, "code"));
+  EXPECT_TRUE(FailsWith(ids_->EnableTotp(p, kPassword, "123456"), Errc::kInvalidArgument, "code"));
   const auto setup = ids_->BeginTotpSetup(p);
   ASSERT_TRUE(Succeeds(setup));
   const auto secret = *Base32Decode(setup->secret_base32);
-  EXPECT_TRUE(FailsWith(ids_->EnableTotp(p, CodeNow(secret, 2)), Errc::kInvalidArgument, "code"));
+  EXPECT_TRUE(FailsWith(ids_->EnableTotp(p, kPassword, CodeNow(secret, 2)), Errc::kInvalidArgument,
+                        "code"));
   EXPECT_FALSE(ids_->GetUser(Actor::System(), alice.id)->totp_enabled);
-  ASSERT_TRUE(Succeeds(ids_->EnableTotp(p, CodeNow(secret))));
+  ASSERT_TRUE(Succeeds(ids_->EnableTotp(p, kPassword, CodeNow(secret))));
   EXPECT_TRUE(ids_->GetUser(Actor::System(), alice.id)->totp_enabled);
 }
 
@@ -996,7 +997,7 @@ TEST_P(TotpTest, OrganisationRequirementForcesEnrolmentAndForbidsDisabling) {
   const auto setup = ids_->BeginTotpSetup(p);
   ASSERT_TRUE(Succeeds(setup));
   const auto secret = *Base32Decode(setup->secret_base32);
-  ASSERT_TRUE(Succeeds(ids_->EnableTotp(p, CodeNow(secret))));
+  ASSERT_TRUE(Succeeds(ids_->EnableTotp(p, kPassword, CodeNow(secret))));
   clock_.Advance(seconds(30));
   const auto login = LogIn("alice", kPassword, kAddress, CodeNow(secret));
   ASSERT_TRUE(Succeeds(login));
@@ -1035,6 +1036,91 @@ INSTANTIATE_TEST_SUITE_P(Backends,
                          TotpTest,
                          ::testing::ValuesIn(caduceus::testing::AllBackends()),
                          ParamName);
+
+}  // namespace
+}  // namespace caduceus::identity
+
+namespace caduceus::identity {
+namespace {
+
+// ---- Findings of the security review -------------------------------------------------------
+
+NewUser NewAdmin(const std::string& username, std::int64_t org) {
+  NewUser u;
+  u.username = username;
+  u.display_name = "Admin " + username;
+  u.organisation_id = org;
+  u.role = Role::kAdmin;
+  return u;
+}
+
+TEST_P(IdentityServiceTest, OverseerAppointsOnlyTheFirstAdminOfAnOrganisation) {
+  BuildHierarchy();
+  AddUser("bsi.admin", a1_.id, Role::kAdmin);
+  const auto authority = PrincipalOf("bsi.admin");
+  // A provider without an admin yet: the authority onboards it.
+  EXPECT_TRUE(ids_->CreateUser(Actor::Of(authority), NewAdmin("charite.first", p11_.id)));
+  // Once it has one, more admins (who could reset its users' passwords) come from inside only.
+  EXPECT_TRUE(FailsWith(ids_->CreateUser(Actor::Of(authority), NewAdmin("charite.second", p11_.id)),
+                        Errc::kPermissionDenied));
+  const auto viewer = AddUser("charite.viewer", p11_.id, Role::kViewer);
+  UserPatch promote;
+  promote.role = Role::kAdmin;
+  EXPECT_TRUE(FailsWith(ids_->UpdateUser(Actor::Of(authority), viewer.id, promote),
+                        Errc::kPermissionDenied));
+  AddUser("charite.admin", p11_.id, Role::kAdmin);
+  const auto own_admin = PrincipalOf("charite.admin");
+  EXPECT_TRUE(ids_->UpdateUser(Actor::Of(own_admin), viewer.id, promote));
+  EXPECT_TRUE(ids_->CreateUser(Actor::Of(own_admin), NewAdmin("charite.third", p11_.id)));
+}
+
+TEST_P(IdentityServiceTest, ChangingThePasswordRevokesTheUsersApiTokens) {
+  BuildHierarchy();
+  AddUser("alice", p11_.id, Role::kAnalyst);
+  const auto p = PrincipalOf("alice");
+  const auto token = ids_->CreateToken(p, "ci", {Scope::kRead, Scope::kWrite}, 30);
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(ids_->AuthenticateToken(token->token));
+  ASSERT_TRUE(ids_->ChangePassword(p, kPassword, "a brand new passphrase"));
+  EXPECT_TRUE(FailsWith(ids_->AuthenticateToken(token->token), Errc::kUnauthenticated));
+}
+
+TEST_P(IdentityServiceTest, PasswordResetRevokesTheUsersApiTokens) {
+  BuildHierarchy();
+  const auto bob = AddUser("bob", p11_.id, Role::kViewer);
+  AddUser("charite.admin", p11_.id, Role::kAdmin);
+  const auto token = ids_->CreateToken(PrincipalOf("bob"), "ci", {Scope::kRead}, 30);
+  ASSERT_TRUE(token);
+  ASSERT_TRUE(ids_->ResetPassword(Actor::Of(PrincipalOf("charite.admin")), bob.id));
+  EXPECT_TRUE(FailsWith(ids_->AuthenticateToken(token->token), Errc::kUnauthenticated));
+}
+
+TEST_P(IdentityServiceTest, TotpCannotBeReplacedWhileOnAndEnablingNeedsThePassword) {
+  BuildHierarchy();
+  AddUser("alice", p11_.id, Role::kViewer);
+  const auto p = PrincipalOf("alice");
+  const auto setup = ids_->BeginTotpSetup(p);
+  ASSERT_TRUE(setup);
+  const auto secret = Base32Decode(setup->secret_base32);
+  ASSERT_TRUE(secret);
+  const auto code = TotpCode(*secret, TotpStep(clock_.Now()));
+  EXPECT_TRUE(
+      FailsWith(ids_->EnableTotp(p, "not the password", code), Errc::kInvalidArgument, "password"));
+  ASSERT_TRUE(ids_->EnableTotp(p, kPassword, code));
+  EXPECT_TRUE(FailsWith(ids_->BeginTotpSetup(p), Errc::kConflict));
+}
+
+TEST_P(IdentityServiceTest, ThrottlingTreatsAnIpv6Slash64AsOneClient) {
+  BuildHierarchy();
+  AddUser("alice", p11_.id, Role::kViewer);
+  for (int i = 0; i < 5; ++i) {
+    const auto address = "2001:db8:1:2::" + std::to_string(i + 1);
+    ASSERT_TRUE(FailsWith(LogIn("alice", "wrong password!", address), Errc::kUnauthenticated));
+  }
+  EXPECT_TRUE(FailsWith(LogIn("alice", kPassword, "2001:db8:1:2:ffff::9"), Errc::kRateLimited,
+                        "retry-after:900"));
+  EXPECT_TRUE(Succeeds(LogIn("alice", kPassword, "2001:db8:1:3::1")));
+}
 
 }  // namespace
 }  // namespace caduceus::identity

@@ -46,6 +46,8 @@ std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "SQLite" : "PostgreSQL";
 }
 
+void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
 bool PgRequired() {
   const char* v = std::getenv("CADUCEUS_REQUIRE_PG");
   return v && std::string(v) == "1";

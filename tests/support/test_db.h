@@ -6,6 +6,7 @@
 // so `make test` can never pass while silently skipping a backend.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@ enum class Backend { kSqlite, kPostgres };
 // Both backends, always: parameterised suites instantiate with this and call
 // CADUCEUS_REQUIRE_BACKEND(GetParam()) in SetUp.
 std::vector<Backend> AllBackends();
-std::string BackendName(Backend backend);  // "SQLite" / "PostgreSQL", for test names
+std::string BackendName(Backend backend);
+// So parameterised test names print "SQLite"/"PostgreSQL" rather than raw bytes.
+void PrintTo(Backend backend, std::ostream* os);  // "SQLite" / "PostgreSQL", for test names
 
 // Whether the backend can be used here. CADUCEUS_REQUIRE_BACKEND skips the current test
 // (GTEST_SKIP) or fails it (CADUCEUS_REQUIRE_PG=1) when it cannot, and returns from the caller.

@@ -39,6 +39,7 @@ test("after enabling two-factor authentication, signing in asks for a valid code
     await qr.waitFor();
     assert.match(await qr.getAttribute("src"), /^data:image\/svg\+xml/);
 
+    await page.getByLabel("Your password").fill(user.password);
     await page.getByLabel("6-digit code").fill("000000" === totpCode(secret) ? "111111" : "000000");
     await page.getByRole("button", { name: "Enable" }).click();
     await page.locator('[role="alert"] [data-problem]').waitFor();
@@ -146,9 +147,11 @@ test("requiring two-factor authentication for one's own organisation leads to en
 
     await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
     const secret = (await page.getByTestId("totp-secret").innerText()).trim();
+    await page.getByLabel("Your password").fill(admin.password);
     await page.getByLabel("6-digit code").fill(totpCode(secret, totpStep()));
     await page.getByRole("button", { name: "Enable" }).click();
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-    assert.equal((await blocked.call("GET", "/api/v1/organisations")).status, 200);
+    // Enrolling ends the sessions that were opened without the second factor.
+    assert.equal((await blocked.call("GET", "/api/v1/organisations")).status, 401);
   });
 });

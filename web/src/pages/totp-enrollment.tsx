@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { post } from "../api";
-import { CodeField, ProblemAlert, Spinner } from "../components";
+import { CodeField, PasswordField, ProblemAlert, Spinner } from "../components";
 import { useAction } from "../hooks";
 import type { TotpSetup } from "../types";
 
@@ -35,6 +35,7 @@ export function TotpEnrollment(props: {
 }) {
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
   const { busy, error, setError, run } = useAction();
   const qr = useQrCode(setup?.otpauth_uri ?? null);
 
@@ -47,9 +48,10 @@ export function TotpEnrollment(props: {
   const enable = (e: Event) => {
     e.preventDefault();
     return run(async () => {
-      await post<void>("/api/v1/me/totp/enable", { code: code.trim() });
+      await post<void>("/api/v1/me/totp/enable", { password, code: code.trim() });
       setSetup(null);
       setCode("");
+      setPassword("");
       await props.onEnabled();
     });
   };
@@ -105,8 +107,15 @@ export function TotpEnrollment(props: {
           </div>
         </li>
         <li>
-          <p class="step-title">Confirm with the code the app shows</p>
+          <p class="step-title">Confirm with your password and the code the app shows</p>
           <form class="form form-inline" onSubmit={enable}>
+            <PasswordField
+              label="Your password"
+              name="password"
+              autoComplete="current-password"
+              value={password}
+              onValue={setPassword}
+            />
             <CodeField label="6-digit code" name="code" value={code} onValue={setCode} />
             <button type="submit" class="btn btn-primary" disabled={busy}>
               Enable

@@ -1,0 +1,620 @@
+// The authorisation matrix: every route of the API, called by every role of a foreign provider,
+// by session and by API token, with another provider's ids, must refuse or return nothing of
+// that provider. Positive controls show the same requests succeed for those entitled to them,
+// so a refusal is the policy at work and not a malformed request.
+//
+// The deployment: the support centre; authority BE with provider Alpha ("A"); authority NL with
+// provider Bravo ("B"); users of every role in each of the four organisations.
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "e2e/hub_process.h"
+#include "e2e/shared_hub.h"
+
+namespace caduceus::e2e {
+namespace {
+
+namespace json = boost::json;
+using caduceus::testing::AllBackends;
+
+const std::vector<std::string> kRoles = {"admin", "analyst", "reporter", "viewer"};
+constexpr const char* kBeName = "Belgian Health CSIRT e2e";
+constexpr const char* kNlName = "Dutch Health CSIRT e2e";
+constexpr const char* kAlphaName = "Alpha Hospital e2e";
+constexpr const char* kBravoName = "Bravo Clinic e2e";
+
+struct AuthorisationWorld {
+  static HubSettings Settings() { return {}; }
+  static AuthorisationWorld Build(Hub& hub, const std::string& url);
+
+  CreatedAccount sc_admin;
+  std::int64_t support_centre = 0, be = 0, nl = 0, alpha = 0, bravo = 0;
+  std::map<std::string, CreatedAccount> users;  // "alpha.admin", "bravo.viewer", "be.admin", ...
+  std::map<std::string, std::int64_t> org_of;   // username -> organisation id
+  CreatedToken alpha_token;                     // of alpha.analyst
+  std::string alpha_token_owner = "alpha.analyst";
+
+  const CreatedAccount& user(const std::string& name) const { return users.at(name); }
+};
+
+AuthorisationWorld AuthorisationWorld::Build(Hub& hub, const std::string& url) {
+  AuthorisationWorld w;
+  w.sc_admin = hub.Bootstrap();
+  w.support_centre = hub.support_centre_id();
+  w.be = hub.AddAuthority(kBeName, "BE");
+  w.nl = hub.AddAuthority(kNlName, "NL");
+  w.alpha = hub.AddProvider(kAlphaName, w.be, "hospital", "large");
+  w.bravo = hub.AddProvider(kBravoName, w.nl, "clinic", "small");
+  for (const auto& [prefix, org] : std::vector<std::pair<std::string, std::int64_t>>{
+           {"be", w.be}, {"nl", w.nl}, {"alpha", w.alpha}, {"bravo", w.bravo}}) {
+    for (const auto& role : kRoles) {
+      const auto name = prefix + "." + role;
+      w.users[name] = hub.AddUser(name, role, org);
+      w.org_of[name] = org;
+    }
+  }
+  // Resources of A: an API token of an A user, and audit entries in A's name.
+  const auto& owner = w.user(w.alpha_token_owner);
+  w.alpha_token = TokenFor(url, SessionFor(url, owner.username, owner.password));
+  const auto& alpha_admin = w.user("alpha.admin");
+  const auto renamed = PatchJson(url, "/api/v1/organisations/" + std::to_string(w.alpha),
+                                 SessionFor(url, alpha_admin.username, alpha_admin.password),
+                                 json::object{{"name", kAlphaName}});
+  if (renamed.status != 200) throw std::runtime_error("alpha.admin PATCH: " + Describe(renamed));
+  return w;
+}
+
+class Authorisation : public SharedHubTest<AuthorisationWorld> {
+ protected:
+  Credential SessionOf(const std::string& name) {
+    const auto& u = world().user(name);
+    return SessionFor(url(), u.username, u.password);
+  }
+  Credential ScAdmin() {
+    return SessionFor(url(), world().sc_admin.username, world().sc_admin.password);
+  }
+  std::string Id(std::int64_t id) { return std::to_string(id); }
+
+  // Usernames of every user SC admin can see.
+  std::set<std::string> AllUsernames() {
+    const auto r = Get(url(), "/api/v1/users", ScAdmin());
+    if (r.status != 200) throw std::runtime_error("SC admin GET /users: " + Describe(r));
+    std::set<std::string> out;
+    const auto items_body = JsonObject(r);
+    for (const auto& u : items_body.at("items").as_array()) {
+      out.insert(std::string(u.as_object().at("username").as_string()));
+    }
+    return out;
+  }
+  std::size_t OrganisationCount() {
+    const auto r = Get(url(), "/api/v1/organisations", ScAdmin());
+    if (r.status != 200) throw std::runtime_error("SC admin GET /organisations: " + Describe(r));
+    return JsonObject(r).at("items").as_array().size();
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The matrix
+
+enum class Expect {
+  kRefused,    // a problem response with one of `refusals`
+  kNoForeign,  // 200 whose body holds nothing of A/BE, or a refusal
+  kSelf,       // acts on the caller's own account: 2xx or a refusal, nothing of A/BE either way
+  kPublic,     // 200 for anyone, nothing of A/BE
+};
+
+struct Caller {
+  std::string username;
+  std::string password;
+  std::string kind;  // "session" or "token"
+  Credential credential;
+};
+
+struct Probe {
+  std::string method;
+  std::string route;   // the OpenAPI path template this probe exercises
+  std::string target;  // with A's ids in place of the parameters
+  std::function<std::string(const Caller&)> body;
+  Expect expect = Expect::kRefused;
+  std::vector<int> refusals = {401, 403, 404};
+  bool needs_own_session = false;  // the probe ends the session it is called with
+};
+
+std::string NoBody(const Caller&) { return {}; }
+std::function<std::string(const Caller&)> Body(json::object o) {
+  return [o](const Caller&) { return json::serialize(o); };
+}
+
+// Every (method, path) of the API with the probes that exercise it.
+std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
+  const auto alpha = std::to_string(w.alpha);
+  const auto be = std::to_string(w.be);
+  const auto alpha_admin = std::to_string(w.user("alpha.admin").id);
+  const auto alpha_token = std::to_string(w.alpha_token.id);
+  const auto& alpha_admin_password = w.user("alpha.admin").password;
+  auto login_as_alpha = [&w](const Caller& c) {
+    // The caller's own password against the A user of the same role: never a way in.
+    const auto role = c.username.substr(c.username.find('.') + 1);
+    return json::serialize(
+        json::object{{"username", w.user("alpha." + role).username}, {"password", c.password}});
+  };
+  auto mallory = [alpha = w.alpha](const Caller& c) {
+    return json::serialize(json::object{
+        {"username", "mallory." + c.username.substr(c.username.find('.') + 1) + "." + c.kind},
+        {"display_name", "Mallory"},
+        {"role", "admin"},
+        {"organisation_id", alpha}});
+  };
+  auto mallory_org = [be = w.be](const Caller& c) {
+    return json::serialize(json::object{{"name", "Mallory " + c.username + " " + c.kind},
+                                        {"kind", "provider"},
+                                        {"parent_id", be},
+                                        {"provider_type", "hospital"},
+                                        {"size_band", "small"}});
+  };
+  auto mallory_authority = [](const Caller& c) {
+    return json::serialize(json::object{{"name", "Mallory CSIRT " + c.username + " " + c.kind},
+                                        {"kind", "authority"},
+                                        {"country", "FR"}});
+  };
+  return {
+      {"GET", "/healthz", "/healthz", NoBody, Expect::kPublic},
+      {"GET", "/metrics", "/metrics", NoBody, Expect::kPublic},
+      {"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", NoBody, Expect::kPublic},
+      {"POST", "/api/v1/auth/login", "/api/v1/auth/login", login_as_alpha, Expect::kRefused, {401}},
+      {"POST",
+       "/api/v1/auth/logout",
+       "/api/v1/auth/logout",
+       NoBody,
+       Expect::kSelf,
+       {401, 403, 404},
+       true},
+      {"GET", "/api/v1/me", "/api/v1/me", NoBody, Expect::kSelf},
+      {"POST",
+       "/api/v1/me/password",
+       "/api/v1/me/password",
+       Body({{"current_password", alpha_admin_password},
+             {"new_password", "a-new-password-of-mallory"}}),
+       Expect::kRefused,
+       {400, 401, 403}},
+      {"POST", "/api/v1/me/totp/setup", "/api/v1/me/totp/setup", NoBody, Expect::kSelf},
+      {"POST",
+       "/api/v1/me/totp/enable",
+       "/api/v1/me/totp/enable",
+       Body({{"code", "abcdef"}}),
+       Expect::kRefused,
+       {400, 401, 403}},
+      {"POST",
+       "/api/v1/me/totp/disable",
+       "/api/v1/me/totp/disable",
+       Body({{"password", alpha_admin_password}}),
+       Expect::kRefused,
+       {400, 401, 403}},
+      {"GET", "/api/v1/organisations", "/api/v1/organisations", NoBody, Expect::kNoForeign},
+      {"POST",
+       "/api/v1/organisations",
+       "/api/v1/organisations",
+       mallory_org,
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"POST",
+       "/api/v1/organisations",
+       "/api/v1/organisations",
+       mallory_authority,
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"GET", "/api/v1/organisations/{id}", "/api/v1/organisations/" + alpha, NoBody},
+      {"GET", "/api/v1/organisations/{id}", "/api/v1/organisations/" + be, NoBody},
+      {"PATCH", "/api/v1/organisations/{id}", "/api/v1/organisations/" + alpha,
+       Body({{"name", "Taken over by B"}, {"require_totp", true}})},
+      {"GET", "/api/v1/users", "/api/v1/users", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/users", "/api/v1/users?organisation_id=" + alpha, NoBody},
+      {"POST", "/api/v1/users", "/api/v1/users", mallory, Expect::kRefused, {400, 401, 403, 404}},
+      {"PATCH", "/api/v1/users/{id}", "/api/v1/users/" + alpha_admin,
+       Body({{"display_name", "Pwned"}, {"disabled", true}, {"role", "viewer"}})},
+      {"POST", "/api/v1/users/{id}/reset-password",
+       "/api/v1/users/" + alpha_admin + "/reset-password", NoBody},
+      {"GET", "/api/v1/tokens", "/api/v1/tokens", NoBody, Expect::kNoForeign},
+      {"POST", "/api/v1/tokens", "/api/v1/tokens",
+       Body({{"name", "b-token"}, {"scopes", json::array{"read"}}, {"expires_in_days", 1}}),
+       Expect::kSelf},
+      {"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/" + alpha_token, NoBody},
+      {"GET", "/api/v1/audit", "/api/v1/audit?limit=500", NoBody, Expect::kNoForeign},
+      {"POST", "/api/v1/audit/verify", "/api/v1/audit/verify", NoBody},
+  };
+}
+
+// What of A (and its authority BE, which a provider of NL does not see either) must never reach
+// a caller of B: names of users and organisations, the token's prefix, and in structured
+// bodies any item that belongs to those organisations.
+struct Foreign {
+  std::set<std::int64_t> orgs;
+  std::set<std::int64_t> user_ids;
+  std::set<std::string> usernames;
+  std::int64_t token_id = 0;
+  std::vector<std::string> markers;
+
+  explicit Foreign(const AuthorisationWorld& w) : orgs{w.alpha, w.be}, token_id(w.alpha_token.id) {
+    for (const auto& [name, account] : w.users) {
+      if (name.starts_with("alpha.") || name.starts_with("be.")) {
+        user_ids.insert(account.id);
+        usernames.insert(name);
+        markers.push_back("\"" + name + "\"");
+        markers.push_back("Test user " + name);
+      }
+    }
+    markers.push_back(kAlphaName);
+    markers.push_back(kBeName);
+    markers.push_back(w.alpha_token.token.substr(0, 10));
+  }
+
+  // Why `body` (a response to `route`) leaks something, or empty.
+  std::string Leak(const std::string& route, const std::string& body) const {
+    for (const auto& m : markers) {
+      if (body.find(m) != std::string::npos) return "the body contains " + m;
+    }
+    boost::system::error_code ec;
+    const auto value = json::parse(body, ec);
+    if (ec || !value.is_object() || !value.as_object().contains("items")) return {};
+    for (const auto& item_value : value.as_object().at("items").as_array()) {
+      const auto& item = item_value.as_object();
+      const auto id =
+          item.contains("id") && item.at("id").is_int64() ? item.at("id").as_int64() : -1;
+      if (const auto* org = item.if_contains("organisation_id");
+          org && org->is_int64() && orgs.contains(org->as_int64())) {
+        return "an item of organisation " + std::to_string(org->as_int64()) + ": " +
+               json::serialize(item);
+      }
+      if (route == "/api/v1/organisations" && orgs.contains(id)) {
+        return "organisation " + std::to_string(id) + " is listed";
+      }
+      if (route == "/api/v1/users" && user_ids.contains(id)) {
+        return "user " + std::to_string(id) + " is listed";
+      }
+      if (route == "/api/v1/tokens" && id == token_id) return "A's token is listed";
+      if (const auto* actor = item.if_contains("actor");
+          actor && actor->is_string() && usernames.contains(std::string(actor->as_string()))) {
+        return "an audit entry by " + std::string(actor->as_string());
+      }
+    }
+    return {};
+  }
+};
+
+std::string Slug(const Response& r) {
+  boost::system::error_code ec;
+  const auto value = json::parse(r.body, ec);
+  if (ec || !value.is_object() || !value.as_object().contains("type")) return {};
+  const auto type = std::string(value.as_object().at("type").as_string());
+  const auto colon = type.rfind(':');
+  return colon == std::string::npos ? type : type.substr(colon + 1);
+}
+
+// A refusal for the right reason: not a CSRF, gate or parsing accident of the test itself.
+::testing::AssertionResult IsPolicyRefusal(const Response& r, const std::vector<int>& statuses) {
+  if (auto refused = IsRefusal(r, statuses); !refused) return refused;
+  static const std::set<std::string> kPolicySlugs = {"unauthenticated", "forbidden", "not-found",
+                                                     "invalid-input"};
+  if (!kPolicySlugs.contains(Slug(r))) {
+    return ::testing::AssertionFailure() << "refused for an unrelated reason: " << Describe(r);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST_P(Authorisation, MatrixCoversEveryRouteOfTheOpenApiDescription) {
+  const auto r = Get(url(), "/api/v1/openapi.json");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  std::set<std::pair<std::string, std::string>> described;
+  const auto paths_body = JsonObject(r);
+  for (const auto& [path, item] : paths_body.at("paths").as_object()) {
+    for (const auto& [method, operation] : item.as_object()) {
+      std::string upper(method);
+      std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+      if (upper == "PARAMETERS" || upper == "SUMMARY" || upper == "DESCRIPTION") continue;
+      described.emplace(upper, std::string(path));
+    }
+  }
+  std::set<std::pair<std::string, std::string>> probed;
+  for (const auto& p : MatrixProbes(world())) probed.emplace(p.method, p.route);
+  EXPECT_EQ(probed, described) << "every route needs a row in the authorisation matrix";
+}
+
+TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
+  const auto& w = world();
+  const Foreign foreign(w);
+  const auto be_admin = SessionOf("be.admin");
+  const auto alpha_users_before =
+      Get(url(), "/api/v1/users?organisation_id=" + Id(w.alpha), be_admin);
+  ASSERT_EQ(alpha_users_before.status, 200) << Describe(alpha_users_before);
+  ASSERT_GE(JsonObject(alpha_users_before).at("items").as_array().size(), kRoles.size());
+  const auto alpha_org_before = Get(url(), "/api/v1/organisations/" + Id(w.alpha), be_admin);
+  ASSERT_EQ(alpha_org_before.status, 200);
+  const auto organisations_before = OrganisationCount();
+  const auto usernames_before = AllUsernames();
+
+  std::vector<Caller> callers;
+  for (const auto& role : kRoles) {
+    const auto& account = w.user("bravo." + role);
+    const auto session = SessionFor(url(), account.username, account.password);
+    callers.push_back({account.username, account.password, "session", session});
+    callers.push_back({account.username, account.password, "token",
+                       Credential::Bearer(TokenFor(url(), session).token)});
+  }
+
+  const auto probes = MatrixProbes(w);
+  for (const auto& caller : callers) {
+    for (const auto& probe : probes) {
+      SCOPED_TRACE(caller.username + " by " + caller.kind + ": " + probe.method + " " +
+                   probe.target);
+      auto credential = caller.credential;
+      if (probe.needs_own_session && caller.kind == "session") {
+        credential = SessionFor(url(), caller.username, caller.password);
+      }
+      const auto r = Call(url(), probe.method, probe.target, credential, probe.body(caller));
+      switch (probe.expect) {
+        case Expect::kRefused:
+          EXPECT_TRUE(IsPolicyRefusal(r, probe.refusals));
+          break;
+        case Expect::kNoForeign:
+          if (r.status != 200) {
+            EXPECT_TRUE(IsPolicyRefusal(r, probe.refusals));
+          }
+          break;
+        case Expect::kSelf:
+          if (r.status < 200 || r.status > 299) {
+            EXPECT_TRUE(IsPolicyRefusal(r, probe.refusals));
+          }
+          break;
+        case Expect::kPublic:
+          EXPECT_EQ(r.status, 200) << Describe(r);
+          break;
+      }
+      const auto leak = foreign.Leak(probe.route, r.body);
+      EXPECT_TRUE(leak.empty()) << leak << "\n" << Describe(r);
+    }
+    // The credential worked throughout, so the refusals above were decisions, not a dead
+    // credential.
+    const auto me = Get(url(), "/api/v1/me", caller.credential);
+    ASSERT_EQ(me.status, 200) << caller.username << " by " << caller.kind << ": " << Describe(me);
+    EXPECT_EQ(Str(JsonObject(me).at("user").as_object().at("username")), caller.username);
+  }
+
+  // Nothing of A changed and nothing was created in A's name.
+  const auto alpha_users_after =
+      Get(url(), "/api/v1/users?organisation_id=" + Id(w.alpha), be_admin);
+  EXPECT_EQ(ParseJson(alpha_users_after.body), ParseJson(alpha_users_before.body));
+  const auto alpha_org_after = Get(url(), "/api/v1/organisations/" + Id(w.alpha), be_admin);
+  EXPECT_EQ(ParseJson(alpha_org_after.body), ParseJson(alpha_org_before.body));
+  EXPECT_EQ(OrganisationCount(), organisations_before);
+  EXPECT_EQ(AllUsernames(), usernames_before);
+  const auto token_me = Get(url(), "/api/v1/me", Credential::Bearer(w.alpha_token.token));
+  ASSERT_EQ(token_me.status, 200) << "A's token was revoked: " << Describe(token_me);
+  EXPECT_EQ(Str(JsonObject(token_me).at("user").as_object().at("username")), w.alpha_token_owner);
+  const auto alpha_admin = Login(url(), "alpha.admin", w.user("alpha.admin").password);
+  ASSERT_EQ(alpha_admin.response.status, 200) << Describe(alpha_admin.response);
+  EXPECT_EQ(alpha_admin.body.at("password_change_required"), false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positive controls and specific refusals
+
+TEST_P(Authorisation, ProviderAdminCannotCreateUsersInAForeignOrganisationButItsAuthorityCan) {
+  const auto& w = world();
+  auto new_user = [&](const std::string& username, std::int64_t org) {
+    return json::object{{"username", username},
+                        {"display_name", "New " + username},
+                        {"role", "viewer"},
+                        {"organisation_id", org}};
+  };
+  const auto refused =
+      PostJson(url(), "/api/v1/users", SessionOf("bravo.admin"), new_user("intruder.one", w.alpha));
+  EXPECT_TRUE(IsPolicyRefusal(refused, {400, 403, 404}));
+
+  const auto own = PostJson(url(), "/api/v1/users", SessionOf("bravo.admin"),
+                            new_user("bravo.newcomer", w.bravo));
+  ASSERT_EQ(own.status, 201) << "B admin's own organisation: " << Describe(own);
+  EXPECT_EQ(JsonObject(own).at("user").as_object().at("organisation_id"), w.bravo);
+
+  const auto by_authority =
+      PostJson(url(), "/api/v1/users", SessionOf("be.admin"), new_user("alpha.newcomer", w.alpha));
+  ASSERT_EQ(by_authority.status, 201) << "BE admin for its provider A: " << Describe(by_authority);
+  EXPECT_EQ(JsonObject(by_authority).at("user").as_object().at("organisation_id"), w.alpha);
+
+  const auto by_other_authority =
+      PostJson(url(), "/api/v1/users", SessionOf("nl.admin"), new_user("intruder.two", w.alpha));
+  EXPECT_TRUE(IsPolicyRefusal(by_other_authority, {400, 403, 404}));
+
+  const auto names = AllUsernames();
+  EXPECT_FALSE(names.contains("intruder.one"));
+  EXPECT_FALSE(names.contains("intruder.two"));
+  EXPECT_TRUE(names.contains("alpha.newcomer"));
+}
+
+TEST_P(Authorisation, ForeignProviderAdminCannotChangeOrganisationAButItsAdminsCan) {
+  const auto& w = world();
+  const auto target = "/api/v1/organisations/" + Id(w.alpha);
+  for (const auto& name : {"bravo.admin", "nl.admin"}) {
+    SCOPED_TRACE(name);
+    const auto r = PatchJson(url(), target, SessionOf(name),
+                             json::object{{"name", "Taken over"}, {"require_totp", true}});
+    EXPECT_TRUE(IsPolicyRefusal(r, {403, 404}));
+  }
+  const auto alpha_org = Get(url(), target, SessionOf("be.admin"));
+  ASSERT_EQ(alpha_org.status, 200) << Describe(alpha_org);
+  EXPECT_EQ(JsonObject(alpha_org).at("name"), kAlphaName);
+  EXPECT_EQ(JsonObject(alpha_org).at("require_totp"), false);
+
+  for (const auto& name : {"alpha.admin", "be.admin"}) {
+    SCOPED_TRACE(name);
+    const auto r = PatchJson(url(), target, SessionOf(name), json::object{{"name", kAlphaName}});
+    EXPECT_EQ(r.status, 200) << Describe(r);
+  }
+  const auto by_analyst =
+      PatchJson(url(), target, SessionOf("alpha.analyst"), json::object{{"name", kAlphaName}});
+  EXPECT_TRUE(IsPolicyRefusal(by_analyst, {403}));
+}
+
+TEST_P(Authorisation, ProviderAdminCannotCreateOrganisationsButItsAuthorityCanAddProviders) {
+  const auto& w = world();
+  const auto before = OrganisationCount();
+  const auto bravo_admin = SessionOf("bravo.admin");
+  const auto sibling = PostJson(url(), "/api/v1/organisations", bravo_admin,
+                                json::object{{"name", "Bravo Sibling e2e"},
+                                             {"kind", "provider"},
+                                             {"parent_id", w.nl},
+                                             {"provider_type", "pharmacy"},
+                                             {"size_band", "micro"}});
+  EXPECT_TRUE(IsPolicyRefusal(sibling, {403}));
+  const auto authority =
+      PostJson(url(), "/api/v1/organisations", bravo_admin,
+               json::object{{"name", "Bravo CSIRT e2e"}, {"kind", "authority"}, {"country", "FR"}});
+  EXPECT_TRUE(IsPolicyRefusal(authority, {403}));
+  const auto under_be = PostJson(url(), "/api/v1/organisations", SessionOf("nl.admin"),
+                                 json::object{{"name", "Under BE by NL e2e"},
+                                              {"kind", "provider"},
+                                              {"parent_id", w.be},
+                                              {"provider_type", "pharmacy"},
+                                              {"size_band", "micro"}});
+  EXPECT_TRUE(IsPolicyRefusal(under_be, {400, 403, 404}));
+  EXPECT_EQ(OrganisationCount(), before) << "a refused create left an organisation behind";
+
+  const auto by_authority = PostJson(url(), "/api/v1/organisations", SessionOf("nl.admin"),
+                                     json::object{{"name", "NL Pharmacy e2e"},
+                                                  {"kind", "provider"},
+                                                  {"parent_id", w.nl},
+                                                  {"provider_type", "pharmacy"},
+                                                  {"size_band", "micro"}});
+  ASSERT_EQ(by_authority.status, 201) << Describe(by_authority);
+  const auto created = JsonObject(by_authority);
+  EXPECT_EQ(created.at("parent_id"), w.nl);
+  EXPECT_EQ(created.at("country"), "NL");
+  EXPECT_EQ(OrganisationCount(), before + 1);
+}
+
+TEST_P(Authorisation, AuthorityAdminManagesItsOwnProvidersOnly) {
+  const auto& w = world();
+  const Foreign foreign(w);
+  const auto alpha_viewer = Id(w.user("alpha.viewer").id);
+  const auto same_name = json::object{{"display_name", "Test user alpha.viewer"}};
+
+  const auto nl_admin = SessionOf("nl.admin");
+  const auto nl_users = Get(url(), "/api/v1/users", nl_admin);
+  ASSERT_EQ(nl_users.status, 200) << Describe(nl_users);
+  EXPECT_EQ(foreign.Leak("/api/v1/users", nl_users.body), "");
+  EXPECT_NE(nl_users.body.find("\"bravo.viewer\""), std::string::npos)
+      << "NL admin should see the users of its provider B: " << nl_users.body;
+  EXPECT_TRUE(IsPolicyRefusal(Get(url(), "/api/v1/users?organisation_id=" + Id(w.alpha), nl_admin),
+                              {403, 404}));
+  EXPECT_TRUE(IsPolicyRefusal(
+      PatchJson(url(), "/api/v1/users/" + alpha_viewer, nl_admin, same_name), {403, 404}));
+  EXPECT_TRUE(IsPolicyRefusal(
+      Call(url(), "POST", "/api/v1/users/" + alpha_viewer + "/reset-password", nl_admin),
+      {403, 404}));
+  EXPECT_TRUE(
+      IsPolicyRefusal(Get(url(), "/api/v1/organisations/" + Id(w.alpha), nl_admin), {403, 404}));
+  const auto nl_audit = Get(url(), "/api/v1/audit?limit=500", nl_admin);
+  ASSERT_EQ(nl_audit.status, 200) << Describe(nl_audit);
+  EXPECT_EQ(foreign.Leak("/api/v1/audit", nl_audit.body), "");
+
+  const auto be_admin = SessionOf("be.admin");
+  const auto alpha_users = Get(url(), "/api/v1/users?organisation_id=" + Id(w.alpha), be_admin);
+  ASSERT_EQ(alpha_users.status, 200) << Describe(alpha_users);
+  for (const auto& role : kRoles) {
+    EXPECT_NE(alpha_users.body.find("\"alpha." + role + "\""), std::string::npos)
+        << "BE admin should see alpha." << role;
+  }
+  const auto patched = PatchJson(url(), "/api/v1/users/" + alpha_viewer, be_admin, same_name);
+  EXPECT_EQ(patched.status, 200) << Describe(patched);
+  const auto be_audit = Get(url(), "/api/v1/audit?limit=500", be_admin);
+  ASSERT_EQ(be_audit.status, 200) << Describe(be_audit);
+  bool alpha_entry = false;
+  const auto items_body = JsonObject(be_audit);
+  for (const auto& e : items_body.at("items").as_array()) {
+    if (e.as_object().at("organisation_id") == w.alpha) alpha_entry = true;
+  }
+  EXPECT_TRUE(alpha_entry) << "BE admin should see A's audit entries: " << be_audit.body;
+}
+
+TEST_P(Authorisation, AuthorityAdminCannotManageTheSupportCentreOrAnotherAuthority) {
+  const auto& w = world();
+  const auto be_admin = SessionOf("be.admin");
+  for (const auto org : {w.support_centre, w.nl}) {
+    SCOPED_TRACE("organisation " + Id(org));
+    EXPECT_TRUE(IsPolicyRefusal(PatchJson(url(), "/api/v1/organisations/" + Id(org), be_admin,
+                                          json::object{{"require_totp", true}}),
+                                {403, 404}));
+    EXPECT_TRUE(IsPolicyRefusal(Get(url(), "/api/v1/users?organisation_id=" + Id(org), be_admin),
+                                {403, 404}));
+    EXPECT_TRUE(IsPolicyRefusal(PostJson(url(), "/api/v1/users", be_admin,
+                                         json::object{{"username", "be.planted." + Id(org)},
+                                                      {"display_name", "Planted"},
+                                                      {"role", "admin"},
+                                                      {"organisation_id", org}}),
+                                {400, 403, 404}));
+  }
+  EXPECT_TRUE(IsPolicyRefusal(
+      Call(url(), "POST", "/api/v1/users/" + Id(w.user("nl.admin").id) + "/reset-password",
+           be_admin),
+      {403, 404}));
+  EXPECT_TRUE(IsPolicyRefusal(Call(url(), "POST", "/api/v1/audit/verify", be_admin), {403}));
+  const auto sc = Get(url(), "/api/v1/organisations/" + Id(w.support_centre), be_admin);
+  ASSERT_EQ(sc.status, 200) << "the support centre is visible to all: " << Describe(sc);
+  EXPECT_EQ(JsonObject(sc).at("require_totp"), false);
+  const auto names = AllUsernames();
+  EXPECT_FALSE(names.contains("be.planted." + Id(w.support_centre)));
+  EXPECT_FALSE(names.contains("be.planted." + Id(w.nl)));
+}
+
+TEST_P(Authorisation, AdminCannotDisableOrDemoteThemself) {
+  const auto& w = world();
+  const auto alpha_admin = SessionOf("alpha.admin");
+  const auto self = "/api/v1/users/" + Id(w.user("alpha.admin").id);
+  EXPECT_TRUE(IsProblem(PatchJson(url(), self, alpha_admin, json::object{{"disabled", true}}), 400,
+                        "invalid-input"));
+  EXPECT_TRUE(IsProblem(PatchJson(url(), self, alpha_admin, json::object{{"role", "viewer"}}), 400,
+                        "invalid-input"));
+  const auto me = Get(url(), "/api/v1/me", alpha_admin);
+  ASSERT_EQ(me.status, 200) << Describe(me);
+  EXPECT_EQ(JsonObject(me).at("user").as_object().at("role"), "admin");
+  EXPECT_EQ(JsonObject(me).at("user").as_object().at("disabled"), false);
+}
+
+TEST_P(Authorisation, ClientSentOrganisationIdIsNeverTrusted) {
+  const auto& w = world();
+  const auto bravo_admin = SessionOf("bravo.admin");
+  const auto created = PostJson(url(), "/api/v1/users", bravo_admin,
+                                json::object{{"username", "planted.admin"},
+                                             {"display_name", "Planted"},
+                                             {"role", "admin"},
+                                             {"organisation_id", w.alpha}});
+  EXPECT_TRUE(IsPolicyRefusal(created, {400, 403, 404}));
+  EXPECT_FALSE(AllUsernames().contains("planted.admin"));
+
+  const auto bravo_viewer = Id(w.user("bravo.viewer").id);
+  const auto moved = PatchJson(url(), "/api/v1/users/" + bravo_viewer, bravo_admin,
+                               json::object{{"organisation_id", w.alpha}});
+  EXPECT_TRUE(IsProblem(moved, 400, "invalid-input"));
+  const auto still = Get(url(), "/api/v1/users?organisation_id=" + Id(w.bravo), bravo_admin);
+  ASSERT_EQ(still.status, 200) << Describe(still);
+  EXPECT_NE(still.body.find("\"bravo.viewer\""), std::string::npos) << still.body;
+
+  const auto login = Call(url(), "POST", "/api/v1/auth/login", {},
+                          json::serialize(json::object{{"username", "bravo.admin"},
+                                                       {"password", w.user("bravo.admin").password},
+                                                       {"organisation_id", w.alpha}}));
+  EXPECT_TRUE(IsProblem(login, 400, "invalid-input"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends,
+                         Authorisation,
+                         ::testing::ValuesIn(AllBackends()),
+                         BackendParamName);
+
+}  // namespace
+}  // namespace caduceus::e2e
