@@ -116,7 +116,7 @@ int Main(int argc, char** argv) {
   bool status_only = false;
   migrate->add_flag("--status", status_only, "only report how many migrations are pending");
   migrate->callback([&] {
-    auto rt = Open(common, false, true);
+    auto rt = Open(common, false, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     if (status_only) {
       const int pending = PendingAll(*(*rt)->db);
@@ -143,7 +143,7 @@ int Main(int argc, char** argv) {
                       "hospital, clinic, laboratory, ...");
   org_add->add_option("--size-band", new_org.size_band, "micro, small, medium or large");
   org_add->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     new_org.kind = *identity::ParseOrgKind(kind);
     if (!parent.empty()) {
@@ -159,7 +159,7 @@ int Main(int argc, char** argv) {
   auto* org_list = org->add_subcommand("list", "List organisations");
   AddCommon(org_list, common);
   org_list->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     fmt::print("{:>5}  {:<15} {:>6}  {:<7} {}\n", "ID", "KIND", "PARENT", "COUNTRY", "NAME");
     for (const auto& o : (*rt)->identity->ListOrganisations(identity::Actor::System())) {
@@ -185,7 +185,7 @@ int Main(int argc, char** argv) {
   user_add->add_flag("--password-stdin", password_stdin,
                      "read the password from standard input instead of generating one");
   user_add->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     auto org_id = ResolveOrg(**rt, user_org);
     if (!org_id) return void(exit_code = Fail(org_id.error()));
@@ -206,7 +206,7 @@ int Main(int argc, char** argv) {
   std::string list_org;
   user_list->add_option("--org", list_org, "only this organisation (id or name)");
   user_list->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     std::optional<std::int64_t> filter;
     if (!list_org.empty()) {
@@ -229,7 +229,7 @@ int Main(int argc, char** argv) {
   std::string disable_name;
   user_disable->add_option("--username", disable_name, "login name")->required();
   user_disable->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     auto u = (*rt)->identity->FindUserByName(disable_name);
     if (!u) return void(exit_code = Fail(u.error()));
@@ -253,7 +253,7 @@ int Main(int argc, char** argv) {
   token_create->add_option("--scopes", token_scopes, "read or read,write");
   token_create->add_option("--days", token_days, "days until it expires (1-365)");
   token_create->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     auto u = (*rt)->identity->FindUserByName(token_user);
     if (!u) return void(exit_code = Fail(u.error()));
@@ -279,7 +279,7 @@ int Main(int argc, char** argv) {
   std::int64_t revoke_id = 0;
   token_revoke->add_option("--id", revoke_id, "token id")->required();
   token_revoke->callback([&] {
-    auto rt = Open(common, true, true);
+    auto rt = Open(common, true, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     if (auto s = (*rt)->identity->RevokeToken(identity::Actor::System(), revoke_id); !s) {
       return void(exit_code = Fail(s.error()));
@@ -294,7 +294,7 @@ int Main(int argc, char** argv) {
   auto* verify = audit_cmd->add_subcommand("verify", "Check the audit log's hash chain");
   AddCommon(verify, common);
   verify->callback([&] {
-    auto rt = Open(common, false, true);
+    auto rt = Open(common, false, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     const bool tty = isatty(STDERR_FILENO) != 0;
     auto report = (*rt)->audit->Verify([tty](std::int64_t done) {
@@ -312,7 +312,7 @@ int Main(int argc, char** argv) {
   auto* head = audit_cmd->add_subcommand("head", "Print the newest entry's seq and hash");
   AddCommon(head, common);
   head->callback([&] {
-    auto rt = Open(common, false, true);
+    auto rt = Open(common, false, false);
     if (!rt) return void(exit_code = Fail(rt.error()));
     if (auto h = (*rt)->audit->Head()) {
       fmt::print("{} {}\n", h->first, h->second);

@@ -67,7 +67,10 @@ Result<std::string> LoadSecretKey(const std::string& path, bool create) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (!create) {
-      return Error::Invalid("the secret key file " + path + " does not exist", "secret_key_file");
+      return Error::Invalid("the secret key file " + path +
+                                " does not exist: run `caduceus-hub init` (or `demo`) first, or "
+                                "point [security] secret_key_file at the key the other hubs use",
+                            "secret_key_file");
     }
     const auto key = RandomBytes(32);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -80,7 +83,8 @@ Result<std::string> LoadSecretKey(const std::string& path, bool create) {
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-    spdlog::warn("the secret key file {} is readable by others; chmod 600 it", path);
+    return Error::Invalid("the secret key file " + path +
+                          " is open to group or others; chmod 600 it");
   }
   std::ifstream in(path, std::ios::binary);
   std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -136,6 +140,16 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
   if (!db) return db.error();
   rt->db = std::move(*db);
   if (migrate) MigrateAll(*rt->db);
+  // Nothing is encrypted with the key until a user exists, so a fresh database may get a new
+  // one; after that a missing key is an error (a hub pointed at the wrong file must not quietly
+  // make its own and lose its peers' TOTP seeds).
+  if (!create_key) {
+    try {
+      create_key = !rt->db->QueryOne("SELECT 1 FROM users LIMIT 1").has_value();
+    } catch (const storage::StorageError&) {
+      create_key = true;  // no users table yet: an empty database
+    }
+  }
   auto key = LoadSecretKey(rt->config.secret_key_file, create_key);
   if (!key) return key.error();
   identity::IdentityOptions id_options;

@@ -17,6 +17,7 @@ namespace caduceus::hub {
 void SetUpLogging(const Config& config);
 
 // Reads the 32-byte secret key, creating it (mode 0600) when `create` and it is missing.
+// A key file open to group or others is refused.
 Result<std::string> LoadSecretKey(const std::string& path, bool create);
 
 struct Runtime {
@@ -29,6 +30,9 @@ struct Runtime {
 };
 
 // Opens the database and applies pending migrations (when `migrate`), then builds the services.
+// A missing secret key is created when `create_key` (init, demo) or while the database has no
+// users; otherwise it is an error, since a hub that silently made a new key could not decrypt
+// the TOTP seeds its peers stored.
 Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool create_key);
 
 // Applies every module's migrations in dependency order; returns how many were applied.

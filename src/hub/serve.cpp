@@ -22,7 +22,7 @@ int Serve(Config config, const ServeFlags& flags) {
   if (!flags.web_root.empty()) config.web_root = flags.web_root;
   if (flags.threads > 0) config.threads = flags.threads;
   SetUpLogging(config);
-  auto rt = OpenRuntime(std::move(config), !flags.no_migrate, true);
+  auto rt = OpenRuntime(std::move(config), !flags.no_migrate, false);
   if (!rt) {
     std::cerr << "error: " << rt.error().message << "\n";
     return 1;

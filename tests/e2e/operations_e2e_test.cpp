@@ -1,5 +1,6 @@
 // Operating the hub: health, metrics, security headers, request ids, graceful shutdown, and the
 // agent's hub-status check against a live hub.
+#include <filesystem>
 #include <string>
 
 #include <boost/json.hpp>
@@ -16,6 +17,7 @@ namespace {
 
 namespace json = boost::json;
 using caduceus::testing::AllBackends;
+using caduceus::testing::ScratchDatabase;
 
 constexpr const char* kIndexHtml =
     "<!doctype html><html><head><title>Caduceus e2e</title></head><body>e2e-index</body></html>";
@@ -196,6 +198,27 @@ TEST_P(Operations, BinariesPrintTheirVersion) {
   const auto server = RunProcess(kHubBinary, {"--version"}, {}, hub().dir(), {});
   EXPECT_EQ(server.exit_code, 0) << server.err;
   EXPECT_EQ(server.out, std::string("caduceus-hub ") + CADUCEUS_VERSION + "\n");
+}
+
+// A hub pointed at a missing key file must not invent one once users exist: it could not
+// decrypt the TOTP seeds its peers stored. A key file others can read is refused too.
+TEST_P(Operations, MissingOrExposedSecretKeyIsRefusedOnceUsersExist) {
+  ScratchDatabase db(GetParam());
+  Hub fresh(db.url());
+  fresh.Bootstrap();
+  const auto key = fresh.dir() + "/secret.key";
+  const auto moved = fresh.dir() + "/elsewhere.key";
+  ASSERT_EQ(std::rename(key.c_str(), moved.c_str()), 0);
+  const auto missing = fresh.Cli({"org", "list"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(key)) << "no new key may appear";
+  ASSERT_EQ(std::rename(moved.c_str(), key.c_str()), 0);
+  std::filesystem::permissions(key, std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  const auto exposed = fresh.Cli({"org", "list"});
+  EXPECT_NE(exposed.exit_code, 0);
+  EXPECT_NE(exposed.err.find("chmod 600"), std::string::npos) << exposed.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends,
