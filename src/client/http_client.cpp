@@ -84,7 +84,9 @@ Result<ClientResponse> Send(const ClientRequest& request, const ClientOptions& o
     ctx.set_verify_mode(asio::ssl::verify_peer);
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str())) {
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is the call it stands for.
+    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str())) != 1) {
       return Error{Errc::kUnavailable, "cannot set TLS server name", {}};
     }
     stream.set_verify_callback(asio::ssl::host_name_verification(host));

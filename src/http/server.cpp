@@ -11,6 +11,8 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -99,6 +101,7 @@ namespace {
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::chrono::seconds kRefusalLogInterval{5};
 
 std::string HttpDate() {
   static constexpr std::array<std::string_view, 7> kDays{"Sun", "Mon", "Tue", "Wed",
@@ -212,6 +215,90 @@ asio::ssl::context MakeSslContext(const TlsOptions& tls) {
   return context;
 }
 
+// Counts open connections in total and per peer address against the caps. Thread-safe.
+class ConnectionLimiter {
+ public:
+  // Holds one counted connection; frees it on Release() or destruction. Move-only; not
+  // thread-safe itself (one owner at a time).
+  class Slot {
+   public:
+    Slot(Slot&& other) noexcept
+        : limiter_(std::exchange(other.limiter_, nullptr)), address_(std::move(other.address_)) {}
+    Slot& operator=(Slot&&) = delete;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() { Release(); }
+
+    // Idempotent.
+    void Release() {
+      if (limiter_ != nullptr) std::exchange(limiter_, nullptr)->Free(address_);
+    }
+
+   private:
+    friend class ConnectionLimiter;
+    Slot(ConnectionLimiter* limiter, std::string address)
+        : limiter_(limiter), address_(std::move(address)) {}
+
+    ConnectionLimiter* limiter_;
+    std::string address_;
+  };
+
+  enum class Refusal { kTotal, kPerAddress };
+
+  ConnectionLimiter(std::size_t max_total, std::size_t max_per_address)
+      : max_total_(max_total), max_per_address_(max_per_address) {}
+  ~ConnectionLimiter() = default;
+  ConnectionLimiter(const ConnectionLimiter&) = delete;
+  ConnectionLimiter& operator=(const ConnectionLimiter&) = delete;
+
+  // A slot for one more connection from `address`, or why there is none. The limiter must
+  // outlive the slot.
+  std::variant<Slot, Refusal> TryAcquire(const std::string& address) {
+    std::lock_guard lock(mu_);
+    if (open_ >= max_total_) return Refusal::kTotal;
+    auto [it, inserted] = per_address_.try_emplace(address, 0);
+    if (it->second >= max_per_address_) return Refusal::kPerAddress;
+    ++it->second;
+    ++open_;
+    return Slot(this, address);
+  }
+
+  std::size_t open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+ private:
+  void Free(const std::string& address) {
+    std::lock_guard lock(mu_);
+    --open_;
+    const auto it = per_address_.find(address);
+    if (--it->second == 0) per_address_.erase(it);
+  }
+
+  const std::size_t max_total_;
+  const std::size_t max_per_address_;
+  mutable std::mutex mu_;
+  std::size_t open_ = 0;                                      // guarded by mu_
+  std::unordered_map<std::string, std::size_t> per_address_;  // guarded by mu_; no zero entries
+};
+
+// The answer to a connection refused at a cap on a plain-HTTP server: a complete response
+// that needs nothing from the request.
+std::string RefusalResponse() {
+  Response problem = Problem(503, Slug(Errc::kUnavailable), "Service Unavailable",
+                             "the server has too many open connections; retry later");
+  std::string out = "HTTP/1.1 503 Service Unavailable\r\n";
+  for (const auto& [name, value] : problem.headers.fields()) {
+    out += fmt::format("{}: {}\r\n", name, value);
+  }
+  out += fmt::format(
+      "Retry-After: 1\r\nConnection: close\r\nServer: caduceus\r\nContent-Length: {}\r\n\r\n",
+      problem.body.size());
+  out += problem.body;
+  return out;
+}
+
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
   virtual ~SessionBase() = default;
@@ -231,6 +318,8 @@ class ServerCore {
   ~ServerCore();
 
   std::uint16_t port() const { return port_; }
+  std::size_t open_connections() const { return limiter_.open(); }
+  std::uint64_t refused_connections() const { return refused_.load(); }
   void Run();
   void Stop();
 
@@ -246,10 +335,12 @@ class ServerCore {
   void WaitSignal();
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  void Refuse(tcp::socket& socket, const std::string& address, ConnectionLimiter::Refusal why);
   void DoStop();
 
   const ServerOptions options_;
   const Handler handler_;
+  const std::string refusal_response_;
   // The members above io_context_ stay valid while it destroys pending handlers (and with them
   // sessions) in its destructor.
   std::mutex mu_;
@@ -257,6 +348,11 @@ class ServerCore {
   std::uint64_t next_session_id_ = 0;                                       // guarded by mu_
   bool tearing_down_ = false;                                               // guarded by mu_
   std::atomic<bool> stopping_{false};
+  ConnectionLimiter limiter_;
+  std::atomic<std::uint64_t> refused_{0};
+  // Refusal log throttling; only on control_.
+  std::uint64_t refused_logged_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_refusal_log_;
   std::optional<asio::ssl::context> ssl_;
   asio::io_context io_context_;
   // Serialises the acceptor, signals and timers below.
@@ -273,11 +369,16 @@ class Session final : public SessionBase {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  Session(ServerCore& core, std::uint64_t id, tcp::socket socket, std::string remote_address)
+  Session(ServerCore& core,
+          std::uint64_t id,
+          tcp::socket socket,
+          std::string remote_address,
+          ConnectionLimiter::Slot slot)
       : core_(core),
         id_(id),
         stream_(MakeStream(core, std::move(socket))),
-        remote_address_(std::move(remote_address)) {}
+        remote_address_(std::move(remote_address)),
+        slot_(std::move(slot)) {}
   ~Session() override { core_.Unregister(id_); }
 
   void Start() override {
@@ -291,6 +392,7 @@ class Session final : public SessionBase {
   void ForceClose() override {
     beast::error_code ec;
     Socket().close(ec);
+    slot_.Release();
   }
 
  private:
@@ -456,6 +558,7 @@ class Session final : public SessionBase {
     beast::error_code ec;
     Socket().shutdown(tcp::socket::shutdown_both, ec);
     Socket().close(ec);
+    slot_.Release();
   }
 
   void OnShutdownRequested() {
@@ -477,6 +580,8 @@ class Session final : public SessionBase {
   const std::uint64_t id_;
   Stream stream_;
   const std::string remote_address_;
+  // Freed when the socket is closed, at the latest when the session is destroyed.
+  ConnectionLimiter::Slot slot_;
   beast::flat_buffer buffer_;
   std::optional<detail::BeastRequestParser> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
@@ -489,11 +594,16 @@ class Session final : public SessionBase {
 ServerCore::ServerCore(ServerOptions options, Handler handler)
     : options_(std::move(options)),
       handler_(std::move(handler)),
+      refusal_response_(RefusalResponse()),
+      limiter_(options_.max_connections, options_.max_connections_per_address),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
       signals_(control_),
       drain_timer_(control_),
       accept_retry_timer_(control_) {
+  if (options_.max_connections == 0 || options_.max_connections_per_address == 0) {
+    throw std::invalid_argument("max_connections and max_connections_per_address must be >= 1");
+  }
   InitCrypto();
   if (options_.tls) ssl_.emplace(MakeSslContext(*options_.tls));
 
@@ -593,20 +703,54 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
   }
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   if (!ec) {
-    std::shared_ptr<SessionBase> session;
-    {
-      std::lock_guard lock(mu_);
-      const std::uint64_t id = next_session_id_++;
-      if (ssl_) {
-        session = std::make_shared<Session<true>>(*this, id, std::move(socket), PeerAddress(peer));
-      } else {
-        session = std::make_shared<Session<false>>(*this, id, std::move(socket), PeerAddress(peer));
+    std::string address = PeerAddress(peer);
+    auto acquired = limiter_.TryAcquire(address);
+    if (auto* why = std::get_if<ConnectionLimiter::Refusal>(&acquired)) {
+      Refuse(socket, address, *why);
+    } else {
+      auto& slot = std::get<ConnectionLimiter::Slot>(acquired);
+      std::shared_ptr<SessionBase> session;
+      {
+        std::lock_guard lock(mu_);
+        const std::uint64_t id = next_session_id_++;
+        if (ssl_) {
+          session = std::make_shared<Session<true>>(*this, id, std::move(socket),
+                                                    std::move(address), std::move(slot));
+        } else {
+          session = std::make_shared<Session<false>>(*this, id, std::move(socket),
+                                                     std::move(address), std::move(slot));
+        }
+        sessions_.emplace(id, session);
       }
-      sessions_.emplace(id, session);
+      session->Start();
     }
-    session->Start();
   }
   DoAccept();
+}
+
+void ServerCore::Refuse(tcp::socket& socket,
+                        const std::string& address,
+                        ConnectionLimiter::Refusal why) {
+  // Counted first, so that a client that sees the close also sees the count.
+  const std::uint64_t refused = ++refused_;
+  beast::error_code ec;
+  if (!ssl_) {
+    socket.non_blocking(true, ec);
+    if (!ec) socket.send(asio::buffer(refusal_response_), 0, ec);
+  }
+  socket.close(ec);
+
+  const auto now = std::chrono::steady_clock::now();
+  if (last_refusal_log_ && now - *last_refusal_log_ < kRefusalLogInterval) return;
+  spdlog::warn("refused {} connection(s) since the last report; latest from {}: {}",
+               refused - refused_logged_, address,
+               why == ConnectionLimiter::Refusal::kTotal
+                   ? fmt::format("{} connections open (max_connections)", options_.max_connections)
+                   : fmt::format("{} connections open from this address "
+                                 "(max_connections_per_address)",
+                                 options_.max_connections_per_address));
+  refused_logged_ = refused;
+  last_refusal_log_ = now;
 }
 
 void ServerCore::Stop() {
@@ -683,6 +827,10 @@ Server::Server(ServerOptions options, Handler handler)
 Server::~Server() = default;
 
 std::uint16_t Server::port() const { return impl_->port(); }
+
+std::size_t Server::open_connections() const { return impl_->open_connections(); }
+
+std::uint64_t Server::refused_connections() const { return impl_->refused_connections(); }
 
 void Server::Run() { impl_->Run(); }
 

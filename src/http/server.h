@@ -10,6 +10,15 @@
 // Idle keep-alive connections and slow clients are cut after read_timeout; writes after
 // write_timeout.
 //
+// Connection caps: at most max_connections connections are open at once, and at most
+// max_connections_per_address from one peer IP (IPv4-mapped IPv6 counts as the IPv4 address).
+// A connection that would exceed either cap is closed right after accept without reading from
+// it; on a plain-HTTP server it first gets a 503 problem+json with "Connection: close" and
+// "Retry-After: 1" when that fits into the socket without blocking. Refusals are counted (see
+// refused_connections()) and logged at most once per 5 s. A connection's slot is freed when it
+// closes for any reason (client close, TLS handshake failure, timeout, error, shutdown). Both
+// caps must be at least 1; the constructor throws std::invalid_argument otherwise.
+//
 // Shutdown: Stop() (or SIGTERM/SIGINT when handle_signals is set) stops accepting, lets
 // in-flight requests finish and their responses be written (up to drain_timeout), then closes
 // the remaining connections and returns from Run().
@@ -28,6 +37,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +62,8 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds drain_timeout{20};
+  std::size_t max_connections = 1024;            // open connections in total
+  std::size_t max_connections_per_address = 64;  // open connections from one peer IP
   std::optional<TlsOptions> tls;
   bool handle_signals = true;
 };
@@ -59,13 +71,18 @@ struct ServerOptions {
 class Server {
  public:
   // Binds and listens immediately (so port() is known); throws std::runtime_error when the
-  // address cannot be bound or the TLS files cannot be loaded.
+  // address cannot be bound or the TLS files cannot be loaded, std::invalid_argument when a
+  // connection cap is 0.
   Server(ServerOptions options, Handler handler);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const;
+  // Thread-safe. Connections currently holding a slot under the connection caps.
+  std::size_t open_connections() const;
+  // Thread-safe. Connections closed at accept because a cap was reached, since construction.
+  std::uint64_t refused_connections() const;
   // Serves until Stop() or a signal; blocks the calling thread (which also runs I/O). Call at
   // most once; returns at once if Stop() came first. Destroy the server only after Run() returned
   // (or when it never ran).

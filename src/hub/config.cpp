@@ -72,22 +72,26 @@ Result<Config> LoadConfig(const std::string& path) {
           fmt::format("{}: {} (line {})", path, e.description(), e.source().begin.line));
     }
     std::string listen;
-    for (auto s :
-         {Read(t, "server", "listen", listen), Read(t, "server", "threads", c.threads),
-          Read(t, "server", "max_body_bytes", c.max_body_bytes),
-          Read(t, "server", "read_timeout_seconds", c.read_timeout_seconds),
-          Read(t, "server", "write_timeout_seconds", c.write_timeout_seconds),
-          Read(t, "server", "tls_certificate", c.tls_certificate),
-          Read(t, "server", "tls_private_key", c.tls_private_key),
-          Read(t, "server", "metrics_token", c.metrics_token),
-          Read(t, "database", "url", c.database_url), Read(t, "database", "pool_size", c.pool_size),
-          Read(t, "web", "root", c.web_root), Read(t, "log", "level", c.log_level),
-          Read(t, "log", "format", c.log_format),
-          Read(t, "security", "secret_key_file", c.secret_key_file),
-          Read(t, "security", "session_idle_minutes", c.session_idle_minutes),
-          Read(t, "security", "session_absolute_hours", c.session_absolute_hours),
-          Read(t, "security", "argon2_opslimit", c.argon2_opslimit),
-          Read(t, "security", "argon2_memlimit_kib", c.argon2_memlimit_kib)}) {
+    for (auto s : {Read(t, "server", "listen", listen),
+                   Read(t, "server", "threads", c.threads),
+                   Read(t, "server", "max_body_bytes", c.max_body_bytes),
+                   Read(t, "server", "max_connections", c.max_connections),
+                   Read(t, "server", "max_connections_per_address", c.max_connections_per_address),
+                   Read(t, "server", "read_timeout_seconds", c.read_timeout_seconds),
+                   Read(t, "server", "write_timeout_seconds", c.write_timeout_seconds),
+                   Read(t, "server", "tls_certificate", c.tls_certificate),
+                   Read(t, "server", "tls_private_key", c.tls_private_key),
+                   Read(t, "server", "metrics_token", c.metrics_token),
+                   Read(t, "database", "url", c.database_url),
+                   Read(t, "database", "pool_size", c.pool_size),
+                   Read(t, "web", "root", c.web_root),
+                   Read(t, "log", "level", c.log_level),
+                   Read(t, "log", "format", c.log_format),
+                   Read(t, "security", "secret_key_file", c.secret_key_file),
+                   Read(t, "security", "session_idle_minutes", c.session_idle_minutes),
+                   Read(t, "security", "session_absolute_hours", c.session_absolute_hours),
+                   Read(t, "security", "argon2_opslimit", c.argon2_opslimit),
+                   Read(t, "security", "argon2_memlimit_kib", c.argon2_memlimit_kib)}) {
       if (!s)
         return Error::Invalid(fmt::format("{}: {}", path, s.error().message), s.error().field);
     }
@@ -132,6 +136,10 @@ Status Finalise(Config& c) {
   }
   if (c.threads < 1 || c.threads > 256)
     return Error::Invalid("threads must be 1 to 256", "threads");
+  if (c.max_connections < 1 || c.max_connections_per_address < 1) {
+    return Error::Invalid("max_connections and max_connections_per_address must be at least 1",
+                          "server.max_connections");
+  }
   if (c.pool_size < 1 || c.pool_size > 1000) {
     return Error::Invalid("pool_size must be 1 to 1000", "database.pool_size");
   }

@@ -21,6 +21,8 @@ struct Config {
   int write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM chain; TLS is on when both are set
   std::string tls_private_key;
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 64;
   std::string metrics_token;
   std::vector<std::string> trusted_proxies;  // reverse proxies whose X-Forwarded-For counts
   bool secure_cookies = false;  // Secure cookies and HSTS when TLS ends at a proxy in front

@@ -45,6 +45,8 @@ int Serve(Config config, const ServeFlags& flags) {
   options.port = r.config.listen_port;
   options.threads = r.config.threads;
   options.max_body_bytes = r.config.max_body_bytes;
+  options.max_connections = r.config.max_connections;
+  options.max_connections_per_address = r.config.max_connections_per_address;
   options.read_timeout = std::chrono::seconds(r.config.read_timeout_seconds);
   options.write_timeout = std::chrono::seconds(r.config.write_timeout_seconds);
   if (!r.config.tls_certificate.empty()) {
@@ -52,6 +54,10 @@ int Serve(Config config, const ServeFlags& flags) {
   }
   try {
     http::Server server(options, [&api](http::Request& req) { return api.Handle(req); });
+    r.metrics.Gauge("caduceus_http_open_connections", {},
+                    [&server] { return static_cast<double>(server.open_connections()); });
+    r.metrics.Gauge("caduceus_http_refused_connections_total", {},
+                    [&server] { return static_cast<double>(server.refused_connections()); });
     if (!flags.port_file.empty()) {
       const auto tmp = flags.port_file + ".tmp";
       std::ofstream(tmp) << server.port() << "\n";

@@ -2,10 +2,14 @@
 // OpenSSL client for TLS) so that malformed and oversized requests can be sent byte for byte.
 #include "http/server.h"
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -123,15 +127,20 @@ class Client {
     return reply;
   }
 
-  // True when the peer closes (or resets) the connection before sending anything more.
-  bool ClosedByPeer() { return buffer_.empty() && !Fill() && buffer_.empty(); }
+  // True when the peer closes (or resets) the connection before sending anything more; false
+  // when the hang guard's receive timeout ends the wait.
+  bool ClosedByPeer() { return buffer_.empty() && !Fill() && !timed_out_ && buffer_.empty(); }
 
  private:
   bool Fill() {
     char chunk[4096];
+    errno = 0;
     const long n =
         ssl_ != nullptr ? SSL_read(ssl_, chunk, sizeof chunk) : ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) return false;
+    if (n <= 0) {
+      timed_out_ = errno == EAGAIN || errno == EWOULDBLOCK;
+      return false;
+    }
     buffer_.append(chunk, static_cast<std::size_t>(n));
     return true;
   }
@@ -139,6 +148,7 @@ class Client {
   int fd_ = -1;
   SSL* ssl_ = nullptr;
   std::string buffer_;
+  bool timed_out_ = false;
 };
 
 bool ConnectionRefused(std::uint16_t port) {
@@ -151,6 +161,17 @@ bool ConnectionRefused(std::uint16_t port) {
   const int err = errno;
   ::close(fd);
   return rc != 0 && err == ECONNREFUSED;
+}
+
+// Polls `condition` until it holds or a generous deadline passes; the deadline only guards
+// against a hang.
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 std::string Get(std::string_view target, std::string_view extra_headers = {}) {
@@ -584,6 +605,148 @@ TEST(ServerTest, ConstructorThrowsForMissingOrMismatchedTlsFiles) {
   ServerOptions mismatched = TestOptions();
   mismatched.tls = TlsOptions{files.cert_path(), other.key_path()};
   EXPECT_THROW(Server(mismatched, EchoHandler), std::runtime_error);
+}
+
+// The answer a connection refused at a cap gets before the server closes it.
+void ExpectRefused(Client& client) {
+  const auto reply = client.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 503);
+  EXPECT_EQ(reply->headers.Get("Connection"), "close");
+  EXPECT_EQ(reply->headers.Get("Retry-After"), "1");
+  EXPECT_EQ(reply->headers.Get("Content-Type"), "application/problem+json");
+  const auto body = boost::json::parse(reply->body).as_object();
+  EXPECT_EQ(body.at("status").as_int64(), 503);
+  EXPECT_TRUE(client.ClosedByPeer());
+}
+
+void ExpectServed(Client& client, std::string_view target) {
+  client.Send(Get(target));
+  const auto reply = client.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 200);
+}
+
+TEST(ServerTest, ConnectionsBeyondMaxConnectionsAreRefusedUntilOneCloses) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 3;
+  LiveServer live(options, EchoHandler);
+  Server& server = live.server();
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<Client>(live.port()));
+  ASSERT_TRUE(Eventually([&] { return server.open_connections() == 3; }));
+
+  Client fourth(live.port());
+  ExpectRefused(fourth);
+  EXPECT_EQ(server.refused_connections(), 1U);
+  EXPECT_EQ(server.open_connections(), 3U);
+  for (auto& client : clients) ExpectServed(*client, "/still-open");
+
+  clients.pop_back();
+  ASSERT_TRUE(Eventually([&] { return server.open_connections() == 2; }));
+  clients.push_back(std::make_unique<Client>(live.port()));
+  ExpectServed(*clients.back(), "/after-a-slot-was-freed");
+  EXPECT_EQ(server.open_connections(), 3U);
+  EXPECT_EQ(server.refused_connections(), 1U);
+
+  clients.clear();
+  EXPECT_TRUE(Eventually([&] { return server.open_connections() == 0; }));
+}
+
+TEST(ServerTest, ConnectionsBeyondThePerAddressCapAreRefusedAndCountsEndAtZeroAfterStop) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 10;
+  options.max_connections_per_address = 2;
+  LiveServer live(options, EchoHandler);
+  Server& server = live.server();
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 2; ++i) clients.push_back(std::make_unique<Client>(live.port()));
+  ASSERT_TRUE(Eventually([&] { return server.open_connections() == 2; }));
+
+  Client third(live.port());
+  ExpectRefused(third);
+  EXPECT_EQ(server.refused_connections(), 1U);
+  EXPECT_EQ(server.open_connections(), 2U);
+
+  clients.erase(clients.begin());
+  ASSERT_TRUE(Eventually([&] { return server.open_connections() == 1; }));
+  clients.push_back(std::make_unique<Client>(live.port()));
+  ExpectServed(*clients.back(), "/after-a-slot-was-freed");
+  EXPECT_EQ(server.open_connections(), 2U);
+
+  server.Stop();
+  live.Join();
+  EXPECT_EQ(server.open_connections(), 0U);
+  for (auto& client : clients) EXPECT_TRUE(client->ClosedByPeer());
+}
+
+TEST(ServerTest, DrainTimeoutFreesTheSlotsOfTheConnectionsItCuts) {
+  ServerOptions options = TestOptions();
+  options.drain_timeout = std::chrono::seconds(1);
+  options.read_timeout = std::chrono::seconds(3600);
+  LiveServer live(options, EchoHandler);
+  Client client(live.port());
+  client.Send(Get("/y") + "GET /x HTTP/1.1\r\nHost:");
+  ASSERT_EQ(client.Read()->status, 200);
+  EXPECT_EQ(live.server().open_connections(), 1U);
+
+  live.server().Stop();
+  live.Join();
+  EXPECT_EQ(live.server().open_connections(), 0U);
+}
+
+TEST(ServerTest, ReadTimeoutFreesTheSlot) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 1;
+  options.read_timeout = std::chrono::seconds(1);
+  LiveServer live(options, EchoHandler);
+  Client idle(live.port());
+  EXPECT_TRUE(idle.ClosedByPeer());
+  ASSERT_TRUE(Eventually([&] { return live.server().open_connections() == 0; }));
+  Client next(live.port());
+  ExpectServed(next, "/after-timeout");
+}
+
+TEST(ServerTest, FailedTlsHandshakeFreesTheSlotAndTlsRefusalsGetNoPlaintext) {
+  TlsFiles files;
+  ServerOptions options = TestOptions();
+  options.tls = TlsOptions{files.cert_path(), files.key_path()};
+  options.max_connections = 1;
+  LiveServer live(options, EchoHandler);
+  Server& server = live.server();
+
+  {
+    Client plain(live.port());
+    plain.Send("this is not a TLS ClientHello\r\n\r\n");
+    EXPECT_FALSE(plain.Read().has_value());
+  }
+  ASSERT_TRUE(Eventually([&] { return server.open_connections() == 0; }));
+
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx, files.cert_path().c_str(), nullptr), 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  {
+    Client tls(live.port(), ctx);
+    ExpectServed(tls, "/after-a-failed-handshake");
+    EXPECT_EQ(server.open_connections(), 1U);
+
+    Client refused(live.port());
+    EXPECT_TRUE(refused.ClosedByPeer());
+    EXPECT_EQ(server.refused_connections(), 1U);
+  }
+  SSL_CTX_free(ctx);
+  EXPECT_TRUE(Eventually([&] { return server.open_connections() == 0; }));
+}
+
+TEST(ServerTest, ConstructorThrowsForZeroConnectionCaps) {
+  ServerOptions no_total = TestOptions();
+  no_total.max_connections = 0;
+  EXPECT_THROW(Server(no_total, EchoHandler), std::invalid_argument);
+  ServerOptions no_per_address = TestOptions();
+  no_per_address.max_connections_per_address = 0;
+  EXPECT_THROW(Server(no_per_address, EchoHandler), std::invalid_argument);
 }
 
 }  // namespace
