@@ -149,33 +149,22 @@ Entry AuditLog::Append(Entry entry) {
 }
 
 std::vector<Entry> AuditLog::List(const Filter& filter) {
-  std::vector<Entry> out;
-  const int limit = std::clamp(filter.limit, 1, 500);
-  auto before = filter.before_seq.value_or(std::numeric_limits<std::int64_t>::max());
-  // Page through newest-first until `limit` visible entries are found.
-  while (static_cast<int>(out.size()) < limit) {
-    std::string sql = fmt::format("SELECT {} FROM audit_log WHERE seq < ?", kColumns);
-    std::vector<Value> params{Int(before)};
-    if (filter.organisation_ids) {
-      if (filter.organisation_ids->empty()) break;
-      sql += " AND organisation_id IN (";
-      for (std::size_t i = 0; i < filter.organisation_ids->size(); ++i) {
-        sql += i ? ", ?" : "?";
-        params.push_back(Int((*filter.organisation_ids)[i]));
-      }
-      sql += ")";
+  if (filter.organisation_ids && filter.organisation_ids->empty()) return {};
+  std::string sql = fmt::format("SELECT {} FROM audit_log WHERE seq < ?", kColumns);
+  std::vector<Value> params{
+      Int(filter.before_seq.value_or(std::numeric_limits<std::int64_t>::max()))};
+  if (filter.organisation_ids) {
+    sql += " AND organisation_id IN (";
+    for (std::size_t i = 0; i < filter.organisation_ids->size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.push_back(Int((*filter.organisation_ids)[i]));
     }
-    sql += " ORDER BY seq DESC LIMIT 500";
-    auto page = db_.Query(sql, params);
-    if (page.rows.empty()) break;
-    for (const auto& row : page.rows) {
-      auto e = ReadEntry(row);
-      before = e.seq;
-      if (filter.organisation_visible && !filter.organisation_visible(e.organisation_id)) continue;
-      out.push_back(std::move(e));
-      if (static_cast<int>(out.size()) == limit) break;
-    }
+    sql += ")";
   }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.push_back(Int(std::clamp(filter.limit, 1, 500)));
+  std::vector<Entry> out;
+  for (const auto& row : db_.Query(sql, params).rows) out.push_back(ReadEntry(row));
   return out;
 }
 

@@ -48,10 +48,8 @@ struct VerifyReport {
 
 struct Filter {
   std::optional<std::int64_t> before_seq;
-  // Only entries whose organisation passes this test (nullopt = all entries).
-  std::function<bool(std::optional<std::int64_t>)> organisation_visible;
-  // Only entries filed under these organisations, selected in SQL (nullopt = no restriction).
-  // Prefer it to organisation_visible for large logs: the index does the work.
+  // Only entries filed under these organisations (nullopt = all entries, those filed under no
+  // organisation included). Selected in SQL, through the (organisation_id, seq) index.
   std::optional<std::vector<std::int64_t>> organisation_ids;
   int limit = 50;
 };

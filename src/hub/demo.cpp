@@ -1,13 +1,10 @@
 #include "hub/demo.h"
 
-#include <fstream>
 #include <iostream>
 #include <map>
 
 #include <boost/json.hpp>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "core/random.h"
 
@@ -63,8 +60,6 @@ constexpr DemoUser kUsers[] = {
     {"h3.analyst", "Sanne Analyst (Noordzee MC SOC)", Role::kAnalyst, "h3"},
     {"h4.viewer", "Pieter Viewer (Polder Care Home)", Role::kViewer, "h4"},
 };
-
-std::string KindLabel(OrgKind kind) { return std::string(identity::ToString(kind)); }
 
 }  // namespace
 
@@ -123,7 +118,7 @@ int SeedDemo(Runtime& rt, const std::string& credentials_file) {
                                  {"password", *n.password},
                                  {"role", std::string(identity::ToString(d.role))},
                                  {"organisation", org.name},
-                                 {"kind", KindLabel(org.kind)}});
+                                 {"kind", std::string(identity::ToString(org.kind))}});
   }
 
   if (created_count == 0) {
@@ -134,14 +129,11 @@ int SeedDemo(Runtime& rt, const std::string& credentials_file) {
     return 0;
   }
   if (!credentials_file.empty()) {
-    const int fd = ::open(credentials_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     const auto text = json::serialize(json::object{{"users", users}});
-    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (!WritePrivateFile(credentials_file, text, false)) {
       std::cerr << "error: cannot write " << credentials_file << "\n";
-      if (fd >= 0) ::close(fd);
       return 1;
     }
-    ::close(fd);
   }
   fmt::print("Demo data set created: {} organisations, {} users.\n", std::size(kOrgs),
              created_count);

@@ -257,16 +257,10 @@ int Main(int argc, char** argv) {
     if (!rt) return void(exit_code = Fail(rt.error()));
     auto u = (*rt)->identity->FindUserByName(token_user);
     if (!u) return void(exit_code = Fail(u.error()));
-    std::vector<identity::Scope> scopes;
-    for (std::size_t start = 0; start <= token_scopes.size();) {
-      const auto end = std::min(token_scopes.find(',', start), token_scopes.size());
-      auto scope = identity::ParseScope(token_scopes.substr(start, end - start));
-      if (!scope) return void(exit_code = Fail(Error::Invalid("scopes are read and write")));
-      scopes.push_back(*scope);
-      start = end + 1;
-    }
+    auto scopes = identity::ParseScopeList(token_scopes);
+    if (!scopes) return void(exit_code = Fail(Error::Invalid("scopes are read and write")));
     auto created =
-        (*rt)->identity->CreateTokenForUser(u->id, token_name, std::move(scopes), token_days);
+        (*rt)->identity->CreateTokenForUser(u->id, token_name, std::move(*scopes), token_days);
     if (!created) return void(exit_code = Fail(created.error()));
     AuditCli(**rt, "token.create", fmt::format("token:{}", created->item.id));
     fmt::print("{}\n", created->token);

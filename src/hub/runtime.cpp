@@ -63,6 +63,16 @@ void SetUpLogging(const Config& config) {
   access->set_level(spdlog::get_level());
 }
 
+Status WritePrivateFile(const std::string& path, std::string_view data, bool exclusive) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+  const int fd = ::open(path.c_str(), flags, 0600);
+  if (fd < 0) return Error::Invalid("cannot create " + path);
+  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  ::close(fd);
+  if (!ok) return Error::Invalid("cannot write " + path);
+  return {};
+}
+
 Result<std::string> LoadSecretKey(const std::string& path, bool create) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
@@ -73,11 +83,7 @@ Result<std::string> LoadSecretKey(const std::string& path, bool create) {
                             "secret_key_file");
     }
     const auto key = RandomBytes(32);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return Error::Invalid("cannot create the secret key file " + path);
-    const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
-    ::close(fd);
-    if (!ok) return Error::Invalid("cannot write the secret key file " + path);
+    if (auto s = WritePrivateFile(path, key, true); !s) return s.error();
     spdlog::info("created a new secret key in {}", path);
     return key;
   }

@@ -16,6 +16,10 @@ namespace caduceus::hub {
 
 void SetUpLogging(const Config& config);
 
+// Writes `data` to a new file readable only by its owner (mode 0600). With `exclusive`, an
+// existing file is an error; otherwise it is replaced.
+Status WritePrivateFile(const std::string& path, std::string_view data, bool exclusive);
+
 // Reads the 32-byte secret key, creating it (mode 0600) when `create` and it is missing.
 // A key file open to group or others is refused.
 Result<std::string> LoadSecretKey(const std::string& path, bool create);

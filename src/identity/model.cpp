@@ -53,6 +53,28 @@ std::optional<Scope> ParseScope(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::vector<Scope>> ParseScopeList(std::string_view text) {
+  std::vector<Scope> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    auto scope = ParseScope(text.substr(start, end - start));
+    if (!scope) return std::nullopt;
+    out.push_back(*scope);
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string FormatScopeList(const std::vector<Scope>& scopes) {
+  std::string out;
+  for (auto s : scopes) {
+    if (!out.empty()) out += ',';
+    out += ToString(s);
+  }
+  return out;
+}
+
 bool IsProviderType(std::string_view text) {
   static constexpr std::array<std::string_view, 7> kTypes = {
       "hospital", "clinic", "laboratory", "pharmacy", "care_home", "medical_device_maker", "other"};

@@ -24,6 +24,10 @@ std::string_view ToString(Scope scope);
 std::optional<OrgKind> ParseOrgKind(std::string_view text);
 std::optional<Role> ParseRole(std::string_view text);
 std::optional<Scope> ParseScope(std::string_view text);
+// Comma-separated scopes ("read,write"), as the CLI takes them and the database stores them;
+// nullopt when any item is not a scope.
+std::optional<std::vector<Scope>> ParseScopeList(std::string_view text);
+std::string FormatScopeList(const std::vector<Scope>& scopes);
 
 // Provider types and size bands accepted for healthcare providers.
 bool IsProviderType(std::string_view text);  // hospital, clinic, laboratory, pharmacy, ...

@@ -65,33 +65,13 @@ User ReadUser(const Row& r) {
   return u;
 }
 
-std::vector<Scope> ParseScopes(std::string_view text) {
-  std::vector<Scope> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto end = std::min(text.find(',', start), text.size());
-    if (auto s = ParseScope(text.substr(start, end - start))) out.push_back(*s);
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string JoinScopes(const std::vector<Scope>& scopes) {
-  std::string out;
-  for (auto s : scopes) {
-    if (!out.empty()) out += ',';
-    out += ToString(s);
-  }
-  return out;
-}
-
 ApiToken ReadToken(const Row& r) {
   ApiToken t;
   t.id = r.Int(0);
   t.user_id = r.Int(1);
   t.name = r.Text(2);
   t.prefix = r.Text(3);
-  t.scopes = ParseScopes(r.Text(4));
+  t.scopes = ParseScopeList(r.Text(4)).value_or(std::vector<Scope>{});
   t.created_at = FromUnixMillis(r.Int(5));
   t.expires_at = FromUnixMillis(r.Int(6));
   if (auto v = r.OptInt(7)) t.last_used_at = FromUnixMillis(*v);
@@ -687,7 +667,8 @@ Result<Principal> IdentityService::AuthenticateToken(std::string_view token) {
   if (row->IsNull(5) || now - row->Int(5) > kTouchIntervalMs) {
     db_.Query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", {Int(now), Int(row->Int(0))});
   }
-  return PrincipalForUser(row->Int(1), true, ParseScopes(row->Text(2)));
+  return PrincipalForUser(row->Int(1), true,
+                          ParseScopeList(row->Text(2)).value_or(std::vector<Scope>{}));
 }
 
 void IdentityService::Logout(std::string_view session_token) {
@@ -810,13 +791,13 @@ Result<CreatedToken> IdentityService::CreateTokenForUser(std::int64_t user_id,
   const auto now = ToUnixMillis(clock_.Now());
   const auto expires = now + std::int64_t{expires_in_days} * 86'400'000;
   out.item = db_.Transact([&](Tx& tx) {
-    auto row =
-        tx.One(fmt::format("INSERT INTO api_tokens (user_id, name, prefix, token_hash, "
-                           "scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                           "RETURNING {}",
-                           kTokenColumns),
-               {Int(user_id), Text(name), Text(out.token.substr(0, 10)),
-                Text(DigestSecret(out.token)), Text(JoinScopes(scopes)), Int(now), Int(expires)});
+    auto row = tx.One(
+        fmt::format("INSERT INTO api_tokens (user_id, name, prefix, token_hash, "
+                    "scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING {}",
+                    kTokenColumns),
+        {Int(user_id), Text(name), Text(out.token.substr(0, 10)), Text(DigestSecret(out.token)),
+         Text(FormatScopeList(scopes)), Int(now), Int(expires)});
     return ReadToken(*row);
   });
   return out;

@@ -123,7 +123,7 @@ class ApiTest : public ::testing::Test {
   std::int64_t AuditCount() { return db_->QueryOne("SELECT COUNT(*) FROM audit_log")->Int(0); }
 
   audit::Entry LastAudit() {
-    auto entries = audit_->List({.before_seq = {}, .organisation_visible = {}, .limit = 1});
+    auto entries = audit_->List({.before_seq = {}, .organisation_ids = {}, .limit = 1});
     if (entries.empty()) throw std::runtime_error("the audit log is empty");
     return entries.front();
   }

@@ -239,7 +239,7 @@ TEST_P(AuditTest, VerifyCatchesAnEditedRow) {
 
 TEST_P(AuditTest, VerifyCatchesAnEditedRowWhoseHashWasRecomputed) {
   AppendMany(5);
-  auto row = log_->List({.before_seq = 4, .organisation_visible = {}, .limit = 1});
+  auto row = log_->List({.before_seq = 4, .organisation_ids = {}, .limit = 1});
   ASSERT_EQ(row.size(), 1u);
   ASSERT_EQ(row[0].seq, 3);
   Entry edited = row[0];
@@ -373,19 +373,19 @@ TEST_P(AuditTest, ConcurrentAppendsThroughTwoDatabasesKeepOneLinearChain) {
 
 TEST_P(AuditTest, ListReturnsNewestFirstAndPagesWithBeforeSeq) {
   AppendMany(7);
-  const auto first = log_->List({.before_seq = {}, .organisation_visible = {}, .limit = 3});
+  const auto first = log_->List({.before_seq = {}, .organisation_ids = {}, .limit = 3});
   ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first[0].seq, 7);
   EXPECT_EQ(first[1].seq, 6);
   EXPECT_EQ(first[2].seq, 5);
-  const auto second = log_->List({.before_seq = 5, .organisation_visible = {}, .limit = 3});
+  const auto second = log_->List({.before_seq = 5, .organisation_ids = {}, .limit = 3});
   ASSERT_EQ(second.size(), 3u);
   EXPECT_EQ(second[0].seq, 4);
   EXPECT_EQ(second[2].seq, 2);
-  const auto last = log_->List({.before_seq = 2, .organisation_visible = {}, .limit = 3});
+  const auto last = log_->List({.before_seq = 2, .organisation_ids = {}, .limit = 3});
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].seq, 1);
-  EXPECT_TRUE(log_->List({.before_seq = 1, .organisation_visible = {}, .limit = 3}).empty());
+  EXPECT_TRUE(log_->List({.before_seq = 1, .organisation_ids = {}, .limit = 3}).empty());
 }
 
 TEST_P(AuditTest, ListAppliesTheOrganisationFilterBeforeTheLimit) {
@@ -396,9 +396,7 @@ TEST_P(AuditTest, ListAppliesTheOrganisationFilterBeforeTheLimit) {
                             : (i % 3 == 1 ? std::optional<std::int64_t>(20) : std::nullopt)));
   }
   // Entries 1, 4, 7 belong to organisation 10; 2, 5, 8 to 20; 3, 6, 9 to none.
-  Filter only10{.before_seq = {},
-                .organisation_visible = [](std::optional<std::int64_t> org) { return org == 10; },
-                .limit = 2};
+  Filter only10{.before_seq = {}, .organisation_ids = std::vector<std::int64_t>{10}, .limit = 2};
   const auto page = log_->List(only10);
   ASSERT_EQ(page.size(), 2u);
   EXPECT_EQ(page[0].seq, 7);
@@ -407,9 +405,7 @@ TEST_P(AuditTest, ListAppliesTheOrganisationFilterBeforeTheLimit) {
   const auto rest = log_->List(only10);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].seq, 1);
-  Filter nothing{.before_seq = {},
-                 .organisation_visible = [](std::optional<std::int64_t>) { return false; },
-                 .limit = 50};
+  Filter nothing{.before_seq = {}, .organisation_ids = std::vector<std::int64_t>{}, .limit = 50};
   EXPECT_TRUE(log_->List(nothing).empty());
 }
 
@@ -437,9 +433,7 @@ TEST_P(AuditTest, ListSelectsOrganisationIdsInSql) {
 TEST_P(AuditTest, ListFindsVisibleEntriesBeyondItsFirstInternalPage) {
   log_->Append(Sample("old", 99));
   AppendMany(600);
-  Filter only99{.before_seq = {},
-                .organisation_visible = [](std::optional<std::int64_t> org) { return org == 99; },
-                .limit = 10};
+  Filter only99{.before_seq = {}, .organisation_ids = std::vector<std::int64_t>{99}, .limit = 10};
   const auto found = log_->List(only99);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].seq, 1);
@@ -448,9 +442,9 @@ TEST_P(AuditTest, ListFindsVisibleEntriesBeyondItsFirstInternalPage) {
 
 TEST_P(AuditTest, ListClampsTheLimit) {
   AppendMany(3);
-  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_visible = {}, .limit = 0}).size(), 1u);
-  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_visible = {}, .limit = -5}).size(), 1u);
-  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_visible = {}, .limit = 100000}).size(), 3u);
+  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_ids = {}, .limit = 0}).size(), 1u);
+  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_ids = {}, .limit = -5}).size(), 1u);
+  EXPECT_EQ(log_->List({.before_seq = {}, .organisation_ids = {}, .limit = 100000}).size(), 3u);
 }
 
 std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
