@@ -11,6 +11,8 @@ seconds="${FUZZ_SECONDS:-20}"
 targets=(fuzz_request_target fuzz_json_body fuzz_http_request)
 targets+=(fuzz_stix_pattern)
 targets+=(fuzz_csaf)
+targets+=(fuzz_catalogue)
+targets+=(fuzz_framework)
 
 cmake -S "$root" -B "$build" -G Ninja -DCADUCEUS_FUZZ=ON -DCADUCEUS_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14

@@ -49,6 +49,9 @@ class Api::Impl final : public Registrar {
     m.Increment("caduceus_audit_write_failures_total", {}, 0);
     RegisterIdentityRoutes(*this, services_, options_);
     RegisterAuditRoutes(*this, services_);
+    RegisterAssessmentRoutes(*this, services_);
+    RegisterCatalogueRoutes(*this, services_);
+    RegisterReportRoutes(*this, services_);
     Add(http::Method::kGet, "/healthz",
         {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
         [this](http::Request&, RequestContext&) { return Health(); });
@@ -279,10 +282,14 @@ class Api::Impl final : public Registrar {
     h.Set("Cross-Origin-Opener-Policy", "same-origin");
     h.Set("Cross-Origin-Resource-Policy", "same-origin");
     h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-    h.Set("Content-Security-Policy",
-          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-          "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-          "frame-ancestors 'none'");
+    // A handler may set its own policy for what it serves (a downloaded file, a standalone
+    // report); those are stricter in what may run (nothing) than the console's.
+    if (!h.Get("Content-Security-Policy")) {
+      h.Set("Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'");
+    }
     if (options_.secure_cookies || req.tls) {
       h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     }

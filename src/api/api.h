@@ -31,6 +31,12 @@ struct Principal;
 namespace audit {
 class AuditLog;
 }
+namespace assessment {
+class AssessmentService;
+}
+namespace catalogue {
+class CatalogueService;
+}
 }  // namespace caduceus
 
 namespace caduceus::api {
@@ -49,6 +55,8 @@ struct Services {
   storage::Database& db;
   identity::IdentityService& identity;
   audit::AuditLog& audit;
+  assessment::AssessmentService& assessment;
+  catalogue::CatalogueService& catalogue;
   MetricsRegistry& metrics;
   const Clock& clock;
 };

@@ -1,6 +1,7 @@
 #include <charconv>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "api/internal.h"
 #include "audit/audit.h"
@@ -82,6 +83,11 @@ Result<json::object> JsonBody(const http::Request& request) {
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower != "application/json") {
     return Error{Errc::kUnsupportedMediaType, "the body must be application/json", {}};
+  }
+  if (request.body.size() > kMaxJsonBodyBytes) {
+    return Error{Errc::kPayloadTooLarge,
+                 fmt::format("a JSON body may not exceed {} bytes", kMaxJsonBodyBytes),
+                 {}};
   }
   return http::ParseJsonObject(request.body);
 }

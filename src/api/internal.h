@@ -54,11 +54,17 @@ class Registrar {
 
 void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options);
 void RegisterAuditRoutes(Registrar& r, Services& s);
+void RegisterAssessmentRoutes(Registrar& r, Services& s);
+void RegisterCatalogueRoutes(Registrar& r, Services& s);
+void RegisterReportRoutes(Registrar& r, Services& s);
 
 // Helpers shared by route files.
 http::Response JsonResponse(int status, const boost::json::value& body);
 http::Response ErrorResponse(const Error& error, std::string_view request_id);
-// Parses the body as a JSON object (415 unless Content-Type is application/json).
+// The largest JSON request body any route accepts; file uploads have their own limits.
+inline constexpr std::size_t kMaxJsonBodyBytes = 1024 * 1024;
+// Parses the body as a JSON object (415 unless Content-Type is application/json, 413 above
+// kMaxJsonBodyBytes).
 Result<boost::json::object> JsonBody(const http::Request& request);
 // Parses a whole decimal integer within [min, max] (no sign tricks, no trailing text).
 std::optional<std::int64_t> ParseInteger(std::string_view text, std::int64_t min, std::int64_t max);

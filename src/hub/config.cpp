@@ -85,6 +85,7 @@ Result<Config> LoadConfig(const std::string& path) {
                    Read(t, "database", "url", c.database_url),
                    Read(t, "database", "pool_size", c.pool_size),
                    Read(t, "web", "root", c.web_root),
+                   Read(t, "data", "dir", c.data_dir),
                    Read(t, "log", "level", c.log_level),
                    Read(t, "log", "format", c.log_format),
                    Read(t, "security", "secret_key_file", c.secret_key_file),
@@ -114,6 +115,7 @@ Result<Config> LoadConfig(const std::string& path) {
     if (auto s = SetListen(c, v); !s) return s.error();
   }
   if (auto v = Env("CADUCEUS_WEB_ROOT")) c.web_root = v;
+  if (auto v = Env("CADUCEUS_DATA_DIR")) c.data_dir = v;
   if (auto v = Env("CADUCEUS_SECRET_KEY_FILE")) c.secret_key_file = v;
   if (auto v = Env("CADUCEUS_LOG_LEVEL")) c.log_level = v;
   if (auto v = Env("CADUCEUS_LOG_FORMAT")) c.log_format = v;
@@ -123,6 +125,7 @@ Result<Config> LoadConfig(const std::string& path) {
 }
 
 Status Finalise(Config& c) {
+  if (c.data_dir.empty()) c.data_dir = CADUCEUS_DEFAULT_DATA_DIR;
   if (c.database_url.empty()) {
     return Error::Invalid("no database: set [database] url, CADUCEUS_DATABASE_URL or --database",
                           "database.url");

@@ -16,7 +16,9 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   int threads = 4;
-  std::size_t max_body_bytes = 1024 * 1024;
+  // Any request body; uploads (assessment evidence) need more than JSON bodies, which the API
+  // caps at api::kMaxJsonBodyBytes.
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM chain; TLS is on when both are set
@@ -31,6 +33,9 @@ struct Config {
   int pool_size = 8;
   // [web]
   std::string web_root;
+  // [data] The project's data files: assessment frameworks (frameworks/) and the service
+  // catalogue's starter set (catalogue/starter.json). Default: the source tree's data/.
+  std::string data_dir;
   // [log]
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"

@@ -1,6 +1,6 @@
-// The demo data set behind `make run`: an EU support centre, two Member-State CSIRTs and a
-// handful of healthcare providers with users of every role. Written by the project; contains
-// no real organisation or person.
+// The demo data set behind `make run`: an EU support centre, three Member-State CSIRTs, fourteen
+// healthcare providers, users of every role, three cycles of self-assessments and the service
+// catalogue's starter set. Written by the project; contains no real organisation or person.
 #pragma once
 
 #include <string>

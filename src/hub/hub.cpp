@@ -18,6 +18,7 @@ namespace {
 struct Common {
   std::string config_file;
   std::string database;
+  std::string data_dir;
 };
 
 int Fail(const Error& e) {
@@ -31,6 +32,7 @@ Result<std::unique_ptr<Runtime>> Open(const Common& common, bool migrate, bool c
   auto config = LoadConfig(common.config_file);
   if (!config) return config.error();
   if (!common.database.empty()) config->database_url = common.database;
+  if (!common.data_dir.empty()) config->data_dir = common.data_dir;
   SetUpLogging(*config);
   return OpenRuntime(std::move(*config), migrate, create_key);
 }
@@ -39,6 +41,8 @@ void AddCommon(CLI::App* cmd, Common& common) {
   cmd->add_option("-c,--config", common.config_file, "TOML configuration file");
   cmd->add_option("-d,--database", common.database,
                   "database URL: sqlite:///path/hub.db or postgresql://...");
+  cmd->add_option("--data-dir", common.data_dir,
+                  "the project's data files (assessment frameworks, catalogue starter set)");
 }
 
 Result<std::int64_t> ResolveOrg(Runtime& rt, const std::string& org) {
@@ -107,6 +111,7 @@ int Main(int argc, char** argv) {
     auto config = LoadConfig(common.config_file);
     if (!config) return void(exit_code = Fail(config.error()));
     if (!common.database.empty()) config->database_url = common.database;
+    if (!common.data_dir.empty()) config->data_dir = common.data_dir;
     exit_code = Serve(std::move(*config), flags);
   });
 
@@ -313,6 +318,49 @@ int Main(int argc, char** argv) {
     } else {
       fmt::print("0 (empty)\n");
     }
+  });
+
+  // framework
+  auto* framework = app.add_subcommand("framework", "Manage assessment frameworks");
+  framework->require_subcommand(1);
+  auto* framework_load = framework->add_subcommand(
+      "load", "Load the frameworks under <data dir>/frameworks that the database lacks");
+  AddCommon(framework_load, common);
+  framework_load->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto loaded = LoadFrameworks(**rt);
+    if (!loaded) return void(exit_code = Fail(loaded.error()));
+    fmt::print("{} new framework version(s) loaded\n", *loaded);
+  });
+
+  // catalogue
+  auto* catalogue = app.add_subcommand("catalogue", "Manage the service catalogue");
+  catalogue->require_subcommand(1);
+  auto* catalogue_import = catalogue->add_subcommand(
+      "import", "Create or update catalogue entries from a catalogue file (all or nothing)");
+  AddCommon(catalogue_import, common);
+  std::string catalogue_file;
+  catalogue_import->add_option("file", catalogue_file,
+                               "catalogue file (default: <data dir>/catalogue/starter.json)");
+  catalogue_import->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    Result<int> imported = 0;
+    if (catalogue_file.empty()) {
+      imported = ImportStarterCatalogue(**rt);
+    } else {
+      std::ifstream in(catalogue_file, std::ios::binary);
+      if (!in) return void(exit_code = Fail(Error::NotFound("cannot read " + catalogue_file)));
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      imported = (*rt)->catalogue->Import(identity::Actor::System(), text);
+      if (imported) {
+        AuditCli(**rt, "catalogue.import", "catalogue",
+                 fmt::format(R"({{"entries":{}}})", *imported));
+      }
+    }
+    if (!imported) return void(exit_code = Fail(imported.error()));
+    fmt::print("{} catalogue entries imported\n", *imported);
   });
 
   // demo

@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -109,7 +111,9 @@ struct ModuleMigrations {
 std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
   return {{"identity", identity::IdentityService::Migrations()},
           {"audit", audit::AuditLog::Migrations()},
-          {"audit-guard", audit::AuditLog::GuardMigrations(dialect)}};
+          {"audit-guard", audit::AuditLog::GuardMigrations(dialect)},
+          {"assessment", assessment::AssessmentService::Migrations()},
+          {"catalogue", catalogue::CatalogueService::Migrations(dialect)}};
 }
 
 }  // namespace
@@ -167,8 +171,39 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
   rt->identity =
       std::make_unique<identity::IdentityService>(*rt->db, rt->clock, std::move(id_options));
   rt->audit = std::make_unique<audit::AuditLog>(*rt->db, rt->clock);
+  rt->assessment =
+      std::make_unique<assessment::AssessmentService>(*rt->db, rt->clock, *rt->identity);
+  rt->catalogue = std::make_unique<catalogue::CatalogueService>(*rt->db, rt->clock, *rt->identity);
   rt->db->ExportMetrics(rt->metrics);
   return rt;
+}
+
+Result<int> LoadFrameworks(Runtime& rt) {
+  const auto dir = std::filesystem::path(rt.config.data_dir) / "frameworks";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    spdlog::warn("no assessment frameworks: {} is not a directory", dir.string());
+    return 0;
+  }
+  auto loaded = rt.assessment->LoadFrameworks(dir.string());
+  if (loaded && *loaded > 0) {
+    spdlog::info("loaded {} assessment framework version(s) from {}", *loaded, dir.string());
+    AuditCli(rt, "framework.load", "frameworks", fmt::format(R"({{"new":{}}})", *loaded));
+  }
+  return loaded;
+}
+
+Result<int> ImportStarterCatalogue(Runtime& rt) {
+  const auto path = std::filesystem::path(rt.config.data_dir) / "catalogue" / "starter.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::NotFound("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto imported = rt.catalogue->Import(identity::Actor::System(), text.str());
+  if (imported) {
+    AuditCli(rt, "catalogue.import", "catalogue", fmt::format(R"({{"entries":{}}})", *imported));
+  }
+  return imported;
 }
 
 void AuditCli(Runtime& rt,

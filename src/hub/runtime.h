@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "assessment/service.h"
 #include "audit/audit.h"
+#include "catalogue/service.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "hub/config.h"
@@ -31,6 +33,8 @@ struct Runtime {
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<assessment::AssessmentService> assessment;
+  std::unique_ptr<catalogue::CatalogueService> catalogue;
 };
 
 // Opens the database and applies pending migrations (when `migrate`), then builds the services.
@@ -43,6 +47,14 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
 int MigrateAll(storage::Database& db);
 // Number of migrations not yet applied.
 int PendingAll(storage::Database& db);
+
+// Loads the assessment frameworks under <data_dir>/frameworks that the database lacks (a
+// published version never changes: the same version with other content is an error). Returns how
+// many were new; a missing directory loads none.
+Result<int> LoadFrameworks(Runtime& rt);
+// Imports (creates or updates by key) the service catalogue's starter set,
+// <data_dir>/catalogue/starter.json. Returns how many entries were imported.
+Result<int> ImportStarterCatalogue(Runtime& rt);
 
 // Records an admin-CLI action in the audit log.
 void AuditCli(Runtime& rt,

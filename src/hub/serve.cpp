@@ -32,13 +32,18 @@ int Serve(Config config, const ServeFlags& flags) {
     std::cerr << "error: migrations are pending; run `caduceus-hub migrate`\n";
     return 1;
   }
+  if (auto loaded = LoadFrameworks(r); !loaded) {
+    std::cerr << "error: " << loaded.error().message << "\n";
+    return 1;
+  }
   api::ApiOptions api_options;
   api_options.web_root = r.config.web_root;
   api_options.secure_cookies = r.config.secure_cookies || !r.config.tls_certificate.empty();
   api_options.trusted_proxies = r.config.trusted_proxies;
   api_options.json_access_log = r.config.log_format == "json";
   api_options.metrics_token = r.config.metrics_token;
-  api::Api api({*r.db, *r.identity, *r.audit, r.metrics, r.clock}, api_options);
+  api::Api api({*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, r.metrics, r.clock},
+               api_options);
 
   http::ServerOptions options;
   options.address = r.config.listen_address;

@@ -17,6 +17,9 @@ bool InOversight(const Principal& p, const OrgRef& target) {
   return p.org_kind == OrgKind::kAuthority && target.parent_id == p.organisation_id;
 }
 
+// Admins and analysts: the people who do the organisation's security work.
+bool IsStaff(const Principal& p) { return p.role == Role::kAdmin || p.role == Role::kAnalyst; }
+
 }  // namespace
 
 Status AuthorizeRoute(const Principal* principal, RouteAccess access, Gate gate, bool safe_method) {
@@ -60,8 +63,53 @@ bool Allowed(const Principal& p, Permission permission, const OrgRef& target) {
       return p.role == Role::kAdmin && target.id == p.organisation_id;
     case Permission::kVerifyAudit:
       return p.role == Role::kAdmin && p.org_kind == OrgKind::kSupportCentre;
+    case Permission::kReadAssessment:
+      return target.kind == OrgKind::kProvider && InOversight(p, target);
+    case Permission::kAnswerAssessment:
+      return target.kind == OrgKind::kProvider && target.id == p.organisation_id &&
+             (p.role == Role::kAdmin || p.role == Role::kAnalyst);
+    case Permission::kSubmitAssessment:
+      return target.kind == OrgKind::kProvider && target.id == p.organisation_id &&
+             p.role == Role::kAdmin;
+    case Permission::kReviewAssessment:
+      return target.kind == OrgKind::kProvider && p.org_kind != OrgKind::kProvider &&
+             InOversight(p, target) && IsStaff(p);
+    case Permission::kReadProgressReport:
+    case Permission::kReadIncidentStatistics:
+      return target.kind != OrgKind::kProvider && InOversight(p, target) && IsStaff(p);
+    case Permission::kReportIncident:
+      return target.kind == OrgKind::kProvider && target.id == p.organisation_id &&
+             p.role != Role::kViewer;
   }
   return false;
+}
+
+bool AllowedOnIncident(const Principal& p, IncidentAction action, const IncidentRef& incident) {
+  const bool own = p.organisation_id == incident.provider.id;
+  const bool csirt = p.organisation_id == incident.authority_id;
+  const bool centre = p.org_kind == OrgKind::kSupportCentre && incident.shared_with_support_centre;
+  switch (action) {
+    case IncidentAction::kRead:
+      return own || csirt || centre;
+    case IncidentAction::kReport:
+      return own && p.role != Role::kViewer;
+    case IncidentAction::kHandle:
+      return csirt && IsStaff(p);
+    case IncidentAction::kAssist:
+      return centre && IsStaff(p);
+  }
+  return false;
+}
+
+bool AllowedToCurate(const Principal& p,
+                     std::optional<std::string_view> own_country,
+                     std::span<const std::string> entry_countries) {
+  if (!IsStaff(p)) return false;
+  if (p.org_kind == OrgKind::kSupportCentre) return true;
+  if (p.org_kind != OrgKind::kAuthority || !own_country) return false;
+  return !entry_countries.empty() &&
+         std::all_of(entry_countries.begin(), entry_countries.end(),
+                     [&](const std::string& c) { return c == *own_country; });
 }
 
 bool AllowedToCreate(const Principal& p, OrgKind kind, const OrgRef& parent) {

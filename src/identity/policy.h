@@ -11,6 +11,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "identity/model.h"
@@ -48,6 +51,22 @@ enum class Permission {
   kGrantAdmin,          // make a user an admin of the organisation: own organisation only, for
                         // the same reason (the identity service lets an overseer appoint the first
                         // admin of an organisation that has none)
+  // Self-assessment; the target is the assessed provider.
+  kReadAssessment,    // its assessments, answers, evidence and scores: its own members, its
+                      // authority and the support centre
+  kAnswerAssessment,  // save answers and attach evidence: its own admins and analysts
+  kSubmitAssessment,  // submit a cycle's assessment for review: its own admins
+  kReviewAssessment,  // accept it or send it back: admins and analysts of its authority and of the
+                      // support centre
+  // Sector reports; the target is the organisation whose scope the report covers (the support
+  // centre: the EU; an authority: its Member State): its own admins and analysts, and the support
+  // centre's.
+  kReadProgressReport,
+  // NIS2 incident reporting; the target is the reporting provider.
+  kReportIncident,  // open an incident: its own admins, analysts and reporters
+  // Incident statistics; the target is the organisation whose scope they cover (as for
+  // kReadProgressReport).
+  kReadIncidentStatistics,
 };
 
 // The facts about a target organisation that decisions depend on, loaded from storage.
@@ -58,6 +77,36 @@ struct OrgRef {
 };
 
 bool Allowed(const Principal& principal, Permission permission, const OrgRef& target);
+
+// What may be done with one incident.
+enum class IncidentAction {
+  kRead,    // see the incident, its reports and its timeline
+  kReport,  // add the provider's stage reports and messages, ask for rapid response, publish its
+            // indicators: the provider's admins, analysts and reporters
+  kHandle,  // the CSIRT's work (acknowledge, ask for information, give guidance, classify, close):
+            // admins and analysts of the authority the incident is routed to
+  kAssist,  // the support centre's work on an incident shared with it (guidance, messages)
+};
+
+// The facts about an incident that decisions depend on, loaded from storage.
+struct IncidentRef {
+  OrgRef provider;                          // the reporting provider
+  std::int64_t authority_id = 0;            // the national CSIRT it is routed to
+  bool shared_with_support_centre = false;  // the provider chose so, or asked for rapid response
+};
+
+// Members of the provider read its incidents; so does the authority it is routed to, and the
+// support centre when the incident is shared with it. Nobody else learns of it.
+bool AllowedOnIncident(const Principal& principal,
+                       IncidentAction action,
+                       const IncidentRef& incident);
+
+// Service-catalogue curation. Support-centre admins and analysts curate every entry; an authority's
+// admins and analysts curate entries whose countries are exactly their own Member State
+// (`own_country`, loaded from storage). Nobody else curates.
+bool AllowedToCurate(const Principal& principal,
+                     std::optional<std::string_view> own_country,
+                     std::span<const std::string> entry_countries);
 
 // May the principal create an organisation of `kind` under `parent`?
 bool AllowedToCreate(const Principal& principal, OrgKind kind, const OrgRef& parent);

@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "api/api.h"
+#include "assessment/service.h"
 #include "audit/audit.h"
+#include "catalogue/service.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/random.h"
@@ -42,12 +44,19 @@ class ApiTest : public ::testing::Test {
     storage::ApplyMigrations(*db_, "identity", identity::IdentityService::Migrations());
     storage::ApplyMigrations(*db_, "audit", audit::AuditLog::Migrations());
     storage::ApplyMigrations(*db_, "audit-guard", audit::AuditLog::GuardMigrations(db_->dialect()));
+    storage::ApplyMigrations(*db_, "assessment", assessment::AssessmentService::Migrations());
+    storage::ApplyMigrations(*db_, "catalogue",
+                             catalogue::CatalogueService::Migrations(db_->dialect()));
     identity::IdentityOptions options;
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
     ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
-    api_ = std::make_unique<Api>(Services{*db_, *ids_, *audit_, metrics_, clock_}, ApiOptions{});
+    assessment_ = std::make_unique<assessment::AssessmentService>(*db_, clock_, *ids_);
+    catalogue_ = std::make_unique<catalogue::CatalogueService>(*db_, clock_, *ids_);
+    api_ = std::make_unique<Api>(Services{*db_, *ids_, *audit_, *assessment_, *catalogue_,
+                                          metrics_, clock_},
+                                 ApiOptions{});
 
     identity::NewOrganisation centre;
     centre.name = "EU Support Centre";
@@ -134,6 +143,8 @@ class ApiTest : public ::testing::Test {
   MetricsRegistry metrics_;
   std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<assessment::AssessmentService> assessment_;
+  std::unique_ptr<catalogue::CatalogueService> catalogue_;
   std::unique_ptr<Api> api_;
   std::int64_t centre_id_ = 0;
   std::int64_t root_id_ = 0;

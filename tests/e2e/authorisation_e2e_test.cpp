@@ -39,6 +39,9 @@ struct AuthorisationWorld {
   std::map<std::string, std::int64_t> org_of;   // username -> organisation id
   CreatedToken alpha_token;                     // of alpha.analyst
   std::string alpha_token_owner = "alpha.analyst";
+  // A's self-assessment with an evidence file, and a catalogue entry BE curates for Belgium.
+  std::string framework_path;  // "<id>/<version>" of the default framework
+  std::int64_t alpha_assessment = 0, alpha_evidence = 0, be_entry = 0;
 
   const CreatedAccount& user(const std::string& name) const { return users.at(name); }
 };
@@ -67,6 +70,45 @@ AuthorisationWorld AuthorisationWorld::Build(Hub& hub, const std::string& url) {
                                  SessionFor(url, alpha_admin.username, alpha_admin.password),
                                  json::object{{"name", kAlphaName}});
   if (renamed.status != 200) throw std::runtime_error("alpha.admin PATCH: " + Describe(renamed));
+
+  const auto alpha_session = SessionFor(url, alpha_admin.username, alpha_admin.password);
+  const auto created = PostJson(url, "/api/v1/assessments", alpha_session, json::object{});
+  if (created.status != 201) throw std::runtime_error("alpha assessment: " + Describe(created));
+  const auto assessment = JsonObject(created);
+  w.alpha_assessment = assessment.at("id").as_int64();
+  w.framework_path =
+      Str(assessment.at("framework_id")) + "/" + Str(assessment.at("framework_version"));
+  const auto framework = Get(url, "/api/v1/frameworks/" + w.framework_path, alpha_session);
+  if (framework.status != 200) throw std::runtime_error("framework: " + Describe(framework));
+  std::string evidence_question;
+  const auto framework_body = JsonObject(framework);
+  for (const auto& domain : framework_body.at("domains").as_array()) {
+    for (const auto& control : domain.at("controls").as_array()) {
+      for (const auto& q : control.at("questions").as_array()) {
+        if (evidence_question.empty() && Str(q.at("type")) == "evidence") {
+          evidence_question = Str(q.at("id"));
+        }
+      }
+    }
+  }
+  const auto evidence =
+      Call(url, "POST",
+           "/api/v1/assessments/" + std::to_string(w.alpha_assessment) +
+               "/evidence?question_id=" + evidence_question + "&filename=restore-test.txt",
+           alpha_session, "Restore test of the EHR: passed.\n", {{"Content-Type", "text/plain"}});
+  if (evidence.status != 201) throw std::runtime_error("alpha evidence: " + Describe(evidence));
+  w.alpha_evidence = JsonObject(evidence).at("id").as_int64();
+
+  const auto& be_admin = w.user("be.admin");
+  const auto entry =
+      PostJson(url, "/api/v1/catalogue", SessionFor(url, be_admin.username, be_admin.password),
+               json::object{{"kind", "service"},
+                            {"title", "Incident hotline for Belgian hospitals"},
+                            {"url", "https://example.org/hotline"},
+                            {"cost", "free"},
+                            {"countries", json::array{"BE"}}});
+  if (entry.status != 201) throw std::runtime_error("BE catalogue entry: " + Describe(entry));
+  w.be_entry = JsonObject(entry).at("id").as_int64();
   return w;
 }
 
@@ -138,6 +180,15 @@ std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
   const auto alpha_admin = std::to_string(w.user("alpha.admin").id);
   const auto alpha_token = std::to_string(w.alpha_token.id);
   const auto& alpha_admin_password = w.user("alpha.admin").password;
+  const auto assessment = std::to_string(w.alpha_assessment);
+  const auto evidence = std::to_string(w.alpha_evidence);
+  const auto be_entry = std::to_string(w.be_entry);
+  auto own_assessment = [](const Caller& c) {
+    const int role = static_cast<int>(
+        std::find(kRoles.begin(), kRoles.end(), c.username.substr(c.username.find('.') + 1)) -
+        kRoles.begin());
+    return json::serialize(json::object{{"cycle", 2030 + 2 * role + (c.kind == "token")}});
+  };
   auto login_as_alpha = [&w](const Caller& c) {
     // The caller's own password against the A user of the same role: never a way in.
     const auto role = c.username.substr(c.username.find('.') + 1);
@@ -227,6 +278,61 @@ std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
       {"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/" + alpha_token, NoBody},
       {"GET", "/api/v1/audit", "/api/v1/audit?limit=500", NoBody, Expect::kNoForeign},
       {"POST", "/api/v1/audit/verify", "/api/v1/audit/verify", NoBody},
+      // Self-assessment and the index.
+      {"GET", "/api/v1/frameworks", "/api/v1/frameworks", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/frameworks/{id}/{version}", "/api/v1/frameworks/" + w.framework_path, NoBody,
+       Expect::kNoForeign},
+      {"GET", "/api/v1/assessments", "/api/v1/assessments", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/assessments", "/api/v1/assessments?organisation_id=" + alpha, NoBody,
+       Expect::kNoForeign},
+      // Each caller starts its own organisation's assessment for a cycle of its own.
+      {"POST", "/api/v1/assessments", "/api/v1/assessments", own_assessment, Expect::kSelf},
+      {"POST",
+       "/api/v1/assessments",
+       "/api/v1/assessments",
+       Body({{"organisation_id", w.alpha}, {"cycle", 2040}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"GET", "/api/v1/assessments/{id}", "/api/v1/assessments/" + assessment, NoBody},
+      {"PUT", "/api/v1/assessments/{id}/answers", "/api/v1/assessments/" + assessment + "/answers",
+       Body({{"answers", json::object{}}})},
+      {"POST", "/api/v1/assessments/{id}/submit", "/api/v1/assessments/" + assessment + "/submit",
+       NoBody},
+      {"POST", "/api/v1/assessments/{id}/review", "/api/v1/assessments/" + assessment + "/review",
+       Body({{"decision", "return"}, {"comment", "mallory"}})},
+      {"POST",
+       "/api/v1/assessments/{id}/evidence",
+       "/api/v1/assessments/" + assessment + "/evidence?question_id=x&filename=a.txt",
+       NoBody,
+       Expect::kRefused,
+       {400, 401, 403, 404, 415}},
+      {"GET", "/api/v1/evidence/{id}", "/api/v1/evidence/" + evidence, NoBody},
+      {"DELETE", "/api/v1/evidence/{id}", "/api/v1/evidence/" + evidence, NoBody},
+      {"GET", "/api/v1/organisations/{id}/scores", "/api/v1/organisations/" + alpha + "/scores",
+       NoBody},
+      {"GET", "/api/v1/index", "/api/v1/index?by=country", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/index/trend", "/api/v1/index/trend?by=provider_type", NoBody,
+       Expect::kNoForeign},
+      {"GET", "/api/v1/index/export", "/api/v1/index/export", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/reports/progress", "/api/v1/reports/progress?organisation_id=" + be, NoBody},
+      {"GET", "/api/v1/recommendations", "/api/v1/recommendations?organisation_id=" + alpha,
+       NoBody},
+      // The catalogue is open to read; only curators change it, within their country.
+      {"GET", "/api/v1/catalogue", "/api/v1/catalogue?country=BE", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/catalogue/{id}", "/api/v1/catalogue/" + be_entry, NoBody,
+       Expect::kNoForeign},
+      {"POST",
+       "/api/v1/catalogue",
+       "/api/v1/catalogue",
+       Body({{"kind", "tool"},
+             {"title", "Mallory's tool"},
+             {"url", "https://example.org/m"},
+             {"cost", "free"}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"PATCH", "/api/v1/catalogue/{id}", "/api/v1/catalogue/" + be_entry,
+       Body({{"title", "Mallory was here"}})},
+      {"DELETE", "/api/v1/catalogue/{id}", "/api/v1/catalogue/" + be_entry, NoBody},
   };
 }
 
@@ -335,6 +441,12 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
   ASSERT_GE(JsonObject(alpha_users_before).at("items").as_array().size(), kRoles.size());
   const auto alpha_org_before = Get(url(), "/api/v1/organisations/" + Id(w.alpha), be_admin);
   ASSERT_EQ(alpha_org_before.status, 200);
+  const auto assessment_path = "/api/v1/assessments/" + Id(w.alpha_assessment);
+  const auto alpha_assessment_before = Get(url(), assessment_path, be_admin);
+  ASSERT_EQ(alpha_assessment_before.status, 200) << Describe(alpha_assessment_before);
+  const auto entry_path = "/api/v1/catalogue/" + Id(w.be_entry);
+  const auto be_entry_before = Get(url(), entry_path, be_admin);
+  ASSERT_EQ(be_entry_before.status, 200) << Describe(be_entry_before);
   const auto organisations_before = OrganisationCount();
   const auto usernames_before = AllUsernames();
 
@@ -391,6 +503,16 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
   EXPECT_EQ(ParseJson(alpha_users_after.body), ParseJson(alpha_users_before.body));
   const auto alpha_org_after = Get(url(), "/api/v1/organisations/" + Id(w.alpha), be_admin);
   EXPECT_EQ(ParseJson(alpha_org_after.body), ParseJson(alpha_org_before.body));
+  // Facts are observed afresh on every read; everything else must be as it was.
+  const auto without_facts = [](const Response& r) {
+    auto body = JsonObject(r);
+    body.erase("facts");
+    return body;
+  };
+  EXPECT_EQ(without_facts(Get(url(), assessment_path, be_admin)),
+            without_facts(alpha_assessment_before));
+  EXPECT_EQ(ParseJson(Get(url(), entry_path, be_admin).body), ParseJson(be_entry_before.body));
+  EXPECT_EQ(Get(url(), "/api/v1/evidence/" + Id(w.alpha_evidence), be_admin).status, 200);
   EXPECT_EQ(OrganisationCount(), organisations_before);
   EXPECT_EQ(AllUsernames(), usernames_before);
   const auto token_me = Get(url(), "/api/v1/me", Credential::Bearer(w.alpha_token.token));
@@ -403,6 +525,33 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
 
 // ---------------------------------------------------------------------------------------------
 // Positive controls and specific refusals
+
+// The requests the matrix refuses to B succeed for A and its authority: the refusals are the
+// policy at work.
+TEST_P(Authorisation, AssessmentAndCatalogueRoutesServeThoseEntitled) {
+  const auto& w = world();
+  const auto alpha = Id(w.alpha);
+  const auto alpha_admin = SessionOf("alpha.admin");
+  const auto be_analyst = SessionOf("be.analyst");
+  EXPECT_EQ(Get(url(), "/api/v1/assessments/" + Id(w.alpha_assessment), alpha_admin).status, 200);
+  EXPECT_EQ(Get(url(), "/api/v1/evidence/" + Id(w.alpha_evidence), alpha_admin).status, 200);
+  EXPECT_EQ(Get(url(), "/api/v1/organisations/" + alpha + "/scores", be_analyst).status, 200);
+  EXPECT_EQ(Get(url(), "/api/v1/recommendations?organisation_id=" + alpha, be_analyst).status, 200);
+  EXPECT_EQ(Get(url(), "/api/v1/reports/progress?organisation_id=" + Id(w.be), be_analyst).status,
+            200);
+  const auto saved =
+      Call(url(), "PUT", "/api/v1/assessments/" + Id(w.alpha_assessment) + "/answers", alpha_admin,
+           json::serialize(json::object{{"answers", json::object{}}}));
+  EXPECT_EQ(saved.status, 200) << Describe(saved);
+  const auto patched =
+      PatchJson(url(), "/api/v1/catalogue/" + Id(w.be_entry), SessionOf("be.analyst"),
+                json::object{{"summary", "Around the clock, in three languages."}});
+  EXPECT_EQ(patched.status, 200) << Describe(patched);
+  // The authority of another Member State reads the entry but may not change it.
+  const auto nl = PatchJson(url(), "/api/v1/catalogue/" + Id(w.be_entry), SessionOf("nl.admin"),
+                            json::object{{"summary", "NL was here"}});
+  EXPECT_TRUE(IsPolicyRefusal(nl, {403, 404}));
+}
 
 TEST_P(Authorisation, ProviderAdminCannotCreateUsersInAForeignOrganisationButItsAuthorityCan) {
   const auto& w = world();

@@ -298,5 +298,114 @@ TEST(Policy, GrantingAdminIsForTheOrganisationsOwnAdmins) {
   EXPECT_FALSE(Allowed(Member("P11", Role::kAnalyst), Permission::kGrantAdmin, kP11));
 }
 
+// Self-assessment: who reads, answers, submits and reviews a provider's assessment. Columns per
+// role admin, analyst, reporter, viewer.
+struct AssessmentRow {
+  const char* principal_org;
+  const char* target;
+  Permission permission;
+  std::array<bool, 4> by_role;
+};
+
+TEST(Policy, AssessmentPermissionsMatchTheTable) {
+  using P = Permission;
+  const AssessmentRow rows[] = {
+      {"P11", "P11", P::kReadAssessment, {true, true, true, true}},
+      {"P12", "P11", P::kReadAssessment, {false, false, false, false}},
+      {"A1", "P11", P::kReadAssessment, {true, true, true, true}},
+      {"A2", "P11", P::kReadAssessment, {false, false, false, false}},
+      {"SC", "P21", P::kReadAssessment, {true, true, true, true}},
+      {"A1", "A1", P::kReadAssessment, {false, false, false, false}},
+      {"P11", "P11", P::kAnswerAssessment, {true, true, false, false}},
+      {"A1", "P11", P::kAnswerAssessment, {false, false, false, false}},
+      {"SC", "P11", P::kAnswerAssessment, {false, false, false, false}},
+      {"P11", "P11", P::kSubmitAssessment, {true, false, false, false}},
+      {"A1", "P11", P::kSubmitAssessment, {false, false, false, false}},
+      {"P11", "P11", P::kReviewAssessment, {false, false, false, false}},
+      {"A1", "P11", P::kReviewAssessment, {true, true, false, false}},
+      {"A1", "P21", P::kReviewAssessment, {false, false, false, false}},
+      {"SC", "P21", P::kReviewAssessment, {true, true, false, false}},
+      {"SC", "SC", P::kReadProgressReport, {true, true, false, false}},
+      {"A1", "A1", P::kReadProgressReport, {true, true, false, false}},
+      {"A1", "A2", P::kReadProgressReport, {false, false, false, false}},
+      {"A1", "SC", P::kReadProgressReport, {false, false, false, false}},
+      {"SC", "A2", P::kReadProgressReport, {true, true, false, false}},
+      {"P11", "P11", P::kReadProgressReport, {false, false, false, false}},
+  };
+  constexpr Role kRoles[] = {Role::kAdmin, Role::kAnalyst, Role::kReporter, Role::kViewer};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(Allowed(Member(row.principal_org, kRoles[i]), row.permission, Org(row.target)),
+                row.by_role[i])
+          << row.principal_org << " " << ToString(kRoles[i]) << " on " << row.target
+          << " permission " << static_cast<int>(row.permission);
+    }
+  }
+}
+
+TEST(Policy, CataloguePrincipalsCurateOnlyTheirOwnCountry) {
+  const std::vector<std::string> eu_wide;
+  const std::vector<std::string> be{"BE"};
+  const std::vector<std::string> be_nl{"BE", "NL"};
+  const std::vector<std::string> nl{"NL"};
+  for (auto role : {Role::kAdmin, Role::kAnalyst}) {
+    EXPECT_TRUE(AllowedToCurate(Member("SC", role), std::nullopt, eu_wide));
+    EXPECT_TRUE(AllowedToCurate(Member("SC", role), std::nullopt, be_nl));
+    EXPECT_TRUE(AllowedToCurate(Member("A1", role), "BE", be));
+    EXPECT_FALSE(AllowedToCurate(Member("A1", role), "BE", eu_wide));
+    EXPECT_FALSE(AllowedToCurate(Member("A1", role), "BE", be_nl));
+    EXPECT_FALSE(AllowedToCurate(Member("A1", role), "BE", nl));
+    EXPECT_FALSE(AllowedToCurate(Member("A1", role), std::nullopt, be));
+    EXPECT_FALSE(AllowedToCurate(Member("P11", role), "BE", be));
+  }
+  for (auto role : {Role::kReporter, Role::kViewer}) {
+    EXPECT_FALSE(AllowedToCurate(Member("SC", role), std::nullopt, eu_wide));
+    EXPECT_FALSE(AllowedToCurate(Member("A1", role), "BE", be));
+  }
+}
+
+TEST(Policy, IncidentsAreSeenByTheProviderItsCsirtAndTheSupportCentreWhenShared) {
+  const IncidentRef private_incident{kP11, kA1.id, false};
+  const IncidentRef shared_incident{kP11, kA1.id, true};
+  constexpr Role kAll[] = {Role::kAdmin, Role::kAnalyst, Role::kReporter, Role::kViewer};
+  for (auto role : kAll) {
+    const bool staff = role == Role::kAdmin || role == Role::kAnalyst;
+    for (const auto* incident : {&private_incident, &shared_incident}) {
+      EXPECT_TRUE(AllowedOnIncident(Member("P11", role), IncidentAction::kRead, *incident));
+      EXPECT_EQ(AllowedOnIncident(Member("P11", role), IncidentAction::kReport, *incident),
+                role != Role::kViewer);
+      EXPECT_FALSE(AllowedOnIncident(Member("P11", role), IncidentAction::kHandle, *incident));
+      EXPECT_TRUE(AllowedOnIncident(Member("A1", role), IncidentAction::kRead, *incident));
+      EXPECT_EQ(AllowedOnIncident(Member("A1", role), IncidentAction::kHandle, *incident), staff);
+      EXPECT_FALSE(AllowedOnIncident(Member("A1", role), IncidentAction::kReport, *incident));
+      for (const char* outsider : {"P12", "A2", "P21"}) {
+        for (auto action : {IncidentAction::kRead, IncidentAction::kReport, IncidentAction::kHandle,
+                            IncidentAction::kAssist}) {
+          EXPECT_FALSE(AllowedOnIncident(Member(outsider, role), action, *incident))
+              << outsider << " " << ToString(role);
+        }
+      }
+    }
+    EXPECT_FALSE(AllowedOnIncident(Member("SC", role), IncidentAction::kRead, private_incident));
+    EXPECT_FALSE(AllowedOnIncident(Member("SC", role), IncidentAction::kAssist, private_incident));
+    EXPECT_TRUE(AllowedOnIncident(Member("SC", role), IncidentAction::kRead, shared_incident));
+    EXPECT_EQ(AllowedOnIncident(Member("SC", role), IncidentAction::kAssist, shared_incident),
+              staff);
+    EXPECT_FALSE(AllowedOnIncident(Member("SC", role), IncidentAction::kHandle, shared_incident));
+  }
+}
+
+TEST(Policy, ProvidersStaffButNotViewersOpenIncidentsForTheirOwnOrganisation) {
+  EXPECT_TRUE(Allowed(Member("P11", Role::kReporter), Permission::kReportIncident, kP11));
+  EXPECT_TRUE(Allowed(Member("P11", Role::kAdmin), Permission::kReportIncident, kP11));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kViewer), Permission::kReportIncident, kP11));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAdmin), Permission::kReportIncident, kP12));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kAdmin), Permission::kReportIncident, kP11));
+  EXPECT_TRUE(Allowed(Member("A1", Role::kAnalyst), Permission::kReadIncidentStatistics, kA1));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kViewer), Permission::kReadIncidentStatistics, kA1));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAdmin), Permission::kReadIncidentStatistics, kP11));
+  EXPECT_TRUE(Allowed(Member("SC", Role::kAnalyst), Permission::kReadIncidentStatistics, kSc));
+}
+
 }  // namespace
 }  // namespace caduceus::identity

@@ -268,3 +268,20 @@ export async function createReadyUser(admin, role = "viewer", organisationId = u
   }
   return { id: created.body.user.id, username, password };
 }
+
+/** The demo user called `username` (e.g. "h1.admin"). */
+export function demoNamed(username) {
+  return demoUser((u) => u.username === username, `user ${username}`);
+}
+
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Fails with the hub's answer unless `res` (from apiLogin's call) has the expected status. */
+export function expectStatus(res, status, what) {
+  if (res.status !== status) {
+    throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return res.body;
+}

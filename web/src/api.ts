@@ -90,15 +90,21 @@ export async function call<T>(
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (kStateChanging.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
 
+  return send<T>(
+    path,
+    { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+    options,
+  );
+}
+
+async function send<T>(
+  path: string,
+  init: { method: string; headers: Record<string, string>; body?: BodyInit },
+  options: CallOptions,
+): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { ...init, credentials: "same-origin", cache: "no-store" });
   } catch {
     throw new ApiError({
       type: "urn:caduceus:problem:network",
@@ -132,7 +138,21 @@ export const get = <T>(path: string, options?: CallOptions) =>
 export const post = <T>(path: string, body?: unknown, options?: CallOptions) =>
   call<T>("POST", path, body ?? {}, options);
 export const patch = <T>(path: string, body: unknown) => call<T>("PATCH", path, body);
+export const put = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
 export const del = <T>(path: string) => call<T>("DELETE", path);
+
+/**
+ * POSTs raw bytes (not JSON), e.g. an evidence file, with their own Content-Type and the CSRF
+ * token. Failures are thrown as ApiError like every other call.
+ */
+export async function upload<T>(path: string, body: Blob, contentType: string): Promise<T> {
+  const headers: Record<string, string> = {
+    Accept: "application/json",
+    "Content-Type": contentType,
+  };
+  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  return send<T>(path, { method: "POST", headers, body }, {});
+}
 
 /** Turns anything thrown by a call into an ApiError for display. */
 export function toApiError(e: unknown): ApiError {

@@ -1,6 +1,15 @@
 // Display helpers: labels for enumerations and dates.
 
-import type { Organisation, OrgKind, ProviderType, Role, SizeBand } from "./types";
+import type {
+  AssessmentStatus,
+  Cost,
+  EntryKind,
+  Organisation,
+  OrgKind,
+  ProviderType,
+  Role,
+  SizeBand,
+} from "./types";
 
 export const kRoleLabels: Record<Role, string> = {
   admin: "Administrator",
@@ -130,4 +139,109 @@ export function formatDate(value: string | null | undefined): string {
 export function isPast(value: string | null | undefined): boolean {
   const d = parse(value);
   return d !== null && d.getTime() <= Date.now();
+}
+
+// ---------- Assessments, index and catalogue ----------
+
+export const kAssessmentStatusLabels: Record<AssessmentStatus, string> = {
+  draft: "Draft",
+  submitted: "Submitted for review",
+  returned: "Returned for changes",
+  accepted: "Accepted",
+};
+
+export const kAssessmentStatusTones: Record<
+  AssessmentStatus,
+  "neutral" | "info" | "warn" | "good"
+> = {
+  draft: "neutral",
+  submitted: "info",
+  returned: "warn",
+  accepted: "good",
+};
+
+/** NIS2 Article 21(2) measures (a)–(j), shortened. */
+export const kNis2Labels: Record<string, string> = {
+  a: "Risk analysis and security policies",
+  b: "Incident handling",
+  c: "Business continuity, backups and crisis management",
+  d: "Supply chain security",
+  e: "Secure acquisition, development and vulnerability handling",
+  f: "Assessing the effectiveness of measures",
+  g: "Cyber hygiene and training",
+  h: "Cryptography and encryption",
+  i: "Human resources security, access control and assets",
+  j: "Multi-factor authentication and secured communications",
+};
+
+export const kThreatLabels: Record<string, string> = {
+  ransomware: "Ransomware",
+  phishing: "Phishing",
+  supply_chain: "Supply chain",
+  ddos: "DDoS",
+  data_breach: "Data breach",
+  insider: "Insider threat",
+  medical_device: "Medical devices",
+  fraud: "Fraud",
+};
+
+export const kEntryKindLabels: Record<EntryKind, string> = {
+  service: "Service",
+  tool: "Tool",
+  guidance: "Guidance",
+  training: "Training",
+  funding: "Funding",
+};
+
+export const kCostLabels: Record<Cost, string> = {
+  free: "Free",
+  paid: "Paid",
+  subsidised: "Subsidised",
+};
+
+const kLanguageNames: Record<string, string> = {
+  bg: "Bulgarian",
+  cs: "Czech",
+  da: "Danish",
+  de: "German",
+  el: "Greek",
+  en: "English",
+  es: "Spanish",
+  et: "Estonian",
+  fi: "Finnish",
+  fr: "French",
+  ga: "Irish",
+  hr: "Croatian",
+  hu: "Hungarian",
+  is: "Icelandic",
+  it: "Italian",
+  lb: "Luxembourgish",
+  lt: "Lithuanian",
+  lv: "Latvian",
+  mt: "Maltese",
+  nl: "Dutch",
+  no: "Norwegian",
+  nb: "Norwegian Bokmål",
+  nn: "Norwegian Nynorsk",
+  pl: "Polish",
+  pt: "Portuguese",
+  ro: "Romanian",
+  sk: "Slovak",
+  sl: "Slovenian",
+  sv: "Swedish",
+};
+
+export function languageName(code: string): string {
+  return kLanguageNames[code.toLowerCase()] ?? code;
+}
+
+/** "1.2 MB", "740 kB", "12 bytes". */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} ${n === 1 ? "byte" : "bytes"}`;
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)} kB`;
+  return `${(n / 1_000_000).toFixed(1)} MB`;
+}
+
+export function formatPercent(fraction: number): string {
+  return `${Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%`;
 }

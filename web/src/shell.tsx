@@ -7,12 +7,21 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { Link } from "./components";
 import { kindLabel, kRoleLabels } from "./format";
 import { isAdmin, useSession } from "./session";
+import type { Me } from "./types";
 import { AccountPage } from "./pages/account";
+import { AssessmentHomePage } from "./pages/assessment";
+import { AssessmentPage } from "./pages/assessment-page";
+import { ReviewQueuePage } from "./pages/assessment-reviews";
 import { AuditPage } from "./pages/audit";
+import { CataloguePage } from "./pages/catalogue";
+import { CatalogueEntryPage } from "./pages/catalogue-entry";
+import { CatalogueFormPage } from "./pages/catalogue-form";
+import { IndexPage } from "./pages/index-dashboard";
 import { NotFoundPage } from "./pages/not-found";
 import { OrganisationsPage } from "./pages/organisations";
 import { OverviewPage } from "./pages/overview";
 import { kAreas, PlaceholderPage } from "./pages/placeholder";
+import { RecommendationsPage } from "./pages/recommendations";
 import { UsersPage } from "./pages/users";
 
 function pageFor(path: string): ComponentChildren {
@@ -20,7 +29,31 @@ function pageFor(path: string): ComponentChildren {
   if (clean === "/") return <OverviewPage />;
   const area = kAreas.find((a) => a.path === clean);
   if (area) return <PlaceholderPage area={area} />;
+  const id = (re: RegExp) => {
+    const m = re.exec(clean);
+    return m ? Number(m[1]) : null;
+  };
+  const assessment = id(/^\/assessment\/(\d{1,15})$/);
+  if (assessment !== null) return <AssessmentPage key={assessment} id={assessment} />;
+  const review = id(/^\/reviews\/(\d{1,15})$/);
+  if (review !== null) return <AssessmentPage key={review} id={review} review />;
+  const entry = id(/^\/catalogue\/(\d{1,15})$/);
+  if (entry !== null) return <CatalogueEntryPage key={entry} id={entry} />;
+  const edit = id(/^\/catalogue\/(\d{1,15})\/edit$/);
+  if (edit !== null) return <CatalogueFormPage key={edit} id={edit} />;
   switch (clean) {
+    case "/assessment":
+      return <AssessmentHomePage />;
+    case "/reviews":
+      return <ReviewQueuePage />;
+    case "/index":
+      return <IndexPage />;
+    case "/catalogue":
+      return <CataloguePage />;
+    case "/catalogue/new":
+      return <CatalogueFormPage key="new" />;
+    case "/recommendations":
+      return <RecommendationsPage />;
     case "/admin/organisations":
       return <OrganisationsPage />;
     case "/admin/users":
@@ -47,7 +80,10 @@ export function Shell(props: { path: string }) {
           <NavSection items={[{ path: "/", label: "Overview", icon: "home" }]} path={props.path} />
           <NavSection
             title="Services"
-            items={kAreas.map((a) => ({ path: a.path, label: a.label, icon: a.icon, later: true }))}
+            items={[
+              ...serviceItems(me),
+              ...kAreas.map((a) => ({ path: a.path, label: a.label, icon: a.icon, later: true })),
+            ]}
             path={props.path}
           />
           {isAdmin(me) && (
@@ -75,6 +111,21 @@ export function Shell(props: { path: string }) {
   );
 }
 
+/** The service areas available today, by the kind of the user's organisation. */
+function serviceItems(me: Me): NavItem[] {
+  const provider = me.organisation.kind === "provider";
+  return [
+    provider
+      ? { path: "/assessment", label: "Assessment", icon: "assessment" }
+      : { path: "/reviews", label: "Reviews", icon: "review" },
+    { path: "/index", label: "Index", icon: "index" },
+    { path: "/catalogue", label: "Catalogue", icon: "catalogue" },
+    ...(provider
+      ? [{ path: "/recommendations", label: "Recommendations", icon: "recommend" } as const]
+      : []),
+  ];
+}
+
 interface NavItem {
   path: string;
   label: string;
@@ -93,8 +144,11 @@ function NavSection(props: { title?: string; items: NavItem[]; path: string }) {
       )}
       <ul class="nav-list" aria-labelledby={props.title ? id : undefined}>
         {props.items.map((item) => {
+          const here = props.path.replace(/\/+$/, "");
           const current =
-            item.path === "/" ? props.path === "/" : props.path.replace(/\/+$/, "") === item.path;
+            item.path === "/"
+              ? props.path === "/"
+              : here === item.path || here.startsWith(`${item.path}/`);
           return (
             <li key={item.path}>
               <Link href={item.path} class="nav-link" current={current}>
@@ -236,6 +290,9 @@ export type IconName =
   | "recovery"
   | "assessment"
   | "catalogue"
+  | "review"
+  | "index"
+  | "recommend"
   | "org"
   | "users"
   | "audit"
@@ -250,6 +307,10 @@ const kIconPaths: Record<IconName, string> = {
   assessment: "M9 5h10M9 12h10M9 19h10M4 5l1 1 2-2M4 12l1 1 2-2M4 19l1 1 2-2",
   catalogue:
     "M4 5.5A1.5 1.5 0 0 1 5.5 4H20v14H5.5A1.5 1.5 0 0 0 4 19.5zM4 19.5A1.5 1.5 0 0 0 5.5 21H20v-3",
+  review: "M9 4h6v3H9zM7 5.5H5V21h14V5.5h-2M8.5 14l2.5 2.5 4.5-4.5",
+  index: "M3 20h18M6 20v-6M11 20V8M16 20v-9M21 20V4",
+  recommend:
+    "M9 18h6M10 21h4M12 3a6 6 0 0 0-3.5 10.9c.6.4 1 1.1 1 1.8V16h5v-.3c0-.7.4-1.4 1-1.8A6 6 0 0 0 12 3z",
   org: "M4 21V8l8-4 8 4v13M9 21v-4h6v4M8 11h.01M12 11h.01M16 11h.01M8 14h.01M12 14h.01M16 14h.01",
   users:
     "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M16 3.5a4 4 0 0 1 0 7.5M18 14a6 6 0 0 1 4 6",

@@ -48,24 +48,6 @@ export const kAreas: readonly Area[] = [
       "clinical and IT staff, and checks of backup readiness reported by the Caduceus agent. " +
       "During an attack, your authority and the support centre coordinate the recovery with you here.",
   },
-  {
-    path: "/assessment",
-    label: "Assessment",
-    icon: "assessment",
-    summary:
-      "A cybersecurity maturity self-assessment tailored to healthcare providers. Results are " +
-      "compared anonymously with similar organisations and turned into a prioritised plan of " +
-      "improvements.",
-  },
-  {
-    path: "/catalogue",
-    label: "Catalogue",
-    icon: "catalogue",
-    summary:
-      "A catalogue of the services, guidance, tools and training that the support centre and " +
-      "national authorities offer to healthcare providers. Each entry says who can use it and " +
-      "how to request it.",
-  },
 ];
 
 export function PlaceholderPage(props: { area: Area }) {
