@@ -16,6 +16,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
   postgresql chromium curl
+  time bc
 )
 pkgs=("${build_pkgs[@]}")
 [[ "$mode" == test ]] && pkgs+=("${test_pkgs[@]}")

@@ -15,6 +15,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/json.h"
+
 namespace caduceus::advisories {
 namespace {
 
@@ -31,25 +33,6 @@ struct Failure {
 
 [[noreturn]] void FailSchema(std::string_view message, const std::string& ptr) {
   Fail("schema", message, ptr);
-}
-
-std::string Child(std::string_view ptr, std::string_view key) {
-  std::string out(ptr);
-  out += '/';
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string Child(std::string_view ptr, std::size_t index) {
-  return fmt::format("{}/{}", ptr, index);
 }
 
 bool OneOf(std::string_view value, std::initializer_list<std::string_view> allowed) {
@@ -82,14 +65,14 @@ std::string RequiredString(const json::object& object,
                            const std::string& ptr) {
   const json::value* value = Member(object, key);
   if (value == nullptr) FailSchema(fmt::format("missing required property '{}'", key), ptr);
-  return AsString(*value, Child(ptr, key));
+  return AsString(*value, JsonPointerChild(ptr, key));
 }
 
 std::string OptionalString(const json::object& object,
                            std::string_view key,
                            const std::string& ptr) {
   const json::value* value = Member(object, key);
-  return value == nullptr ? std::string() : AsString(*value, Child(ptr, key));
+  return value == nullptr ? std::string() : AsString(*value, JsonPointerChild(ptr, key));
 }
 
 std::string RequiredEnum(const json::object& object,
@@ -98,7 +81,7 @@ std::string RequiredEnum(const json::object& object,
                          std::initializer_list<std::string_view> allowed) {
   std::string value = RequiredString(object, key, ptr);
   if (!OneOf(value, allowed)) {
-    FailSchema(fmt::format("'{}' is not an allowed {}", value, key), Child(ptr, key));
+    FailSchema(fmt::format("'{}' is not an allowed {}", value, key), JsonPointerChild(ptr, key));
   }
   return value;
 }
@@ -109,11 +92,11 @@ std::vector<std::string> OptionalStrings(const json::object& object,
   std::vector<std::string> out;
   const json::value* value = Member(object, key);
   if (value == nullptr) return out;
-  const std::string list_ptr = Child(ptr, key);
+  const std::string list_ptr = JsonPointerChild(ptr, key);
   const json::array& array = AsArray(*value, list_ptr);
   out.reserve(array.size());
   for (std::size_t i = 0; i < array.size(); ++i)
-    out.push_back(AsString(array[i], Child(list_ptr, i)));
+    out.push_back(AsString(array[i], JsonPointerChild(list_ptr, i)));
   return out;
 }
 
@@ -129,7 +112,7 @@ std::optional<DateTime> OptionalDate(const json::object& object,
                                      const std::string& ptr) {
   const json::value* value = Member(object, key);
   if (value == nullptr) return std::nullopt;
-  return AsDate(*value, Child(ptr, key));
+  return AsDate(*value, JsonPointerChild(ptr, key));
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -487,7 +470,7 @@ class Parser {
              "/vulnerabilities");
       }
       for (std::size_t i = 0; i < array.size(); ++i) {
-        ParseVulnerability(array[i], Child("/vulnerabilities", i));
+        ParseVulnerability(array[i], JsonPointerChild("/vulnerabilities", i));
       }
     }
     if (options_.mandatory_tests) CheckProfile(top);
@@ -511,10 +494,10 @@ class Parser {
   static std::vector<Note> ParseNotes(const json::object& object, const std::string& ptr) {
     std::vector<Note> notes;
     if (const json::value* value = Member(object, "notes")) {
-      const std::string list_ptr = Child(ptr, "notes");
+      const std::string list_ptr = JsonPointerChild(ptr, "notes");
       const json::array& array = AsArray(*value, list_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        notes.push_back(ParseNote(array[i], Child(list_ptr, i)));
+        notes.push_back(ParseNote(array[i], JsonPointerChild(list_ptr, i)));
       }
     }
     return notes;
@@ -524,10 +507,10 @@ class Parser {
                                                 const std::string& ptr) {
     std::vector<Reference> references;
     if (const json::value* value = Member(object, "references")) {
-      const std::string list_ptr = Child(ptr, "references");
+      const std::string list_ptr = JsonPointerChild(ptr, "references");
       const json::array& array = AsArray(*value, list_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(list_ptr, i);
+        const std::string item_ptr = JsonPointerChild(list_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         Reference reference;
         reference.summary = RequiredString(item, "summary", item_ptr);
@@ -551,7 +534,7 @@ class Parser {
 
     const json::value* publisher = Member(document, "publisher");
     if (publisher == nullptr) FailSchema("missing required property 'publisher'", ptr);
-    const std::string publisher_ptr = Child(ptr, "publisher");
+    const std::string publisher_ptr = JsonPointerChild(ptr, "publisher");
     const json::object& pub = AsObject(*publisher, publisher_ptr);
     advisory_.publisher.category =
         RequiredEnum(pub, "category", publisher_ptr,
@@ -562,11 +545,11 @@ class Parser {
     advisory_.publisher.issuing_authority = OptionalString(pub, "issuing_authority", publisher_ptr);
 
     if (const json::value* distribution = Member(document, "distribution")) {
-      const std::string dist_ptr = Child(ptr, "distribution");
+      const std::string dist_ptr = JsonPointerChild(ptr, "distribution");
       const json::object& dist = AsObject(*distribution, dist_ptr);
       advisory_.distribution_text = OptionalString(dist, "text", dist_ptr);
       if (const json::value* tlp = Member(dist, "tlp")) {
-        const std::string tlp_ptr = Child(dist_ptr, "tlp");
+        const std::string tlp_ptr = JsonPointerChild(dist_ptr, "tlp");
         const json::object& tlp_object = AsObject(*tlp, tlp_ptr);
         advisory_.tlp_label =
             RequiredEnum(tlp_object, "label", tlp_ptr, {"AMBER", "GREEN", "RED", "WHITE"});
@@ -585,14 +568,15 @@ class Parser {
 
     const json::value* tracking = Member(document, "tracking");
     if (tracking == nullptr) FailSchema("missing required property 'tracking'", ptr);
-    ParseTracking(AsObject(*tracking, Child(ptr, "tracking")));
+    ParseTracking(AsObject(*tracking, JsonPointerChild(ptr, "tracking")));
 
     if (options_.mandatory_tests) {
       if (advisory_.publisher.category == "translator" && advisory_.source_lang.empty()) {
-        Fail("6.1.15", "a translator's document needs source_lang", Child(ptr, "source_lang"));
+        Fail("6.1.15", "a translator's document needs source_lang",
+             JsonPointerChild(ptr, "source_lang"));
       }
       if (!advisory_.lang.empty() && Lower(advisory_.lang) == Lower(advisory_.source_lang)) {
-        Fail("6.1.28", "lang equals source_lang", Child(ptr, "lang"));
+        Fail("6.1.28", "lang equals source_lang", JsonPointerChild(ptr, "lang"));
       }
     }
   }
@@ -605,38 +589,39 @@ class Parser {
     t.version = RequiredString(tracking, "version", ptr);
     const json::value* initial = Member(tracking, "initial_release_date");
     if (initial == nullptr) FailSchema("missing required property 'initial_release_date'", ptr);
-    t.initial_release_date = AsDate(*initial, Child(ptr, "initial_release_date"));
+    t.initial_release_date = AsDate(*initial, JsonPointerChild(ptr, "initial_release_date"));
     const json::value* current = Member(tracking, "current_release_date");
     if (current == nullptr) FailSchema("missing required property 'current_release_date'", ptr);
-    t.current_release_date = AsDate(*current, Child(ptr, "current_release_date"));
+    t.current_release_date = AsDate(*current, JsonPointerChild(ptr, "current_release_date"));
     t.aliases = OptionalStrings(tracking, "aliases", ptr);
     if (const json::value* generator = Member(tracking, "generator")) {
-      const std::string generator_ptr = Child(ptr, "generator");
+      const std::string generator_ptr = JsonPointerChild(ptr, "generator");
       OptionalDate(AsObject(*generator, generator_ptr), "date", generator_ptr);
     }
 
     const std::optional<Version> version = ParseVersion(t.version);
     if (!version)
-      FailSchema("version is neither an integer nor a semantic version", Child(ptr, "version"));
+      FailSchema("version is neither an integer nor a semantic version",
+                 JsonPointerChild(ptr, "version"));
 
     const json::value* history = Member(tracking, "revision_history");
     if (history == nullptr) FailSchema("missing required property 'revision_history'", ptr);
-    const std::string history_ptr = Child(ptr, "revision_history");
+    const std::string history_ptr = JsonPointerChild(ptr, "revision_history");
     const json::array& array = AsArray(*history, history_ptr);
     std::vector<Version> numbers;
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(history_ptr, i);
+      const std::string item_ptr = JsonPointerChild(history_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       Revision revision;
       const json::value* date = Member(item, "date");
       if (date == nullptr) FailSchema("missing required property 'date'", item_ptr);
-      revision.date = AsDate(*date, Child(item_ptr, "date"));
+      revision.date = AsDate(*date, JsonPointerChild(item_ptr, "date"));
       revision.number = RequiredString(item, "number", item_ptr);
       revision.summary = RequiredString(item, "summary", item_ptr);
       std::optional<Version> number = ParseVersion(revision.number);
       if (!number) {
         FailSchema("number is neither an integer nor a semantic version",
-                   Child(item_ptr, "number"));
+                   JsonPointerChild(item_ptr, "number"));
       }
       numbers.push_back(std::move(*number));
       t.revision_history.push_back(std::move(revision));
@@ -647,8 +632,10 @@ class Parser {
   void CheckVersions(const Version& version, const std::vector<Version>& numbers) {
     const Tracking& t = advisory_.tracking;
     const std::string ptr = "/document/tracking";
-    const std::string history_ptr = Child(ptr, "revision_history");
-    const auto number_ptr = [&](std::size_t i) { return Child(Child(history_ptr, i), "number"); };
+    const std::string history_ptr = JsonPointerChild(ptr, "revision_history");
+    const auto number_ptr = [&](std::size_t i) {
+      return JsonPointerChild(JsonPointerChild(history_ptr, i), "number");
+    };
     const bool released = t.status == "final" || t.status == "interim";
 
     for (std::size_t i = 0; i < numbers.size(); ++i) {
@@ -671,10 +658,12 @@ class Parser {
       return x != y ? x < y : CompareVersions(numbers[a], numbers[b]) < 0;
     });
     if (released && !version.pre.empty()) {
-      Fail("6.1.20", "a released document's version has a pre-release part", Child(ptr, "version"));
+      Fail("6.1.20", "a released document's version has a pre-release part",
+           JsonPointerChild(ptr, "version"));
     }
     if ((IsZeroMajor(version) || !version.pre.empty()) && t.status != "draft") {
-      Fail("6.1.17", fmt::format("version {} needs status draft", t.version), Child(ptr, "status"));
+      Fail("6.1.17", fmt::format("version {} needs status draft", t.version),
+           JsonPointerChild(ptr, "status"));
     }
     for (std::size_t i = 0; i < numbers.size(); ++i) {
       if (released && IsZeroMajor(numbers[i])) {
@@ -701,7 +690,7 @@ class Parser {
       Fail("6.1.16",
            fmt::format("version {} is not the latest revision {}", t.version,
                        t.revision_history[by_date.back()].number),
-           Child(ptr, "version"));
+           JsonPointerChild(ptr, "version"));
     }
     const Version& first = numbers[by_date.front()];
     if (first.major != "0" && first.major != "1") {
@@ -724,14 +713,14 @@ class Parser {
     helper.cpe = OptionalString(object, "cpe", ptr);
     if (!helper.cpe.empty() && helper.cpe.rfind("cpe:2.3:", 0) != 0 &&
         helper.cpe.rfind("cpe:/", 0) != 0) {
-      FailSchema("cpe is not a CPE 2.2 or 2.3 name", Child(ptr, "cpe"));
+      FailSchema("cpe is not a CPE 2.2 or 2.3 name", JsonPointerChild(ptr, "cpe"));
     }
     helper.purl = OptionalString(object, "purl", ptr);
     if (!helper.purl.empty()) {
       if (!PurlMatchesSchema(helper.purl))
-        FailSchema("purl is not a package URL", Child(ptr, "purl"));
+        FailSchema("purl is not a package URL", JsonPointerChild(ptr, "purl"));
       if (options_.mandatory_tests && !PurlHasName(helper.purl)) {
-        Fail("6.1.13", "purl has no package name", Child(ptr, "purl"));
+        Fail("6.1.13", "purl has no package name", JsonPointerChild(ptr, "purl"));
       }
     }
     helper.model_numbers = OptionalStrings(object, "model_numbers", ptr);
@@ -739,20 +728,20 @@ class Parser {
     helper.skus = OptionalStrings(object, "skus", ptr);
     helper.sbom_urls = OptionalStrings(object, "sbom_urls", ptr);
     if (const json::value* hashes = Member(object, "hashes")) {
-      const std::string hashes_ptr = Child(ptr, "hashes");
+      const std::string hashes_ptr = JsonPointerChild(ptr, "hashes");
       const json::array& array = AsArray(*hashes, hashes_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(hashes_ptr, i);
+        const std::string item_ptr = JsonPointerChild(hashes_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         FileHash file;
         file.filename = RequiredString(item, "filename", item_ptr);
         const json::value* file_hashes = Member(item, "file_hashes");
         if (file_hashes == nullptr) FailSchema("missing required property 'file_hashes'", item_ptr);
-        const std::string list_ptr = Child(item_ptr, "file_hashes");
+        const std::string list_ptr = JsonPointerChild(item_ptr, "file_hashes");
         const json::array& list = AsArray(*file_hashes, list_ptr);
         std::set<std::string> algorithms;
         for (std::size_t j = 0; j < list.size(); ++j) {
-          const std::string hash_ptr = Child(list_ptr, j);
+          const std::string hash_ptr = JsonPointerChild(list_ptr, j);
           const json::object& hash = AsObject(list[j], hash_ptr);
           std::string algorithm = RequiredString(hash, "algorithm", hash_ptr);
           std::string digest = RequiredString(hash, "value", hash_ptr);
@@ -765,10 +754,10 @@ class Parser {
       }
     }
     if (const json::value* uris = Member(object, "x_generic_uris")) {
-      const std::string uris_ptr = Child(ptr, "x_generic_uris");
+      const std::string uris_ptr = JsonPointerChild(ptr, "x_generic_uris");
       const json::array& array = AsArray(*uris, uris_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(uris_ptr, i);
+        const std::string item_ptr = JsonPointerChild(uris_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         helper.generic_uris.emplace_back(RequiredString(item, "namespace", item_ptr),
                                          RequiredString(item, "uri", item_ptr));
@@ -783,7 +772,7 @@ class Parser {
     product.name = RequiredString(object, "name", ptr);
     product.product_id = RequiredString(object, "product_id", ptr);
     if (const json::value* helper = Member(object, "product_identification_helper")) {
-      product.helper = ParseHelper(*helper, Child(ptr, "product_identification_helper"));
+      product.helper = ParseHelper(*helper, JsonPointerChild(ptr, "product_identification_helper"));
     }
     return product;
   }
@@ -792,7 +781,7 @@ class Parser {
     if (advisory_.products.size() >= options_.max_products) {
       Fail("limit", fmt::format("more than {} products", options_.max_products), ptr);
     }
-    const std::string id_ptr = Child(ptr, "product_id");
+    const std::string id_ptr = JsonPointerChild(ptr, "product_id");
     if (!product_index_.emplace(product.product_id, advisory_.products.size()).second) {
       if (options_.mandatory_tests) {
         Fail("6.1.2", fmt::format("product ID {} is defined twice", product.product_id), id_ptr);
@@ -810,7 +799,7 @@ class Parser {
     }
     const json::array& array = AsArray(value, ptr);
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string branch_ptr = Child(ptr, i);
+      const std::string branch_ptr = JsonPointerChild(ptr, i);
       const json::object& branch = AsObject(array[i], branch_ptr);
       BranchStep step;
       step.category =
@@ -822,7 +811,7 @@ class Parser {
       if (options_.mandatory_tests && options_.reject_ranges_in_product_version &&
           step.category == "product_version" && LooksLikeRange(step.name)) {
         Fail("6.1.31", fmt::format("product_version '{}' is a version range", step.name),
-             Child(branch_ptr, "name"));
+             JsonPointerChild(branch_ptr, "name"));
       }
       const json::value* children = Member(branch, "branches");
       const json::value* product = Member(branch, "product");
@@ -831,7 +820,7 @@ class Parser {
       }
       path.push_back(std::move(step));
       if (product != nullptr) {
-        const std::string product_ptr = Child(branch_ptr, "product");
+        const std::string product_ptr = JsonPointerChild(branch_ptr, "product");
         Product leaf = ParseFullProductName(*product, product_ptr);
         leaf.source = Product::Source::kBranch;
         leaf.path = path;
@@ -846,7 +835,8 @@ class Parser {
         }
         Define(std::move(leaf), product_ptr);
       }
-      if (children != nullptr) ParseBranches(*children, Child(branch_ptr, "branches"), path);
+      if (children != nullptr)
+        ParseBranches(*children, JsonPointerChild(branch_ptr, "branches"), path);
       path.pop_back();
     }
   }
@@ -872,23 +862,23 @@ class Parser {
     const std::string ptr = "/product_tree";
     if (const json::value* branches = Member(tree, "branches")) {
       std::vector<BranchStep> path;
-      ParseBranches(*branches, Child(ptr, "branches"), path);
+      ParseBranches(*branches, JsonPointerChild(ptr, "branches"), path);
     }
     if (const json::value* names = Member(tree, "full_product_names")) {
-      const std::string list_ptr = Child(ptr, "full_product_names");
+      const std::string list_ptr = JsonPointerChild(ptr, "full_product_names");
       const json::array& array = AsArray(*names, list_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        Product product = ParseFullProductName(array[i], Child(list_ptr, i));
+        Product product = ParseFullProductName(array[i], JsonPointerChild(list_ptr, i));
         product.source = Product::Source::kFullProductName;
-        Define(std::move(product), Child(list_ptr, i));
+        Define(std::move(product), JsonPointerChild(list_ptr, i));
       }
     }
     std::vector<PendingRelationship> relationships;
     if (const json::value* list = Member(tree, "relationships")) {
-      const std::string list_ptr = Child(ptr, "relationships");
+      const std::string list_ptr = JsonPointerChild(ptr, "relationships");
       const json::array& array = AsArray(*list, list_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(list_ptr, i);
+        const std::string item_ptr = JsonPointerChild(list_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         const std::string category =
             RequiredEnum(item, "category", item_ptr,
@@ -898,7 +888,7 @@ class Parser {
         const std::string platform = RequiredString(item, "relates_to_product_reference", item_ptr);
         const json::value* name = Member(item, "full_product_name");
         if (name == nullptr) FailSchema("missing required property 'full_product_name'", item_ptr);
-        const std::string name_ptr = Child(item_ptr, "full_product_name");
+        const std::string name_ptr = JsonPointerChild(item_ptr, "full_product_name");
         Product product = ParseFullProductName(*name, name_ptr);
         product.source = Product::Source::kRelationship;
         product.relationship_category = category;
@@ -910,22 +900,23 @@ class Parser {
       }
     }
     if (const json::value* groups = Member(tree, "product_groups")) {
-      const std::string list_ptr = Child(ptr, "product_groups");
+      const std::string list_ptr = JsonPointerChild(ptr, "product_groups");
       const json::array& array = AsArray(*groups, list_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(list_ptr, i);
+        const std::string item_ptr = JsonPointerChild(list_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         ProductGroup group;
         group.group_id = RequiredString(item, "group_id", item_ptr);
         group.summary = OptionalString(item, "summary", item_ptr);
         group.product_ids = ProductIds(item, "product_ids", item_ptr);
         if (group.product_ids.size() < 2) {
-          FailSchema("a product group needs at least two products", Child(item_ptr, "product_ids"));
+          FailSchema("a product group needs at least two products",
+                     JsonPointerChild(item_ptr, "product_ids"));
         }
         if (groups_.count(group.group_id) != 0) {
           if (options_.mandatory_tests) {
             Fail("6.1.5", fmt::format("product group ID {} is defined twice", group.group_id),
-                 Child(item_ptr, "group_id"));
+                 JsonPointerChild(item_ptr, "group_id"));
           }
           continue;
         }
@@ -935,8 +926,8 @@ class Parser {
     }
     for (const PendingRelationship& r : relationships) {
       const Product& p = advisory_.products[r.product];
-      RequireProduct(p.component_id, Child(r.ptr, "product_reference"));
-      RequireProduct(p.platform_id, Child(r.ptr, "relates_to_product_reference"));
+      RequireProduct(p.component_id, JsonPointerChild(r.ptr, "product_reference"));
+      RequireProduct(p.platform_id, JsonPointerChild(r.ptr, "relates_to_product_reference"));
     }
     std::unordered_map<std::string_view, std::size_t> by_product;
     for (std::size_t i = 0; i < relationships.size(); ++i) {
@@ -986,14 +977,15 @@ class Parser {
                                       std::string_view key,
                                       const std::string& ptr) const {
     std::vector<std::string> ids = OptionalStrings(object, key, ptr);
-    for (std::size_t i = 0; i < ids.size(); ++i) RequireProduct(ids[i], Child(Child(ptr, key), i));
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      RequireProduct(ids[i], JsonPointerChild(JsonPointerChild(ptr, key), i));
     return ids;
   }
 
   std::vector<std::string> GroupIds(const json::object& object, const std::string& ptr) const {
     std::vector<std::string> ids = OptionalStrings(object, "group_ids", ptr);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      RequireGroup(ids[i], Child(Child(ptr, "group_ids"), i));
+      RequireGroup(ids[i], JsonPointerChild(JsonPointerChild(ptr, "group_ids"), i));
     }
     return ids;
   }
@@ -1022,28 +1014,29 @@ class Parser {
       const bool ok = cve.size() >= 13 && cve.substr(0, 4) == "CVE-" && cve[8] == '-' &&
                       std::all_of(cve.begin() + 4, cve.begin() + 8, IsDigit) &&
                       std::all_of(cve.begin() + 9, cve.end(), IsDigit);
-      if (!ok) FailSchema(fmt::format("'{}' is not a CVE ID", v.cve), Child(ptr, "cve"));
+      if (!ok) FailSchema(fmt::format("'{}' is not a CVE ID", v.cve), JsonPointerChild(ptr, "cve"));
       if (options_.mandatory_tests && !cves_.insert(v.cve).second) {
-        Fail("6.1.23", fmt::format("{} is used by two vulnerabilities", v.cve), Child(ptr, "cve"));
+        Fail("6.1.23", fmt::format("{} is used by two vulnerabilities", v.cve),
+             JsonPointerChild(ptr, "cve"));
       }
     }
     if (const json::value* cwe = Member(object, "cwe")) {
-      const std::string cwe_ptr = Child(ptr, "cwe");
+      const std::string cwe_ptr = JsonPointerChild(ptr, "cwe");
       const json::object& cwe_object = AsObject(*cwe, cwe_ptr);
       Cwe entry{RequiredString(cwe_object, "id", cwe_ptr),
                 RequiredString(cwe_object, "name", cwe_ptr)};
       const std::string_view id = entry.id;
       if (id.size() < 5 || id.size() > 10 || id.substr(0, 4) != "CWE-" || id[4] == '0' ||
           !std::all_of(id.begin() + 4, id.end(), IsDigit)) {
-        FailSchema(fmt::format("'{}' is not a CWE ID", entry.id), Child(cwe_ptr, "id"));
+        FailSchema(fmt::format("'{}' is not a CWE ID", entry.id), JsonPointerChild(cwe_ptr, "id"));
       }
       v.cwes.push_back(std::move(entry));
     }
     if (const json::value* ids = Member(object, "ids")) {
-      const std::string ids_ptr = Child(ptr, "ids");
+      const std::string ids_ptr = JsonPointerChild(ptr, "ids");
       const json::array& array = AsArray(*ids, ids_ptr);
       for (std::size_t i = 0; i < array.size(); ++i) {
-        const std::string item_ptr = Child(ids_ptr, i);
+        const std::string item_ptr = JsonPointerChild(ids_ptr, i);
         const json::object& item = AsObject(array[i], item_ptr);
         v.ids.emplace_back(RequiredString(item, "system_name", item_ptr),
                            RequiredString(item, "text", item_ptr));
@@ -1066,11 +1059,11 @@ class Parser {
   void ParseInvolvements(const json::object& object, const std::string& ptr) const {
     const json::value* value = Member(object, "involvements");
     if (value == nullptr) return;
-    const std::string list_ptr = Child(ptr, "involvements");
+    const std::string list_ptr = JsonPointerChild(ptr, "involvements");
     const json::array& array = AsArray(*value, list_ptr);
     std::set<std::pair<std::string, std::string>> seen;
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(list_ptr, i);
+      const std::string item_ptr = JsonPointerChild(list_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       std::string party = RequiredEnum(item, "party", item_ptr,
                                        {"coordinator", "discoverer", "other", "user", "vendor"});
@@ -1091,7 +1084,7 @@ class Parser {
                           Vulnerability& v) const {
     const json::value* value = Member(object, "product_status");
     if (value == nullptr) return;
-    const std::string status_ptr = Child(ptr, "product_status");
+    const std::string status_ptr = JsonPointerChild(ptr, "product_status");
     const json::object& status = AsObject(*value, status_ptr);
     struct List {
       std::string_view key;
@@ -1116,7 +1109,7 @@ class Parser {
         if (!inserted && it->second != list.group) {
           Fail("6.1.6",
                fmt::format("product {} is both {} and {}", it->first, it->second, list.group),
-               Child(Child(status_ptr, list.key), i));
+               JsonPointerChild(JsonPointerChild(status_ptr, list.key), i));
         }
       }
     }
@@ -1140,17 +1133,18 @@ class Parser {
     score.vector = std::string(vector->get_string());
     score.base_score = base->to_number<double>();
     if (!(score.base_score >= 0 && score.base_score <= 10)) {
-      invalid("baseScore is outside 0..10", Child(ptr, "baseScore"));
+      invalid("baseScore is outside 0..10", JsonPointerChild(ptr, "baseScore"));
     }
-    const std::string vector_ptr = Child(ptr, "vectorString");
+    const std::string vector_ptr = JsonPointerChild(ptr, "vectorString");
     if (kind == "cvss_v2") {
-      if (score.cvss_version != "2.0") invalid("version must be 2.0", Child(ptr, "version"));
+      if (score.cvss_version != "2.0")
+        invalid("version must be 2.0", JsonPointerChild(ptr, "version"));
     } else if (kind == "cvss_v3") {
       if (score.cvss_version != "3.0" && score.cvss_version != "3.1") {
-        invalid("version must be 3.0 or 3.1", Child(ptr, "version"));
+        invalid("version must be 3.0 or 3.1", JsonPointerChild(ptr, "version"));
       }
     } else if (score.cvss_version != "4.0") {
-      invalid("version must be 4.0", Child(ptr, "version"));
+      invalid("version must be 4.0", JsonPointerChild(ptr, "version"));
     }
     if (kind != "cvss_v2") {
       const json::value* severity = Member(cvss, "baseSeverity");
@@ -1186,7 +1180,7 @@ class Parser {
     if (std::fabs(expected - score.base_score) > 1e-6) {
       Fail("6.1.9",
            fmt::format("baseScore {} does not match the vector's {}", score.base_score, expected),
-           Child(ptr, "baseScore"));
+           JsonPointerChild(ptr, "baseScore"));
     }
     if (!v2) {
       for (const auto& [score_key, severity_key] :
@@ -1201,7 +1195,7 @@ class Parser {
         }
         if (severity->get_string() != SeverityOf(number->to_number<double>())) {
           Fail("6.1.9", fmt::format("{} does not match {}", severity_key, score_key),
-               Child(ptr, severity_key));
+               JsonPointerChild(ptr, severity_key));
         }
       }
     }
@@ -1216,7 +1210,7 @@ class Parser {
         Fail("6.1.10",
              fmt::format("{} contradicts {}:{} of the vector", mapping.property, mapping.metric,
                          code),
-             Child(ptr, mapping.property));
+             JsonPointerChild(ptr, mapping.property));
       }
     }
     return score;
@@ -1225,11 +1219,11 @@ class Parser {
   void ParseScores(const json::object& object, const std::string& ptr, Vulnerability& v) const {
     const json::value* value = Member(object, "scores");
     if (value == nullptr) return;
-    const std::string list_ptr = Child(ptr, "scores");
+    const std::string list_ptr = JsonPointerChild(ptr, "scores");
     const json::array& array = AsArray(*value, list_ptr);
     std::set<std::pair<std::string, std::string>> seen;  // (product, CVSS version)
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(list_ptr, i);
+      const std::string item_ptr = JsonPointerChild(list_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       if (Member(item, "products") == nullptr) {
         FailSchema("missing required property 'products'", item_ptr);
@@ -1240,7 +1234,7 @@ class Parser {
         const json::value* cvss = Member(item, kind);
         if (cvss == nullptr) continue;
         any = true;
-        const std::string cvss_ptr = Child(item_ptr, kind);
+        const std::string cvss_ptr = JsonPointerChild(item_ptr, kind);
         Score score = ParseCvss(AsObject(*cvss, cvss_ptr), kind, cvss_ptr);
         if (options_.mandatory_tests) {
           for (std::size_t p = 0; p < products.size(); ++p) {
@@ -1248,7 +1242,7 @@ class Parser {
               Fail(
                   "6.1.7",
                   fmt::format("product {} has two CVSS {} scores", products[p], score.cvss_version),
-                  Child(Child(item_ptr, "products"), p));
+                  JsonPointerChild(JsonPointerChild(item_ptr, "products"), p));
             }
           }
         }
@@ -1264,10 +1258,10 @@ class Parser {
                          Vulnerability& v) const {
     const json::value* value = Member(object, "remediations");
     if (value == nullptr) return;
-    const std::string list_ptr = Child(ptr, "remediations");
+    const std::string list_ptr = JsonPointerChild(ptr, "remediations");
     const json::array& array = AsArray(*value, list_ptr);
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(list_ptr, i);
+      const std::string item_ptr = JsonPointerChild(list_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       Remediation r;
       r.category = RequiredEnum(
@@ -1289,10 +1283,10 @@ class Parser {
   void ParseThreats(const json::object& object, const std::string& ptr, Vulnerability& v) const {
     const json::value* value = Member(object, "threats");
     if (value == nullptr) return;
-    const std::string list_ptr = Child(ptr, "threats");
+    const std::string list_ptr = JsonPointerChild(ptr, "threats");
     const json::array& array = AsArray(*value, list_ptr);
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(list_ptr, i);
+      const std::string item_ptr = JsonPointerChild(list_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       Threat t;
       t.category =
@@ -1308,11 +1302,11 @@ class Parser {
   void ParseFlags(const json::object& object, const std::string& ptr, Vulnerability& v) const {
     const json::value* value = Member(object, "flags");
     if (value == nullptr) return;
-    const std::string list_ptr = Child(ptr, "flags");
+    const std::string list_ptr = JsonPointerChild(ptr, "flags");
     const json::array& array = AsArray(*value, list_ptr);
     std::unordered_set<std::string> flagged;
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_ptr = Child(list_ptr, i);
+      const std::string item_ptr = JsonPointerChild(list_ptr, i);
       const json::object& item = AsObject(array[i], item_ptr);
       Flag f;
       f.label =
@@ -1375,10 +1369,12 @@ class Parser {
     for (std::size_t i = 0; i < advisory_.vulnerabilities.size(); ++i) {
       const Vulnerability& v = advisory_.vulnerabilities[i];
       const json::object& raw = vulnerabilities[i].get_object();
-      const std::string ptr = Child("/vulnerabilities", i);
-      if (v.notes.empty()) Fail("6.1.27.5", "the vulnerability needs notes", Child(ptr, "notes"));
+      const std::string ptr = JsonPointerChild("/vulnerabilities", i);
+      if (v.notes.empty())
+        Fail("6.1.27.5", "the vulnerability needs notes", JsonPointerChild(ptr, "notes"));
       if (Member(raw, "product_status") == nullptr) {
-        Fail("6.1.27.6", "the vulnerability needs product_status", Child(ptr, "product_status"));
+        Fail("6.1.27.6", "the vulnerability needs product_status",
+             JsonPointerChild(ptr, "product_status"));
       }
       if (!vex) continue;
       const ProductStatus& s = v.product_status;
@@ -1387,7 +1383,7 @@ class Parser {
         Fail("6.1.27.7",
              "a VEX vulnerability needs fixed, known_affected, known_not_affected or "
              "under_investigation",
-             Child(ptr, "product_status"));
+             JsonPointerChild(ptr, "product_status"));
       }
       if (v.cve.empty() && v.ids.empty()) {
         Fail("6.1.27.8", "a VEX vulnerability needs cve or ids", ptr);
@@ -1400,7 +1396,9 @@ class Parser {
       for (std::size_t k = 0; k < s.known_not_affected.size(); ++k) {
         if (impact.count(s.known_not_affected[k]) == 0) {
           Fail("6.1.27.9", "a known_not_affected product needs an impact statement",
-               Child(Child(Child(ptr, "product_status"), "known_not_affected"), k));
+               JsonPointerChild(
+                   JsonPointerChild(JsonPointerChild(ptr, "product_status"), "known_not_affected"),
+                   k));
         }
       }
       std::unordered_set<std::string> action;
@@ -1410,7 +1408,8 @@ class Parser {
       for (std::size_t k = 0; k < s.known_affected.size(); ++k) {
         if (action.count(s.known_affected[k]) == 0) {
           Fail("6.1.27.10", "a known_affected product needs an action statement",
-               Child(Child(Child(ptr, "product_status"), "known_affected"), k));
+               JsonPointerChild(
+                   JsonPointerChild(JsonPointerChild(ptr, "product_status"), "known_affected"), k));
         }
       }
     }
@@ -1441,14 +1440,11 @@ Result<Advisory> ParseCsaf(std::string_view text, const ParseOptions& options) {
     return Error::Invalid(
         fmt::format("[limit] the document is larger than {} bytes", options.max_bytes), "/");
   }
-  json::parse_options parse_options;
-  parse_options.max_depth = kMaxCsafJsonDepth;
-  boost::system::error_code ec;
   json::monotonic_resource resource;
-  const json::value root = json::parse(text, ec, &resource, parse_options);
-  if (ec) return Error::Invalid(fmt::format("[json] malformed JSON: {}", ec.message()), "/");
   try {
-    return Parser(options).Run(root);
+    const auto root = ParseStrictJson(text, kMaxCsafJsonDepth, &resource);
+    if (!root) Fail("json", root.error().message, root.error().pointer);
+    return Parser(options).Run(*root);
   } catch (Failure& failure) {
     return std::move(failure.error);
   }

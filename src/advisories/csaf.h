@@ -2,8 +2,8 @@
 // flattens an advisory into the products it names and the vulnerabilities that affect them.
 //
 // What is validated:
-//   * Size and count bounds (ParseOptions) before and while parsing; the JSON must be UTF-8 and
-//     no deeper than kMaxCsafJsonDepth.
+//   * Size and count bounds (ParseOptions) before and while parsing; the JSON must be UTF-8,
+//     no deeper than kMaxCsafJsonDepth, and name no member twice in one object.
 //   * The schema properties a consumer relies on: document.category, csaf_version "2.0",
 //     publisher (category, name, namespace), title, tracking (id, status, version,
 //     initial/current_release_date, revision_history with date/number/summary), and, where
@@ -44,7 +44,8 @@
 // Failure: Error::Invalid (Errc::kInvalidArgument) whose `field` is the JSON pointer (RFC 6901)
 // of the offending element, e.g. "/vulnerabilities/0/product_status/fixed/2", and whose message
 // starts with the test that failed in brackets: "[6.1.6] ...", "[schema] ..." for a schema
-// requirement, "[limit] ..." for a bound of ParseOptions, "[json] ..." for malformed JSON.
+// requirement, "[limit] ..." for a bound of ParseOptions, "[json] ..." for JSON that is
+// malformed, too deep or repeats a member (the pointer then names the second occurrence).
 // Only the first failure is reported.
 //
 // Flattening:

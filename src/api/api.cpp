@@ -52,6 +52,8 @@ class Api::Impl final : public Registrar {
     RegisterAssessmentRoutes(*this, services_);
     RegisterCatalogueRoutes(*this, services_);
     RegisterReportRoutes(*this, services_);
+    RegisterIncidentRoutes(*this, services_);
+    RegisterRecoveryRoutes(*this, services_);
     Add(http::Method::kGet, "/healthz",
         {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
         [this](http::Request&, RequestContext&) { return Health(); });

@@ -37,6 +37,12 @@ class AssessmentService;
 namespace catalogue {
 class CatalogueService;
 }
+namespace incidents {
+class IncidentService;
+}
+namespace recovery {
+class RecoveryService;
+}
 }  // namespace caduceus
 
 namespace caduceus::api {
@@ -57,6 +63,8 @@ struct Services {
   audit::AuditLog& audit;
   assessment::AssessmentService& assessment;
   catalogue::CatalogueService& catalogue;
+  incidents::IncidentService& incidents;
+  recovery::RecoveryService& recovery;
   MetricsRegistry& metrics;
   const Clock& clock;
 };

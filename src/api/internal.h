@@ -57,6 +57,8 @@ void RegisterAuditRoutes(Registrar& r, Services& s);
 void RegisterAssessmentRoutes(Registrar& r, Services& s);
 void RegisterCatalogueRoutes(Registrar& r, Services& s);
 void RegisterReportRoutes(Registrar& r, Services& s);
+void RegisterIncidentRoutes(Registrar& r, Services& s);
+void RegisterRecoveryRoutes(Registrar& r, Services& s);
 
 // Helpers shared by route files.
 http::Response JsonResponse(int status, const boost::json::value& body);

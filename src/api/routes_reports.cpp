@@ -1,7 +1,9 @@
 // Routes that combine modules for people who steer: the sector progress report, and catalogue
 // recommendations for a provider's weakest areas.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <set>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include "assessment/service.h"
 #include "catalogue/service.h"
 #include "identity/service.h"
+#include "incidents/service.h"
 #include "report/progress.h"
 
 namespace caduceus::api {
@@ -49,6 +52,79 @@ Result<std::optional<int>> CycleParam(const http::Request& req) {
   return std::optional<int>(static_cast<int>(*parsed));
 }
 
+std::vector<report::Count> Counts(const std::vector<incidents::StatGroup>& groups) {
+  std::vector<report::Count> out;
+  for (const auto& g : groups) out.push_back({g.label, g.incidents});
+  return out;
+}
+
+// The last twelve months of incident statistics in the organisation's scope.
+Result<report::IncidentFigures> IncidentFigures(incidents::IncidentService& service,
+                                                const identity::Principal& p,
+                                                std::int64_t organisation_id,
+                                                TimePoint now) {
+  incidents::StatisticsQuery query;
+  query.organisation_id = organisation_id;
+  query.from = now - std::chrono::days(365);
+  query.to = now;
+  auto stats = service.ComputeStatistics(Actor::Of(p), query);
+  if (!stats) return stats.error();
+  report::IncidentFigures f;
+  f.period = fmt::format("{} to {}", FormatRfc3339(*query.from).substr(0, 10),
+                         FormatRfc3339(now).substr(0, 10));
+  f.k_min = incidents::kStatisticsMinProviders;
+  f.total = {stats->total.label, stats->total.incidents};
+  f.by_type = Counts(stats->by_type);
+  f.by_country = Counts(stats->by_country);
+  f.care_impact = Counts(stats->care_impact);
+  return f;
+}
+
+// The catalogue's threats that an incident type is an instance of.
+std::optional<std::string_view> ThreatOf(std::string_view incident_type) {
+  for (std::string_view threat : {"ransomware", "phishing", "ddos", "data_breach", "supply_chain",
+                                  "insider", "medical_device"}) {
+    if (incident_type == threat) return threat;
+  }
+  return std::nullopt;
+}
+
+// Needs from the provider's incidents of the last twelve months: help against each threat met
+// (more for an incident still open), and with incident handling itself.
+std::vector<catalogue::Need> IncidentNeeds(incidents::IncidentService& service,
+                                           const identity::Principal& p,
+                                           std::int64_t organisation_id,
+                                           TimePoint now) {
+  incidents::IncidentFilter filter;
+  filter.limit = incidents::kMaxListLimit;
+  auto page = service.List(Actor::Of(p), filter);
+  if (!page) return {};
+  std::vector<catalogue::Need> needs;
+  std::set<std::string_view> threats;
+  int count = 0;
+  for (const auto& incident : page->items) {
+    if (incident.provider_id != organisation_id) continue;
+    if (incident.aware_at < now - std::chrono::days(365)) continue;
+    ++count;
+    if (!incident.incident_type) continue;
+    const auto threat = ThreatOf(*incident.incident_type);
+    if (!threat || !threats.insert(*threat).second) continue;
+    const bool open = incident.status == incidents::IncidentStatus::kOpen;
+    needs.push_back(catalogue::Need::ForThreat(
+        std::string(*threat), open ? 2.0 : 1.5,
+        fmt::format("your organisation reported a {} incident ({}, {})",
+                    incidents::IncidentTypeLabel(*incident.incident_type), incident.reference,
+                    open ? "still open" : "closed")));
+  }
+  if (count > 0) {
+    needs.push_back(catalogue::Need::ForMeasure(
+        "b", 0.5,
+        fmt::format("your organisation reported {} incident{} in the last twelve months", count,
+                    count == 1 ? "" : "s")));
+  }
+  return needs;
+}
+
 }  // namespace
 
 void RegisterReportRoutes(Registrar& r, Services& s) {
@@ -78,6 +154,9 @@ void RegisterReportRoutes(Registrar& r, Services& s) {
           in.coverage = s.assessment.Coverage(in.cycle, Dimension::kCountry);
           in.issuer = org->name;
           in.generated_at = s.clock.Now();
+          auto figures = IncidentFigures(s.incidents, p, org->id, in.generated_at);
+          if (!figures) return ErrorResponse(figures.error(), req.request_id);
+          in.incidents = std::move(*figures);
           if (org->kind == OrgKind::kAuthority && org->country) {
             in.highlight_key = *org->country;
             in.scope_label = std::string(s.assessment.CountryName(*org->country));
@@ -114,8 +193,11 @@ void RegisterReportRoutes(Registrar& r, Services& s) {
             const auto reason =
                 fmt::format("your score in {} is {:.0f}/100", w.domain_title, w.score);
             for (const auto& measure : w.nis2) {
-              needs.push_back({measure, (100 - w.score) / 100, reason});
+              needs.push_back(catalogue::Need::ForMeasure(measure, (100 - w.score) / 100, reason));
             }
+          }
+          for (auto& need : IncidentNeeds(s.incidents, p, org->id, s.clock.Now())) {
+            needs.push_back(std::move(need));
           }
           json::value based_on = nullptr;
           assessment::AssessmentFilter filter;

@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <initializer_list>
 #include <set>
-#include <unordered_set>
 
 #include <boost/json.hpp>
-#include <boost/json/basic_parser_impl.hpp>
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/text.h"
 #include "identity/model.h"
 
@@ -37,172 +36,13 @@ struct Failure {
   throw Failure{Error::Invalid(fmt::format("{} (at {})", message, where), where)};
 }
 
-std::string Escape(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string Child(std::string_view ptr, std::string_view key) {
-  return std::string(ptr) + "/" + Escape(key);
-}
-
-std::string Child(std::string_view ptr, std::size_t index) {
-  return fmt::format("{}/{}", ptr, index);
-}
-
-// Builds the value like boost::json::parser does, and additionally fails on a duplicate key,
-// remembering the JSON pointer of the second occurrence.
-class StrictHandler {
- public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-
-  bool on_document_begin(json::error_code&) {
-    stack_.reset();
-    return true;
-  }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_array_begin(json::error_code&) {
-    Element();
-    frames_.push_back({true, 0, {}, {}});
-    return true;
-  }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack_.push_array(n);
-    return true;
-  }
-  bool on_object_begin(json::error_code&) {
-    Element();
-    frames_.push_back({false, 0, {}, {}});
-    return true;
-  }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack_.push_object(n);
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    Element();
-    stack_.push_string(s);
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    key_.append(s.data(), s.size());
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    key_.append(s.data(), s.size());
-    Frame& frame = frames_.back();
-    if (!frame.keys.insert(key_).second) {
-      frame.key = key_;
-      duplicate_ = Pointer();
-      ec = json::make_error_code(json::error::syntax);
-      return false;
-    }
-    frame.key = std::move(key_);
-    key_.clear();
-    stack_.push_key(s);
-    return true;
-  }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
-    Element();
-    stack_.push_int64(i);
-    return true;
-  }
-  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    Element();
-    stack_.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, json::string_view, json::error_code&) {
-    Element();
-    stack_.push_double(d);
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    Element();
-    stack_.push_bool(b);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    Element();
-    stack_.push_null();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
-  json::value Release() { return stack_.release(); }
-  const std::optional<std::string>& duplicate() const { return duplicate_; }
-
- private:
-  struct Frame {
-    bool array = false;
-    std::size_t count = 0;  // arrays: elements begun so far
-    std::string key;        // objects: the current key
-    std::unordered_set<std::string> keys;
-  };
-
-  // A value begins: inside an array it is the next element.
-  void Element() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
-  }
-
-  std::string Pointer() const {
-    std::string out;
-    for (const Frame& f : frames_) {
-      out += f.array ? Child("", f.count - 1) : Child("", f.key);
-    }
-    return out;
-  }
-
-  json::value_stack stack_;
-  std::vector<Frame> frames_;
-  std::string key_;
-  std::optional<std::string> duplicate_;
-};
-
 json::value ParseStrict(std::string_view text) {
   if (text.size() > kMaxFrameworkBytes) {
     Fail(fmt::format("the document is larger than {} bytes", kMaxFrameworkBytes), "/");
   }
-  if (const auto bad = FirstInvalidUtf8(text)) {
-    Fail(fmt::format("the document is not valid UTF-8 (byte {})", *bad), "/");
-  }
-  json::parse_options options;
-  options.max_depth = kMaxDepth;
-  json::basic_parser<StrictHandler> parser(options);
-  json::error_code ec;
-  const std::size_t offset = parser.write_some(false, text.data(), text.size(), ec);
-  if (const auto& duplicate = parser.handler().duplicate()) {
-    Fail("duplicate key", *duplicate);
-  }
-  if (ec == json::error::too_deep) {
-    Fail(fmt::format("the document nests deeper than {} levels", kMaxDepth), "/");
-  }
-  if (ec) Fail(fmt::format("malformed JSON at byte {}: {}", offset, ec.message()), "/");
-  if (offset != text.size()) {
-    Fail(fmt::format("malformed JSON at byte {}: data after the JSON value", offset), "/");
-  }
-  return parser.handler().Release();
+  auto parsed = ParseStrictJson(text, kMaxDepth);
+  if (!parsed) Fail(parsed.error().message, parsed.error().pointer);
+  return std::move(*parsed);
 }
 
 bool Matches(std::string_view text,
@@ -247,7 +87,7 @@ void OnlyMembers(const json::object& object,
                  std::initializer_list<std::string_view> allowed) {
   for (const auto& member : object) {
     if (std::find(allowed.begin(), allowed.end(), member.key()) == allowed.end()) {
-      Fail("unknown member", Child(ptr, member.key()));
+      Fail("unknown member", JsonPointerChild(ptr, member.key()));
     }
   }
 }
@@ -286,7 +126,7 @@ std::string RequiredText(const json::object& object,
                          const std::string& ptr,
                          std::size_t max,
                          TextKind kind) {
-  return AsText(Required(object, key, ptr), Child(ptr, key), 1, max, kind);
+  return AsText(Required(object, key, ptr), JsonPointerChild(ptr, key), 1, max, kind);
 }
 
 std::string OptionalText(const json::object& object,
@@ -295,7 +135,8 @@ std::string OptionalText(const json::object& object,
                          std::size_t max,
                          TextKind kind) {
   const json::value* value = object.if_contains(key);
-  return value == nullptr ? std::string() : AsText(*value, Child(ptr, key), 0, max, kind);
+  return value == nullptr ? std::string()
+                          : AsText(*value, JsonPointerChild(ptr, key), 0, max, kind);
 }
 
 std::string RequiredId(const json::object& object,
@@ -303,7 +144,7 @@ std::string RequiredId(const json::object& object,
                        const std::string& ptr,
                        bool (*valid)(std::string_view),
                        std::string_view pattern) {
-  const std::string at = Child(ptr, key);
+  const std::string at = JsonPointerChild(ptr, key);
   const json::value& value = Required(object, key, ptr);
   if (!value.is_string() || !valid(value.get_string())) {
     Fail(fmt::format("must be a string matching {}", pattern), at);
@@ -343,7 +184,7 @@ int IntegerIn(const json::value& value, const std::string& ptr, int min, int max
 double Weight(const json::object& object, const std::string& ptr) {
   const json::value* value = object.if_contains("weight");
   if (value == nullptr) return 1;
-  const std::string at = Child(ptr, "weight");
+  const std::string at = JsonPointerChild(ptr, "weight");
   const double w = AsNumber(*value, at);
   if (!(w > 0) || w > kMaxWeight) {
     Fail(fmt::format("must be greater than 0 and at most {}", kMaxWeight), at);
@@ -373,7 +214,7 @@ class Parser {
     const json::array& domains =
         AsArray(Required(doc, "domains", ""), "/domains", kMaxFrameworkDomains);
     for (std::size_t i = 0; i < domains.size(); ++i) {
-      fw_.domains.push_back(ParseDomain(domains[i], Child("/domains", i)));
+      fw_.domains.push_back(ParseDomain(domains[i], JsonPointerChild("/domains", i)));
     }
     return std::move(fw_);
   }
@@ -385,7 +226,7 @@ class Parser {
       Fail(fmt::format("must have at most {} vocabularies", kMaxVocabularies), ptr);
     }
     for (const auto& member : object) {
-      const std::string at = Child(ptr, member.key());
+      const std::string at = JsonPointerChild(ptr, member.key());
       if (!IsVocabularyName(member.key())) Fail("vocabulary names must match [a-z0-9_]{1,32}", at);
       Vocabulary vocabulary;
       vocabulary.name = std::string(member.key());
@@ -395,7 +236,7 @@ class Parser {
         Fail(fmt::format("must have at most {} terms", kMaxVocabularyKeys), at);
       }
       for (const auto& term : terms) {
-        const std::string term_at = Child(at, term.key());
+        const std::string term_at = JsonPointerChild(at, term.key());
         if (!IsTermKey(term.key())) Fail("term keys must match [A-Za-z0-9_.-]{1,64}", term_at);
         vocabulary.terms.emplace_back(std::string(term.key()),
                                       AsText(term.value(), term_at, 1, kMaxTitle, TextKind::kLine));
@@ -407,21 +248,22 @@ class Parser {
   void ParseMaturity(const json::value& value, const std::string& ptr) {
     const json::array& levels = AsArray(value, ptr, kMaxMaturityLevels);
     for (std::size_t i = 0; i < levels.size(); ++i) {
-      const std::string at = Child(ptr, i);
+      const std::string at = JsonPointerChild(ptr, i);
       const json::object& object = AsObject(levels[i], at);
       OnlyMembers(object, at, {"level", "name", "min_score"});
       MaturityLevel level;
-      level.level = IntegerIn(Required(object, "level", at), Child(at, "level"), 1, 100);
+      level.level = IntegerIn(Required(object, "level", at), JsonPointerChild(at, "level"), 1, 100);
       level.name = RequiredText(object, "name", at, 64, TextKind::kLine);
-      level.min_score = NumberIn(Required(object, "min_score", at), Child(at, "min_score"), 0, 100);
+      level.min_score =
+          NumberIn(Required(object, "min_score", at), JsonPointerChild(at, "min_score"), 0, 100);
       if (i == 0 && level.min_score != 0) Fail("the first level must have min_score 0", at);
       if (i > 0) {
         const MaturityLevel& previous = fw_.maturity_levels.back();
         if (level.level <= previous.level) {
-          Fail("levels must be strictly ascending", Child(at, "level"));
+          Fail("levels must be strictly ascending", JsonPointerChild(at, "level"));
         }
         if (level.min_score <= previous.min_score) {
-          Fail("min_score must be strictly ascending", Child(at, "min_score"));
+          Fail("min_score must be strictly ascending", JsonPointerChild(at, "min_score"));
         }
       }
       fw_.maturity_levels.push_back(std::move(level));
@@ -432,10 +274,10 @@ class Parser {
     MappingRefs refs;
     const json::value* value = owner.if_contains("mappings");
     if (value == nullptr) return refs;
-    const std::string at = Child(ptr, "mappings");
+    const std::string at = JsonPointerChild(ptr, "mappings");
     const json::object& object = AsObject(*value, at);
     for (const auto& member : object) {
-      const std::string vocab_at = Child(at, member.key());
+      const std::string vocab_at = JsonPointerChild(at, member.key());
       const auto vocabulary =
           std::find_if(fw_.mappings.begin(), fw_.mappings.end(),
                        [&](const Vocabulary& v) { return v.name == member.key(); });
@@ -445,7 +287,7 @@ class Parser {
       const json::array& keys = AsArray(member.value(), vocab_at, kMaxVocabularyKeys);
       std::vector<std::string> out;
       for (std::size_t i = 0; i < keys.size(); ++i) {
-        const std::string key_at = Child(vocab_at, i);
+        const std::string key_at = JsonPointerChild(vocab_at, i);
         if (!keys[i].is_string()) Fail("must be a string", key_at);
         const std::string_view key = keys[i].get_string();
         const bool defined = std::any_of(vocabulary->terms.begin(), vocabulary->terms.end(),
@@ -465,21 +307,22 @@ class Parser {
     OnlyMembers(object, ptr, {"id", "title", "description", "weight", "mappings", "controls"});
     Domain domain;
     domain.id = RequiredId(object, "id", ptr, IsItemId, "[a-z0-9._-]{1,96}");
-    if (!domain_ids_.insert(domain.id).second) Fail("duplicate domain id", Child(ptr, "id"));
+    if (!domain_ids_.insert(domain.id).second)
+      Fail("duplicate domain id", JsonPointerChild(ptr, "id"));
     if (OneOf(domain.id, {"organisation_id", "country", "provider_type", "size_band", "cycle",
                           "status", "overall"})) {
-      Fail("is reserved for a column of the index export", Child(ptr, "id"));
+      Fail("is reserved for a column of the index export", JsonPointerChild(ptr, "id"));
     }
     domain.title = RequiredText(object, "title", ptr, kMaxTitle, TextKind::kLine);
     domain.description =
         OptionalText(object, "description", ptr, kMaxLongText, TextKind::kMultiLine);
     domain.weight = Weight(object, ptr);
     domain.mappings = ParseRefs(object, ptr);
-    const std::string at = Child(ptr, "controls");
+    const std::string at = JsonPointerChild(ptr, "controls");
     const json::array& controls =
         AsArray(Required(object, "controls", ptr), at, kMaxFrameworkControls);
     for (std::size_t i = 0; i < controls.size(); ++i) {
-      domain.controls.push_back(ParseControl(controls[i], Child(at, i)));
+      domain.controls.push_back(ParseControl(controls[i], JsonPointerChild(at, i)));
     }
     return domain;
   }
@@ -492,17 +335,18 @@ class Parser {
     OnlyMembers(object, ptr, {"id", "title", "description", "weight", "mappings", "questions"});
     Control control;
     control.id = RequiredId(object, "id", ptr, IsItemId, "[a-z0-9._-]{1,96}");
-    if (!control_ids_.insert(control.id).second) Fail("duplicate control id", Child(ptr, "id"));
+    if (!control_ids_.insert(control.id).second)
+      Fail("duplicate control id", JsonPointerChild(ptr, "id"));
     control.title = RequiredText(object, "title", ptr, kMaxTitle, TextKind::kLine);
     control.description =
         OptionalText(object, "description", ptr, kMaxLongText, TextKind::kMultiLine);
     control.weight = Weight(object, ptr);
     control.mappings = ParseRefs(object, ptr);
-    const std::string at = Child(ptr, "questions");
+    const std::string at = JsonPointerChild(ptr, "questions");
     const json::array& questions =
         AsArray(Required(object, "questions", ptr), at, kMaxFrameworkQuestions);
     for (std::size_t i = 0; i < questions.size(); ++i) {
-      control.questions.push_back(ParseQuestion(questions[i], Child(at, i)));
+      control.questions.push_back(ParseQuestion(questions[i], JsonPointerChild(at, i)));
     }
     return control;
   }
@@ -517,10 +361,11 @@ class Parser {
         {"id", "text", "guidance", "type", "weight", "applies_to", "numeric", "date", "fact"});
     Question q;
     q.id = RequiredId(object, "id", ptr, IsItemId, "[a-z0-9._-]{1,96}");
-    if (!question_ids_.insert(q.id).second) Fail("duplicate question id", Child(ptr, "id"));
+    if (!question_ids_.insert(q.id).second)
+      Fail("duplicate question id", JsonPointerChild(ptr, "id"));
     q.text = RequiredText(object, "text", ptr, kMaxQuestionText, TextKind::kMultiLine);
     q.guidance = OptionalText(object, "guidance", ptr, kMaxLongText, TextKind::kMultiLine);
-    const std::string type_at = Child(ptr, "type");
+    const std::string type_at = JsonPointerChild(ptr, "type");
     const json::value& type = Required(object, "type", ptr);
     std::string_view type_name;
     if (type.is_string()) type_name = type.get_string();
@@ -537,25 +382,25 @@ class Parser {
     }
     q.weight = Weight(object, ptr);
     if (const json::value* applies = object.if_contains("applies_to")) {
-      q.applies_to = ParseApplicability(*applies, Child(ptr, "applies_to"));
+      q.applies_to = ParseApplicability(*applies, JsonPointerChild(ptr, "applies_to"));
     }
     const json::value* numeric = object.if_contains("numeric");
     if (q.type == QuestionType::kNumeric) {
       if (numeric == nullptr) Fail("a numeric question needs \"numeric\"", ptr);
-      q.numeric = ParseNumeric(*numeric, Child(ptr, "numeric"));
+      q.numeric = ParseNumeric(*numeric, JsonPointerChild(ptr, "numeric"));
     } else if (numeric != nullptr) {
-      Fail("only numeric questions have \"numeric\"", Child(ptr, "numeric"));
+      Fail("only numeric questions have \"numeric\"", JsonPointerChild(ptr, "numeric"));
     }
     const json::value* date = object.if_contains("date");
     if (q.type == QuestionType::kDate) {
       if (date == nullptr) Fail("a date question needs \"date\"", ptr);
-      q.date = ParseDate(*date, Child(ptr, "date"));
+      q.date = ParseDate(*date, JsonPointerChild(ptr, "date"));
     } else if (date != nullptr) {
-      Fail("only date questions have \"date\"", Child(ptr, "date"));
+      Fail("only date questions have \"date\"", JsonPointerChild(ptr, "date"));
     }
     if (const json::value* fact = object.if_contains("fact")) {
       if (!fact->is_string() || !IsFactKey(fact->get_string())) {
-        Fail("must be a string matching [a-z0-9._-]{1,64}", Child(ptr, "fact"));
+        Fail("must be a string matching [a-z0-9._-]{1,64}", JsonPointerChild(ptr, "fact"));
       }
       q.fact = std::string(fact->get_string());
     }
@@ -570,10 +415,10 @@ class Parser {
     std::vector<std::string> out;
     const json::value* value = object.if_contains(key);
     if (value == nullptr) return out;
-    const std::string at = Child(ptr, key);
+    const std::string at = JsonPointerChild(ptr, key);
     const json::array& array = AsArray(*value, at, 16);
     for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string item_at = Child(at, i);
+      const std::string item_at = JsonPointerChild(at, i);
       if (!array[i].is_string() || !valid(array[i].get_string())) {
         Fail(fmt::format("must be a {}", what), item_at);
       }
@@ -602,10 +447,10 @@ class Parser {
     OnlyMembers(object, ptr, {"unit", "bands", "otherwise"});
     NumericScale scale;
     scale.unit = OptionalText(object, "unit", ptr, 32, TextKind::kLine);
-    const std::string at = Child(ptr, "bands");
+    const std::string at = JsonPointerChild(ptr, "bands");
     const json::array& bands = AsArray(Required(object, "bands", ptr), at, kMaxNumericBands);
     for (std::size_t i = 0; i < bands.size(); ++i) {
-      const std::string band_at = Child(at, i);
+      const std::string band_at = JsonPointerChild(at, i);
       const json::object& band = AsObject(bands[i], band_at);
       OnlyMembers(band, band_at, {"max", "min", "score"});
       const json::value* max = band.if_contains("max");
@@ -618,15 +463,16 @@ class Parser {
         Fail("all bands must use the same bound (max or min)", band_at);
       }
       NumericBand b;
-      b.bound = AsNumber(upper ? *max : *min, Child(band_at, upper ? "max" : "min"));
-      b.score = NumberIn(Required(band, "score", band_at), Child(band_at, "score"), 0, 1);
+      b.bound = AsNumber(upper ? *max : *min, JsonPointerChild(band_at, upper ? "max" : "min"));
+      b.score =
+          NumberIn(Required(band, "score", band_at), JsonPointerChild(band_at, "score"), 0, 1);
       if (i > 0 && b.bound <= scale.bands.back().bound) {
-        Fail("bounds must be strictly ascending", Child(band_at, upper ? "max" : "min"));
+        Fail("bounds must be strictly ascending", JsonPointerChild(band_at, upper ? "max" : "min"));
       }
       scale.bands.push_back(b);
     }
     if (const json::value* otherwise = object.if_contains("otherwise")) {
-      scale.otherwise = NumberIn(*otherwise, Child(ptr, "otherwise"), 0, 1);
+      scale.otherwise = NumberIn(*otherwise, JsonPointerChild(ptr, "otherwise"), 0, 1);
     }
     return scale;
   }
@@ -636,9 +482,9 @@ class Parser {
     OnlyMembers(object, ptr, {"full_within_days", "half_within_days"});
     DateScale scale;
     scale.full_within_days = IntegerIn(Required(object, "full_within_days", ptr),
-                                       Child(ptr, "full_within_days"), 0, kMaxDays);
+                                       JsonPointerChild(ptr, "full_within_days"), 0, kMaxDays);
     if (const json::value* half = object.if_contains("half_within_days")) {
-      const std::string at = Child(ptr, "half_within_days");
+      const std::string at = JsonPointerChild(ptr, "half_within_days");
       scale.half_within_days = IntegerIn(*half, at, 0, kMaxDays);
       if (*scale.half_within_days <= scale.full_within_days) {
         Fail("must be greater than full_within_days", at);

@@ -116,17 +116,6 @@ constexpr std::pair<std::string_view, std::string_view> kSizeBands[] = {
     {"large", "Large"},
 };
 
-constexpr std::pair<std::string_view, std::string_view> kCountries[] = {
-    {"AT", "Austria"},       {"BE", "Belgium"},    {"BG", "Bulgaria"}, {"HR", "Croatia"},
-    {"CY", "Cyprus"},        {"CZ", "Czechia"},    {"DK", "Denmark"},  {"EE", "Estonia"},
-    {"FI", "Finland"},       {"FR", "France"},     {"DE", "Germany"},  {"GR", "Greece"},
-    {"HU", "Hungary"},       {"IE", "Ireland"},    {"IT", "Italy"},    {"LV", "Latvia"},
-    {"LT", "Lithuania"},     {"LU", "Luxembourg"}, {"MT", "Malta"},    {"NL", "Netherlands"},
-    {"PL", "Poland"},        {"PT", "Portugal"},   {"RO", "Romania"},  {"SK", "Slovakia"},
-    {"SI", "Slovenia"},      {"ES", "Spain"},      {"SE", "Sweden"},   {"IS", "Iceland"},
-    {"LI", "Liechtenstein"}, {"NO", "Norway"},
-};
-
 template <std::size_t N>
 std::string_view Lookup(const std::pair<std::string_view, std::string_view> (&table)[N],
                         std::string_view key) {
@@ -141,7 +130,7 @@ std::string Label(Dimension by, std::string_view key) {
     case Dimension::kEu:
       return "European Union";
     case Dimension::kCountry:
-      return std::string(Lookup(kCountries, key));
+      return std::string(identity::CountryName(key));
     case Dimension::kProviderType:
       return std::string(Lookup(kProviderTypes, key));
     case Dimension::kSizeBand:
@@ -268,7 +257,7 @@ double Percentile(std::span<const double> sorted, double p) {
 }
 
 std::string_view AssessmentService::CountryName(std::string_view code) const {
-  return Lookup(kCountries, code);
+  return identity::CountryName(code);
 }
 
 std::vector<int> AssessmentService::CountedCycles() {

@@ -6,11 +6,11 @@
 #include <utility>
 
 #include <boost/json.hpp>
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/text.h"
 #include "identity/model.h"
 
@@ -327,81 +327,6 @@ class Members {
 // Longest list accepted before de-duplication (the vocabularies are shorter).
 constexpr std::size_t kMaxListItems = 64;
 
-// Rejects JSON that boost::json would accept but the import must not: duplicate member names
-// (boost::json keeps the last one silently, so a reviewer and the importer could read different
-// values). Builds nothing; the value itself is parsed afterwards.
-class DuplicateKeyCheck {
- public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t, json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) {
-    keys_.emplace_back();
-    return true;
-  }
-  bool on_object_end(std::size_t, json::error_code&) {
-    keys_.pop_back();
-    return true;
-  }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    key_.append(s.data(), s.size());
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    key_.append(s.data(), s.size());
-    if (!keys_.back().insert(key_).second) {
-      duplicate_ = std::move(key_);
-      ec = json::make_error_code(json::error::syntax);
-      return false;
-    }
-    key_.clear();
-    return true;
-  }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
-  bool on_double(double, json::string_view, json::error_code&) { return true; }
-  bool on_bool(bool, json::error_code&) { return true; }
-  bool on_null(json::error_code&) { return true; }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
-  const std::optional<std::string>& duplicate() const { return duplicate_; }
-
- private:
-  std::vector<std::unordered_set<std::string>> keys_;
-  std::string key_;
-  std::optional<std::string> duplicate_;
-};
-
-Result<json::value> ParseStrict(std::string_view text) {
-  json::parse_options options;
-  options.max_depth = kMaxImportDepth;
-  json::basic_parser<DuplicateKeyCheck> checker(options);
-  json::error_code ec;
-  const std::size_t offset = checker.write_some(false, text.data(), text.size(), ec);
-  if (const auto& duplicate = checker.handler().duplicate()) {
-    return Error::Invalid(
-        fmt::format("duplicate member '{}' at byte {}", Shown(*duplicate), offset), "");
-  }
-  if (ec == json::error::too_deep) {
-    return Error::Invalid(fmt::format("JSON nests deeper than {} levels", kMaxImportDepth));
-  }
-  if (ec) return Error::Invalid(fmt::format("malformed JSON at byte {}: {}", offset, ec.message()));
-  if (offset != text.size()) {
-    return Error::Invalid(fmt::format("malformed JSON at byte {}: data after the value", offset));
-  }
-  return json::parse(text, ec, {}, options);
-}
-
 json::array StringArray(const std::vector<std::string>& list) {
   json::array out;
   for (const auto& s : list) out.emplace_back(s);
@@ -600,8 +525,8 @@ Result<std::vector<EntryData>> ParseImport(std::string_view text) {
                  fmt::format("the import file is larger than {} bytes", kMaxImportBytes),
                  {}};
   }
-  auto root = ParseStrict(text);
-  if (!root) return root.error();
+  auto root = ParseStrictJson(text, kMaxImportDepth);
+  if (!root) return Error::Invalid(root.error().message, root.error().pointer);
   if (!root->is_object()) return Error::Invalid("the import file must be a JSON object");
   Members top(root->get_object(), "/");
   const auto format = top.String("format", true);

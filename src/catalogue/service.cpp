@@ -655,19 +655,28 @@ std::vector<Recommendation> CatalogueService::Recommend(const std::vector<Need>&
                                                         std::size_t limit) {
   limit = std::clamp<std::size_t>(limit, 1, static_cast<std::size_t>(kMaxSearchLimit));
   std::set<std::string> measures;
+  std::set<std::string> threats;
   for (const auto& n : needs) {
-    if (IsMeasure(n.measure) && n.weight > 0) measures.insert(n.measure);
+    if (n.weight <= 0) continue;
+    if (IsMeasure(n.measure)) measures.insert(n.measure);
+    if (IsThreat(n.threat)) threats.insert(n.threat);
   }
-  if (measures.empty()) return {};
+  if (measures.empty() && threats.empty()) return {};
   if (country && !identity::IsMemberStateCode(*country)) country.reset();
   if (size_band && !identity::IsSizeBand(*size_band)) size_band.reset();
 
   std::vector<Value> params;
-  for (const auto& m : measures) params.push_back(Text(m));
-  std::string where = fmt::format(
-      "EXISTS (SELECT 1 FROM catalogue_tags t WHERE t.entry_id = e.id"
-      " AND t.facet = 'nis2_measures' AND t.value IN ({}))",
-      Placeholders(measures.size()));
+  std::vector<std::string> matches;
+  for (const auto& [facet, values] :
+       {std::pair{"nis2_measures", &measures}, std::pair{"threats", &threats}}) {
+    if (values->empty()) continue;
+    matches.push_back(
+        fmt::format("EXISTS (SELECT 1 FROM catalogue_tags t WHERE t.entry_id = e.id"
+                    " AND t.facet = '{}' AND t.value IN ({}))",
+                    facet, Placeholders(values->size())));
+    for (const auto& v : *values) params.push_back(Text(v));
+  }
+  std::string where = "(" + fmt::format("{}", fmt::join(matches, " OR ")) + ")";
   if (country) {
     where +=
         " AND (e.eu_wide = 1 OR EXISTS (SELECT 1 FROM catalogue_tags c WHERE c.entry_id = e.id"
@@ -687,11 +696,14 @@ std::vector<Recommendation> CatalogueService::Recommend(const std::vector<Need>&
     Recommendation rec;
     std::set<std::string> seen;
     for (const auto& n : needs) {
-      if (n.weight <= 0 || !Contains(e.nis2_measures, n.measure)) continue;
+      const bool by_measure = !n.measure.empty() && Contains(e.nis2_measures, n.measure);
+      const bool by_threat = !n.threat.empty() && Contains(e.threats, n.threat);
+      if (n.weight <= 0 || !(by_measure || by_threat)) continue;
       rec.score += n.weight;
-      std::string reason = n.reason.empty() ? fmt::format("Addresses NIS2 Article 21(2)({}): {}",
-                                                          n.measure, MeasureLabel(n.measure))
-                                            : n.reason;
+      std::string reason = !n.reason.empty() ? n.reason
+                           : by_measure      ? fmt::format("Addresses NIS2 Article 21(2)({}): {}",
+                                                           n.measure, MeasureLabel(n.measure))
+                                             : fmt::format("Helps against {}", n.threat);
       if (seen.insert(reason).second) rec.reasons.push_back(std::move(reason));
     }
     if (rec.score <= 0) continue;

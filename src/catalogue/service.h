@@ -82,12 +82,21 @@ struct Curator {
   bool May(std::span<const std::string> countries) const;
 };
 
-// A weakness the recommendations should address: a NIS2 Article 21(2) point ("a".."j"), how
-// much it matters (> 0), and a sentence saying why (shown as a reason).
+// What the recommendations should address: a NIS2 Article 21(2) point ("a".."j") the
+// organisation is weak in, or a threat (one of Threats()) it has met; how much it matters (> 0);
+// and a sentence saying why (shown as a reason). A need names a measure or a threat, not both.
 struct Need {
   std::string measure;
+  std::string threat;
   double weight = 1;
   std::string reason;
+
+  static Need ForMeasure(std::string measure, double weight, std::string reason) {
+    return {std::move(measure), {}, weight, std::move(reason)};
+  }
+  static Need ForThreat(std::string threat, double weight, std::string reason) {
+    return {{}, std::move(threat), weight, std::move(reason)};
+  }
 };
 
 struct Recommendation {

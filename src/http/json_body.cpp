@@ -1,11 +1,8 @@
 #include "http/json_body.h"
 
-#include <unordered_set>
-
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/value_stack.hpp>
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/text.h"
 
 namespace caduceus::http {
@@ -17,123 +14,31 @@ std::string ShownKey(std::string_view key) {
   return SanitizeUtf8(TruncateUtf8(key, kMaxKeyInMessage));
 }
 
-// Builds the value like boost::json::parser does, and additionally fails on duplicate keys.
-class StrictHandler {
- public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-
-  bool on_document_begin(boost::json::error_code&) {
-    stack_.reset();
-    return true;
-  }
-  bool on_document_end(boost::json::error_code&) { return true; }
-  bool on_array_begin(boost::json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, boost::json::error_code&) {
-    stack_.push_array(n);
-    return true;
-  }
-  bool on_object_begin(boost::json::error_code&) {
-    keys_.emplace_back();
-    return true;
-  }
-  bool on_object_end(std::size_t n, boost::json::error_code&) {
-    keys_.pop_back();
-    stack_.push_object(n);
-    return true;
-  }
-  bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    stack_.push_string(s);
-    return true;
-  }
-  bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    key_.append(s.data(), s.size());
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec) {
-    key_.append(s.data(), s.size());
-    if (!keys_.back().insert(key_).second) {
-      duplicate_ = std::move(key_);
-      key_.clear();
-      ec = boost::json::make_error_code(boost::json::error::syntax);
-      return false;
-    }
-    key_.clear();
-    stack_.push_key(s);
-    return true;
-  }
-  bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
-  bool on_int64(std::int64_t i, boost::json::string_view, boost::json::error_code&) {
-    stack_.push_int64(i);
-    return true;
-  }
-  bool on_uint64(std::uint64_t u, boost::json::string_view, boost::json::error_code&) {
-    stack_.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, boost::json::string_view, boost::json::error_code&) {
-    stack_.push_double(d);
-    return true;
-  }
-  bool on_bool(bool b, boost::json::error_code&) {
-    stack_.push_bool(b);
-    return true;
-  }
-  bool on_null(boost::json::error_code&) {
-    stack_.push_null();
-    return true;
-  }
-  bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
-  bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
-
-  boost::json::value Release() { return stack_.release(); }
-  const std::optional<std::string>& duplicate() const { return duplicate_; }
-
- private:
-  boost::json::value_stack stack_;
-  std::vector<std::unordered_set<std::string>> keys_;
-  std::string key_;
-  std::optional<std::string> duplicate_;
-};
-
 std::string DescribeCodePoint(unsigned char c) { return fmt::format("U+{:04X}", c); }
 
 }  // namespace
 
 Result<boost::json::object> ParseJsonObject(std::string_view body, std::size_t max_depth) {
+  using Kind = StrictJsonError::Kind;
   if (body.empty()) return Error::Invalid("request body is empty");
-  if (const auto bad = FirstInvalidUtf8(body)) {
-    return Error::Invalid(fmt::format("request body is not valid UTF-8 (byte {})", *bad));
+  auto parsed = ParseStrictJson(body, max_depth);
+  if (!parsed) {
+    const StrictJsonError& e = parsed.error();
+    switch (e.kind) {
+      case Kind::kInvalidUtf8:
+        return Error::Invalid(fmt::format("request body is not valid UTF-8 (byte {})", e.offset));
+      case Kind::kTooDeep:
+        return Error::Invalid(fmt::format("JSON body nests deeper than {} levels", max_depth));
+      case Kind::kDuplicateKey:
+        return Error::Invalid(fmt::format("duplicate key '{}' in JSON body", ShownKey(e.key)),
+                              ShownKey(e.key));
+      case Kind::kMalformed:
+        break;
+    }
+    return Error::Invalid(e.message);
   }
-  boost::json::parse_options options;
-  options.max_depth = max_depth;
-  boost::json::basic_parser<StrictHandler> parser(options);
-  boost::json::error_code ec;
-  const std::size_t offset = parser.write_some(false, body.data(), body.size(), ec);
-  if (const auto& duplicate = parser.handler().duplicate()) {
-    return Error::Invalid(fmt::format("duplicate key '{}' in JSON body", ShownKey(*duplicate)),
-                          ShownKey(*duplicate));
-  }
-  if (ec == boost::json::error::too_deep) {
-    return Error::Invalid(fmt::format("JSON body nests deeper than {} levels", max_depth));
-  }
-  if (ec) {
-    return Error::Invalid(fmt::format("malformed JSON at byte {}: {}", offset, ec.message()));
-  }
-  if (offset != body.size()) {
-    return Error::Invalid(
-        fmt::format("malformed JSON at byte {}: data after the JSON value", offset));
-  }
-  boost::json::value value = parser.handler().Release();
-  if (!value.is_object()) return Error::Invalid("JSON body must be an object");
-  return std::move(value.get_object());
+  if (!parsed->is_object()) return Error::Invalid("JSON body must be an object");
+  return std::move(parsed->get_object());
 }
 
 const boost::json::value* FieldReader::Lookup(std::string_view key, bool required) {

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "core/random.h"
+#include "incidents/model.h"
+#include "incidents/service.h"
 
 namespace caduceus::hub {
 namespace {
@@ -209,6 +211,168 @@ Status SeedAssessments(Runtime& rt, const std::map<std::string, identity::Organi
   return {};
 }
 
+// Incidents: a year of closed ones across Belgium and the Netherlands (enough providers for the
+// statistics to show), and three open ones that show the CSIRT's inbox at work.
+struct DemoIncident {
+  const char* org;
+  const char* title;
+  const char* type;  // "" for an incident that has only its early warning
+  int aware_days_ago;
+};
+
+constexpr DemoIncident kClosedIncidents[] = {
+    {"h2", "Phishing wave against laboratory staff", "phishing", 300},
+    {"h5", "Ransomware on the radiology network", "ransomware", 270},
+    {"h6", "Outage of the appointment portal under DDoS", "ddos", 240},
+    {"h7", "Ransomware on an imaging workstation", "ransomware", 200},
+    {"h8", "Credential phishing of nurses' accounts", "phishing", 180},
+    {"h9", "Ransomware in the patient records system", "ransomware", 150},
+    {"h10", "Stolen laboratory results database", "data_breach", 120},
+    {"h11", "Malware on the rehabilitation devices' network", "malware", 100},
+    {"h12", "Pharmacy ordering system encrypted", "ransomware", 80},
+    {"h4", "Phishing of care-home management", "phishing", 60},
+};
+
+Result<incidents::ReportFields> Fields(incidents::Stage stage, json::object fields) {
+  return incidents::ParseReportFields(stage, fields);
+}
+
+json::object EarlyWarningFields(const std::string& summary) {
+  return {{"summary", summary},
+          {"suspected_malicious", "yes"},
+          {"cross_border", "unknown"},
+          {"severe_disruption_or_loss", "yes"},
+          {"considerable_damage_to_others", "unknown"}};
+}
+
+json::object NotificationFields(const std::string& type, int n) {
+  const bool ransomware = type == "ransomware";
+  return {
+      {"initial_assessment", "Contained to one network segment; forensic analysis ongoing."},
+      {"severity", n % 3 == 0 ? "high" : "medium"},
+      {"impact", "Clinical systems partly unavailable; downtime procedures in use."},
+      {"incident_type", type},
+      {"iocs", json::array{json::object{{"type", "domain"}, {"value", "update-check.example"}}}},
+      {"patient_care",
+       {{"services_down", ransomware ? json::array{"PACS", "appointments"} : json::array{}},
+        {"patients_diverted", ransomware && n % 2 == 0},
+        {"duration_hours", ransomware ? 36.0 : 4.0}}},
+      {"health_data_affected", type == "data_breach" ? "1001-10000" : "none"},
+      {"ransom",
+       {{"demanded", ransomware},
+        {"paid", false},
+        {"amount_band", ransomware ? "100k-1M" : "none"}}}};
+}
+
+json::object FinalFields() {
+  return {{"detailed_description", "Initial access through a phishing e-mail; see the timeline."},
+          {"severity", "medium"},
+          {"impact", "Services restored from offline backups within two days."},
+          {"root_cause", "Phishing leading to stolen credentials without MFA."},
+          {"mitigation_applied", "Accounts reset, MFA enforced for remote access."},
+          {"mitigation_ongoing", "Staff training and e-mail filtering review."},
+          {"cross_border_impact", "None known."}};
+}
+
+Status SubmitReport(Runtime& rt, std::int64_t id, incidents::Stage stage, json::object fields) {
+  auto parsed = Fields(stage, std::move(fields));
+  if (!parsed) return parsed.error();
+  if (auto r = rt.incidents->SubmitReport(Actor::System(), id, *parsed); !r) return r.error();
+  return {};
+}
+
+incidents::Action ActionOf(incidents::ActionType type, std::string text = {}) {
+  incidents::Action action;
+  action.type = type;
+  action.text = std::move(text);
+  return action;
+}
+
+Status Act(Runtime& rt, std::int64_t id, incidents::Action action) {
+  if (auto r = rt.incidents->Act(Actor::System(), id, action); !r) return r.error();
+  return {};
+}
+
+Result<std::int64_t> OpenIncident(Runtime& rt,
+                                  const identity::Organisation& org,
+                                  const std::string& title,
+                                  TimePoint aware_at) {
+  incidents::NewIncident n;
+  n.organisation_id = org.id;
+  n.title = title;
+  n.aware_at = aware_at;
+  auto created = rt.incidents->Create(Actor::System(), n);
+  if (!created) return created.error();
+  return created->summary.id;
+}
+
+Status SeedIncidents(Runtime& rt, const std::map<std::string, identity::Organisation>& orgs) {
+  auto existing = rt.incidents->List(Actor::System(), {});
+  if (!existing) return existing.error();
+  if (!existing->items.empty()) return {};
+  const auto now = rt.clock.Now();
+  using incidents::ActionType;
+  using incidents::Stage;
+  int n = 0;
+  for (const auto& d : kClosedIncidents) {
+    auto id = OpenIncident(rt, orgs.at(d.org), d.title, now - std::chrono::days(d.aware_days_ago));
+    if (!id) return id.error();
+    if (auto s = SubmitReport(rt, *id, Stage::kEarlyWarning, EarlyWarningFields(d.title)); !s)
+      return s;
+    if (auto s = Act(rt, *id, ActionOf(ActionType::kAcknowledge)); !s) return s;
+    if (auto s = SubmitReport(rt, *id, Stage::kNotification, NotificationFields(d.type, ++n)); !s) {
+      return s;
+    }
+    if (auto s = SubmitReport(rt, *id, Stage::kFinal, FinalFields()); !s) return s;
+    auto classify = ActionOf(ActionType::kClassify);
+    classify.category = d.type;
+    classify.severity = "medium";
+    classify.significant = true;
+    if (auto s = Act(rt, *id, classify); !s) return s;
+    if (auto s = Act(rt, *id, ActionOf(ActionType::kClose, "Handled; final report received."));
+        !s) {
+      return s;
+    }
+  }
+  // Sint-Demo: an early warning sent five hours ago, waiting for the Belgian CSIRT.
+  auto fresh = OpenIncident(rt, orgs.at("h1"), "Suspicious encryption on the PACS file server",
+                            now - std::chrono::hours(5));
+  if (!fresh) return fresh.error();
+  if (auto s = SubmitReport(rt, *fresh, Stage::kEarlyWarning,
+                            EarlyWarningFields("Files on the PACS share are being renamed with an "
+                                               "unknown extension; the server was isolated."));
+      !s) {
+    return s;
+  }
+  // Noordzee: notified, acknowledged, and the Dutch CSIRT asks a question due in two days; the
+  // hospital asked for the EU rapid-response service.
+  auto asked = OpenIncident(rt, orgs.at("h3"), "Ransomware in the laboratory information system",
+                            now - std::chrono::hours(30));
+  if (!asked) return asked.error();
+  if (auto s =
+          SubmitReport(rt, *asked, Stage::kEarlyWarning,
+                       EarlyWarningFields("LIS servers encrypted overnight; ransom note found."));
+      !s) {
+    return s;
+  }
+  if (auto s = Act(rt, *asked, ActionOf(ActionType::kAcknowledge)); !s) return s;
+  if (auto s = SubmitReport(rt, *asked, Stage::kNotification, NotificationFields("ransomware", 2));
+      !s) {
+    return s;
+  }
+  auto question = ActionOf(ActionType::kRequestInformation);
+  question.text = "Which backups of the LIS are offline, and when were they last restored?";
+  question.due_at = now + std::chrono::hours(48);
+  if (auto s = Act(rt, *asked, question); !s) return s;
+  auto rapid = ActionOf(ActionType::kRapidResponse);
+  rapid.rapid_response = {"Noordzee Medical Centre laboratory",
+                          "Laboratory results unavailable; samples sent to partner labs.",
+                          "Forensic support and help to rebuild the LIS servers.",
+                          "Network segment isolated, backups secured offline.",
+                          std::string("Regional hospital IT network")};
+  return Act(rt, *asked, rapid);
+}
+
 }  // namespace
 
 int SeedDemo(Runtime& rt, const std::string& credentials_file) {
@@ -275,6 +439,14 @@ int SeedDemo(Runtime& rt, const std::string& credentials_file) {
   }
   if (auto imported = ImportStarterCatalogue(rt); !imported) {
     std::cerr << "error: demo catalogue: " << imported.error().message << "\n";
+    return 1;
+  }
+  if (auto loaded = LoadRecoveryData(rt, {}, {}); !loaded) {
+    std::cerr << "error: demo recovery data: " << loaded.error().message << "\n";
+    return 1;
+  }
+  if (auto seeded = SeedIncidents(rt, orgs); !seeded) {
+    std::cerr << "error: demo incidents: " << seeded.error().message << "\n";
     return 1;
   }
   if (auto seeded = SeedAssessments(rt, orgs); !seeded) {

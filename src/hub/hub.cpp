@@ -363,6 +363,28 @@ int Main(int argc, char** argv) {
     fmt::print("{} catalogue entries imported\n", *imported);
   });
 
+  // recovery
+  auto* recovery = app.add_subcommand("recovery", "Manage ransomware recovery support");
+  recovery->require_subcommand(1);
+  auto* recovery_load = recovery->add_subcommand(
+      "load", "Load the ransomware knowledge base and the decryption-tool catalogue");
+  AddCommon(recovery_load, common);
+  std::string galaxy_file, decryptors_file;
+  recovery_load->add_option("--galaxy", galaxy_file,
+                            "MISP galaxy ransomware cluster file (default: the copy under "
+                            "<data dir>/recovery/, refreshed from github.com/MISP/misp-galaxy)");
+  recovery_load->add_option("--decryptors", decryptors_file,
+                            "decryption-tool catalogue (default: <data dir>/recovery/"
+                            "decryptors.json)");
+  recovery_load->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto loaded = LoadRecoveryData(**rt, galaxy_file, decryptors_file);
+    if (!loaded) return void(exit_code = Fail(loaded.error()));
+    fmt::print("{} ransomware families and {} decryption tools loaded\n", loaded->families,
+               loaded->decryptors);
+  });
+
   // demo
   auto* demo = app.add_subcommand("demo", "Create the demo data set (idempotent)");
   AddCommon(demo, common);

@@ -113,7 +113,9 @@ std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
           {"audit", audit::AuditLog::Migrations()},
           {"audit-guard", audit::AuditLog::GuardMigrations(dialect)},
           {"assessment", assessment::AssessmentService::Migrations()},
-          {"catalogue", catalogue::CatalogueService::Migrations(dialect)}};
+          {"catalogue", catalogue::CatalogueService::Migrations(dialect)},
+          {"incidents", incidents::IncidentService::Migrations()},
+          {"recovery", recovery::RecoveryService::Migrations()}};
 }
 
 }  // namespace
@@ -174,6 +176,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
   rt->assessment =
       std::make_unique<assessment::AssessmentService>(*rt->db, rt->clock, *rt->identity);
   rt->catalogue = std::make_unique<catalogue::CatalogueService>(*rt->db, rt->clock, *rt->identity);
+  rt->incidents = std::make_unique<incidents::IncidentService>(*rt->db, rt->clock, *rt->identity);
+  rt->recovery = std::make_unique<recovery::RecoveryService>(*rt->db, rt->clock, *rt->identity);
   rt->db->ExportMetrics(rt->metrics);
   return rt;
 }
@@ -193,13 +197,45 @@ Result<int> LoadFrameworks(Runtime& rt) {
   return loaded;
 }
 
-Result<int> ImportStarterCatalogue(Runtime& rt) {
-  const auto path = std::filesystem::path(rt.config.data_dir) / "catalogue" / "starter.json";
+namespace {
+
+Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::NotFound("cannot read " + path.string());
   std::ostringstream text;
   text << in.rdbuf();
-  auto imported = rt.catalogue->Import(identity::Actor::System(), text.str());
+  return text.str();
+}
+
+}  // namespace
+
+Result<RecoveryLoad> LoadRecoveryData(Runtime& rt,
+                                      const std::string& galaxy_file,
+                                      const std::string& decryptors_file) {
+  const auto dir = std::filesystem::path(rt.config.data_dir) / "recovery";
+  auto galaxy = ReadWholeFile(galaxy_file.empty() ? dir / "misp-galaxy-ransomware.json"
+                                                  : std::filesystem::path(galaxy_file));
+  if (!galaxy) return galaxy.error();
+  auto tools = ReadWholeFile(decryptors_file.empty() ? dir / "decryptors.json"
+                                                     : std::filesystem::path(decryptors_file));
+  if (!tools) return tools.error();
+  RecoveryLoad loaded;
+  auto families = rt.recovery->LoadGalaxy(*galaxy);
+  if (!families) return families.error();
+  loaded.families = *families;
+  auto decryptors = rt.recovery->ImportDecryptors(*tools);
+  if (!decryptors) return decryptors.error();
+  loaded.decryptors = *decryptors;
+  AuditCli(rt, "recovery.load", "recovery",
+           fmt::format(R"({{"families":{},"decryptors":{}}})", loaded.families, loaded.decryptors));
+  return loaded;
+}
+
+Result<int> ImportStarterCatalogue(Runtime& rt) {
+  auto text =
+      ReadWholeFile(std::filesystem::path(rt.config.data_dir) / "catalogue" / "starter.json");
+  if (!text) return text.error();
+  auto imported = rt.catalogue->Import(identity::Actor::System(), *text);
   if (imported) {
     AuditCli(rt, "catalogue.import", "catalogue", fmt::format(R"({{"entries":{}}})", *imported));
   }

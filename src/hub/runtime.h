@@ -12,6 +12,8 @@
 #include "core/metrics.h"
 #include "hub/config.h"
 #include "identity/service.h"
+#include "incidents/service.h"
+#include "recovery/service.h"
 #include "storage/database.h"
 
 namespace caduceus::hub {
@@ -35,6 +37,8 @@ struct Runtime {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<assessment::AssessmentService> assessment;
   std::unique_ptr<catalogue::CatalogueService> catalogue;
+  std::unique_ptr<incidents::IncidentService> incidents;
+  std::unique_ptr<recovery::RecoveryService> recovery;
 };
 
 // Opens the database and applies pending migrations (when `migrate`), then builds the services.
@@ -55,6 +59,17 @@ Result<int> LoadFrameworks(Runtime& rt);
 // Imports (creates or updates by key) the service catalogue's starter set,
 // <data_dir>/catalogue/starter.json. Returns how many entries were imported.
 Result<int> ImportStarterCatalogue(Runtime& rt);
+
+// Loads the ransomware knowledge base (a MISP galaxy ransomware cluster file; hub-made markers
+// are kept) and the decryption-tool catalogue; an empty path means the copy under
+// <data_dir>/recovery/. Returns how many families and tools were loaded.
+struct RecoveryLoad {
+  int families = 0;
+  int decryptors = 0;
+};
+Result<RecoveryLoad> LoadRecoveryData(Runtime& rt,
+                                      const std::string& galaxy_file,
+                                      const std::string& decryptors_file);
 
 // Records an admin-CLI action in the audit log.
 void AuditCli(Runtime& rt,

@@ -42,7 +42,8 @@ int Serve(Config config, const ServeFlags& flags) {
   api_options.trusted_proxies = r.config.trusted_proxies;
   api_options.json_access_log = r.config.log_format == "json";
   api_options.metrics_token = r.config.metrics_token;
-  api::Api api({*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, r.metrics, r.clock},
+  api::Api api({*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, *r.incidents,
+                *r.recovery, r.metrics, r.clock},
                api_options);
 
   http::ServerOptions options;

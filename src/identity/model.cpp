@@ -85,12 +85,30 @@ bool IsSizeBand(std::string_view text) {
   return text == "micro" || text == "small" || text == "medium" || text == "large";
 }
 
+namespace {
+
+// EU-27 (Greece as "GR" per ISO 3166-1) and the EEA states that apply NIS2 via the EEA.
+constexpr std::array<std::string_view, 30> kMemberStates = {
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"};
+constexpr std::array<std::string_view, 30> kMemberStateNames = {
+    "Austria",  "Belgium",     "Bulgaria", "Croatia",  "Cyprus",        "Czechia",
+    "Denmark",  "Estonia",     "Finland",  "France",   "Germany",       "Greece",
+    "Hungary",  "Ireland",     "Italy",    "Latvia",   "Lithuania",     "Luxembourg",
+    "Malta",    "Netherlands", "Poland",   "Portugal", "Romania",       "Slovakia",
+    "Slovenia", "Spain",       "Sweden",   "Iceland",  "Liechtenstein", "Norway"};
+
+}  // namespace
+
 bool IsMemberStateCode(std::string_view text) {
-  // EU-27 (Greece as "GR" per ISO 3166-1) and the EEA states that apply NIS2 via the EEA.
-  static constexpr std::array<std::string_view, 30> kCodes = {
-      "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-      "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"};
-  return std::find(kCodes.begin(), kCodes.end(), text) != kCodes.end();
+  return std::find(kMemberStates.begin(), kMemberStates.end(), text) != kMemberStates.end();
+}
+
+std::span<const std::string_view> MemberStateCodes() { return kMemberStates; }
+
+std::string_view CountryName(std::string_view code) {
+  const auto it = std::find(kMemberStates.begin(), kMemberStates.end(), code);
+  return it == kMemberStates.end() ? code : kMemberStateNames[it - kMemberStates.begin()];
 }
 
 }  // namespace caduceus::identity

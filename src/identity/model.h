@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ bool IsProviderType(std::string_view text);  // hospital, clinic, laboratory, ph
 bool IsSizeBand(std::string_view text);      // micro, small, medium, large
 // ISO 3166-1 alpha-2 codes of the EU and EEA Member States (plus "EU" is not a country).
 bool IsMemberStateCode(std::string_view text);
+// Those codes, EU-27 then the EEA states, in a stable order.
+std::span<const std::string_view> MemberStateCodes();
+// The English short name of a Member State ("Belgium"); the code itself for anything else.
+std::string_view CountryName(std::string_view code);
 
 struct Organisation {
   std::int64_t id = 0;

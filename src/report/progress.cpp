@@ -152,6 +152,47 @@ std::string TrendChart(const std::string& title,
   return svg + "</svg>";
 }
 
+// Horizontal bars of counts, scaled to the largest; withheld counts are named, never drawn.
+std::string CountChart(const std::string& title, const std::vector<Count>& rows, int k_min) {
+  constexpr int kLabel = 290, kBar = 360, kRow = 24, kTop = 8;
+  std::int64_t max = 1;
+  for (const auto& r : rows) max = std::max(max, r.value.value_or(0));
+  const int height = kTop + static_cast<int>(rows.size()) * kRow + 8;
+  std::string svg = fmt::format(
+      R"(<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" aria-label="{}">)"
+      R"(<title>{}</title>)",
+      kLabel + kBar + 110, height, EscapeHtml(title), EscapeHtml(title));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const int y = kTop + static_cast<int>(i) * kRow;
+    svg += fmt::format(R"(<text x="{}" y="{}" class="label">{}</text>)", kLabel - 8, y + 16,
+                       EscapeHtml(r.label));
+    if (!r.value) {
+      svg += fmt::format(R"(<text x="{}" y="{}" class="suppressed">fewer than {} providers: )"
+                         R"(not shown</text>)",
+                         kLabel + 4, y + 16, k_min);
+      continue;
+    }
+    const double w = static_cast<double>(*r.value) * kBar / static_cast<double>(max);
+    svg += fmt::format(R"(<rect x="{}" y="{}" width="{:.1f}" height="{}" class="bar"/>)"
+                       R"(<text x="{:.1f}" y="{}" class="value">{}</text>)",
+                       kLabel, y + 4, w, kRow - 8, kLabel + w + 6, y + 16, *r.value);
+  }
+  return svg + "</svg>";
+}
+
+std::string IncidentSection(const IncidentFigures& f) {
+  std::string html =
+      fmt::format("<h2>Incidents reported under NIS2</h2><p class=\"note\">{}. Total: {}.</p>",
+                  EscapeHtml(f.period),
+                  f.total.value ? std::to_string(*f.total.value)
+                                : fmt::format("fewer than {} providers: not shown", f.k_min));
+  html += "<figure>" + CountChart("Incidents by type", f.by_type, f.k_min) + "</figure>";
+  html += "<figure>" + CountChart("Incidents by Member State", f.by_country, f.k_min) + "</figure>";
+  html += "<figure>" + CountChart("Impact on patient care", f.care_impact, f.k_min) + "</figure>";
+  return html;
+}
+
 constexpr std::string_view kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d1d5db;padding-bottom:.2rem}
@@ -255,6 +296,8 @@ std::string RenderProgressReport(const ProgressInput& in) {
     html += "</table>";
   }
 
+  if (in.incidents) html += IncidentSection(*in.incidents);
+
   html += fmt::format("<h2>Participation in {}</h2>", EscapeHtml(in.scope_label));
   html +=
       "<table><tr><th>Member State</th><th class=\"num\">Providers</th>"
@@ -273,9 +316,9 @@ std::string RenderProgressReport(const ProgressInput& in) {
       "accepted by the national authorities, frozen at submission. Each provider counts once per "
       "cycle. Figures for groups of fewer than {} providers are never shown, not even their size. "
       "The method and how to recompute every figure from the index export are described in "
-      "docs/index-method.md of the Caduceus hub. Early-warning acknowledgement rates and incident "
-      "statistics join this report when the hub's early-warning and incident modules are "
-      "installed; this hub has none yet.</p>",
+      "docs/index-method.md of the Caduceus hub. Incident counts are never shown for groups of "
+      "as few providers either. Early-warning acknowledgement rates join this report when "
+      "the hub's early-warning module is installed; this hub has none yet.</p>",
       assessment::kIndexMinProviders);
   return html + "</body></html>\n";
 }

@@ -5,6 +5,8 @@
 // providers) and coverage counts; it runs no script and loads nothing.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,22 @@
 #include "core/clock.h"
 
 namespace caduceus::report {
+
+// A count that is withheld (nullopt) when fewer than five providers are behind it.
+struct Count {
+  std::string label;
+  std::optional<std::int64_t> value;
+};
+
+// Incidents reported under NIS2 in the period, as the incident statistics give them.
+struct IncidentFigures {
+  std::string period;  // "2025-11-29 to 2026-11-29"
+  int k_min = 5;       // the smallest number of providers a shown count covers
+  Count total;
+  std::vector<Count> by_type;
+  std::vector<Count> by_country;
+  std::vector<Count> care_impact;
+};
 
 struct ProgressInput {
   std::string scope_label;  // "European Union", "Belgium"
@@ -26,6 +44,7 @@ struct ProgressInput {
   std::vector<assessment::CoverageGroup> coverage;  // per Member State in scope
   // Member State the scope is limited to (highlighted in the charts); empty for the EU.
   std::string highlight_key;
+  std::optional<IncidentFigures> incidents;
 };
 
 // Renders the report; every text from the input is HTML-escaped.

@@ -18,6 +18,8 @@
 #include "core/random.h"
 #include "http/http.h"
 #include "identity/service.h"
+#include "incidents/service.h"
+#include "recovery/service.h"
 #include "storage/database.h"
 #include "support/test_db.h"
 
@@ -47,6 +49,8 @@ class ApiTest : public ::testing::Test {
     storage::ApplyMigrations(*db_, "assessment", assessment::AssessmentService::Migrations());
     storage::ApplyMigrations(*db_, "catalogue",
                              catalogue::CatalogueService::Migrations(db_->dialect()));
+    storage::ApplyMigrations(*db_, "incidents", incidents::IncidentService::Migrations());
+    storage::ApplyMigrations(*db_, "recovery", recovery::RecoveryService::Migrations());
     identity::IdentityOptions options;
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
@@ -54,8 +58,10 @@ class ApiTest : public ::testing::Test {
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
     assessment_ = std::make_unique<assessment::AssessmentService>(*db_, clock_, *ids_);
     catalogue_ = std::make_unique<catalogue::CatalogueService>(*db_, clock_, *ids_);
+    incidents_ = std::make_unique<incidents::IncidentService>(*db_, clock_, *ids_);
+    recovery_ = std::make_unique<recovery::RecoveryService>(*db_, clock_, *ids_);
     api_ = std::make_unique<Api>(Services{*db_, *ids_, *audit_, *assessment_, *catalogue_,
-                                          metrics_, clock_},
+                                          *incidents_, *recovery_, metrics_, clock_},
                                  ApiOptions{});
 
     identity::NewOrganisation centre;
@@ -145,6 +151,8 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<assessment::AssessmentService> assessment_;
   std::unique_ptr<catalogue::CatalogueService> catalogue_;
+  std::unique_ptr<incidents::IncidentService> incidents_;
+  std::unique_ptr<recovery::RecoveryService> recovery_;
   std::unique_ptr<Api> api_;
   std::int64_t centre_id_ = 0;
   std::int64_t root_id_ = 0;

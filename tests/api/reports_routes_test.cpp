@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "api_fixture.h"
+#include "incidents/model.h"
+#include "incidents/service.h"
 
 namespace caduceus::api {
 namespace {
@@ -183,6 +185,59 @@ TEST_F(ReportRoutesTest, RecommendationsAddressTheProvidersWeakestDomainsWithRea
     for (const auto& c : countries) EXPECT_EQ(c.as_string(), "BE") << "other countries excluded";
   }
   EXPECT_NE(r.body.find("/100"), std::string::npos) << "a reason names a domain score";
+}
+
+// A ransomware incident of the provider brings help against ransomware, with the incident named.
+TEST_F(ReportRoutesTest, RecommendationsAlsoAnswerTheProvidersRecentIncidents) {
+  incidents::NewIncident n;
+  n.organisation_id = providers_[1];
+  n.title = "Ransomware on the PACS";
+  n.aware_at = clock_.Now() - std::chrono::hours(30);
+  auto created = incidents_->Create(Actor::System(), n);
+  ASSERT_TRUE(created) << created.error().message;
+  const boost::json::object fields{
+      {"initial_assessment", "Contained."},
+      {"severity", "high"},
+      {"impact", "Imaging down."},
+      {"incident_type", "ransomware"},
+      {"patient_care",
+       {{"services_down", boost::json::array{"PACS"}},
+        {"patients_diverted", false},
+        {"duration_hours", 12.0}}},
+      {"health_data_affected", "none"},
+      {"ransom", {{"demanded", true}, {"paid", false}, {"amount_band", "100k-1M"}}}};
+  auto parsed = incidents::ParseReportFields(incidents::Stage::kNotification, fields);
+  ASSERT_TRUE(parsed) << parsed.error().message << " " << parsed.error().field;
+  ASSERT_TRUE(incidents_->SubmitReport(Actor::System(), created->summary.id, *parsed));
+
+  // Provider 1 answered "yes" everywhere: without the incident nothing would be recommended for
+  // ransomware in particular.
+  const auto r = Send(As(LogIn("p1.admin"), Method::kGet, "/api/v1/recommendations"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto reference = created->summary.reference;
+  bool found = false;
+  const auto body = Json(r);
+  for (const auto& item : body.at("items").as_array()) {
+    for (const auto& reason : item.at("reasons").as_array()) {
+      if (std::string_view(reason.as_string()).find(reference) != std::string_view::npos) {
+        found = true;
+        bool about_ransomware = false;
+        for (const auto& t : item.at("entry").at("threats").as_array()) {
+          about_ransomware = about_ransomware || t.as_string() == "ransomware";
+        }
+        EXPECT_TRUE(about_ransomware) << boost::json::serialize(item);
+      }
+    }
+  }
+  EXPECT_TRUE(found) << r.body;
+}
+
+TEST_F(ReportRoutesTest, ProgressReportCountsIncidentsOnlyForFiveProvidersOrMore) {
+  const auto r = Send(As(LogIn("be.analyst"), Method::kGet, "/api/v1/reports/progress"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Incidents reported under NIS2"), std::string::npos);
+  EXPECT_NE(r.body.find("Total: fewer than 5 providers: not shown."), std::string::npos)
+      << "no incidents at all is shown as withheld, like one to four";
 }
 
 TEST_F(ReportRoutesTest, RecommendationsAreForProvidersTheCallerMayRead) {

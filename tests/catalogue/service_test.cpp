@@ -676,8 +676,9 @@ class RecommendTest : public CatalogueServiceTest {
     Add(MakeEntry("be-large-training", "training", "Training for large hospitals", "", "", {"BE"},
                   {"nl"}, "paid", {"g"}, {}, {"large"}));
   }
-  const std::vector<Need> needs_ = {{"c", 2.0, "Backups and recovery scored 30 of 100"},
-                                    {"g", 1.0, "Training scored 50 of 100"}};
+  const std::vector<Need> needs_ = {
+      Need::ForMeasure("c", 2.0, "Backups and recovery scored 30 of 100"),
+      Need::ForMeasure("g", 1.0, "Training scored 50 of 100")};
 };
 
 Strings RecKeys(const std::vector<Recommendation>& recs) {
@@ -720,7 +721,7 @@ TEST_P(RecommendTest, ReasonsSayWhyEachEntryWasChosen) {
 
 TEST_P(RecommendTest, SizeBandPreferenceIsGiven) {
   AddRecommendationEntries();
-  const auto recs = catalogue_->Recommend({{"g", 1.0, ""}}, "BE", "large", 10);
+  const auto recs = catalogue_->Recommend({Need::ForMeasure("g", 1.0, "")}, "BE", "large", 10);
   ASSERT_EQ(RecKeys(recs), (Strings{"be-large-training", "italian-suite"}));
   EXPECT_TRUE(HasReason(recs[0], "Meant for large organisations"));
   EXPECT_TRUE(
@@ -733,10 +734,40 @@ TEST_P(RecommendTest, LimitAndMissingInputs) {
             (Strings{"be-backups", "eu-backups"}));
   EXPECT_TRUE(catalogue_->Recommend({}, "BE", "small", 10).empty());
   EXPECT_TRUE(
-      catalogue_->Recommend({{"z", 1.0, "bogus"}, {"c", 0, "weightless"}}, "BE", {}, 10).empty());
+      catalogue_
+          ->Recommend({Need::ForMeasure("z", 1.0, "bogus"), Need::ForMeasure("c", 0, "weightless")},
+                      "BE", {}, 10)
+          .empty());
   // Without a country every country's entries are candidates and no country is preferred.
-  const auto anywhere = catalogue_->Recommend({{"g", 1.0, "x"}}, std::nullopt, std::nullopt, 10);
+  const auto anywhere =
+      catalogue_->Recommend({Need::ForMeasure("g", 1.0, "x")}, std::nullopt, std::nullopt, 10);
   EXPECT_EQ(RecKeys(anywhere), (Strings{"nl-training", "italian-suite", "be-large-training"}));
+}
+
+// An organisation hit by ransomware is pointed to help against ransomware even where its
+// assessment shows no weakness, and a measure need and a threat need add up.
+TEST_P(RecommendTest, ThreatNeedsFindEntriesByTheThreatTheyAddress) {
+  AddRecommendationEntries();
+  Add(MakeEntry("eu-ransomware", "service", "Ransomware response service", "", "", {}, {"en"},
+                "paid", {"b"}, {"ransomware"}));
+  Add(MakeEntry("eu-phishing", "training", "Phishing drills", "", "", {}, {"en"}, "paid", {"g"},
+                {"phishing"}));
+  const auto ransomware =
+      Need::ForThreat("ransomware", 1.5, "You reported a ransomware incident in March 2026");
+  const auto only_threat = catalogue_->Recommend({ransomware}, "BE", {}, 10);
+  ASSERT_EQ(RecKeys(only_threat), (Strings{"eu-ransomware"}));
+  EXPECT_NEAR(only_threat[0].score, 1.5, 1e-9);
+  EXPECT_TRUE(HasReason(only_threat[0], ransomware.reason));
+
+  EXPECT_TRUE(catalogue_->Recommend({Need::ForThreat("meteorites", 1, "")}, "BE", {}, 10).empty());
+
+  const auto both =
+      catalogue_->Recommend({Need::ForMeasure("g", 1.0, "Training scored 50 of 100"),
+                             Need::ForThreat("phishing", 1.0, "You reported a phishing incident")},
+                            std::nullopt, {}, 10);
+  ASSERT_FALSE(both.empty());
+  EXPECT_EQ(both.front().entry.data.key, "eu-phishing") << "two needs met outrank one";
+  EXPECT_NEAR(both.front().score, 2.0, 1e-9);
 }
 
 std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {

@@ -42,6 +42,7 @@ struct AuthorisationWorld {
   // A's self-assessment with an evidence file, and a catalogue entry BE curates for Belgium.
   std::string framework_path;  // "<id>/<version>" of the default framework
   std::int64_t alpha_assessment = 0, alpha_evidence = 0, be_entry = 0;
+  std::int64_t alpha_incident = 0;  // reported by alpha.reporter, routed to BE
 
   const CreatedAccount& user(const std::string& name) const { return users.at(name); }
 };
@@ -109,6 +110,24 @@ AuthorisationWorld AuthorisationWorld::Build(Hub& hub, const std::string& url) {
                             {"countries", json::array{"BE"}}});
   if (entry.status != 201) throw std::runtime_error("BE catalogue entry: " + Describe(entry));
   w.be_entry = JsonObject(entry).at("id").as_int64();
+
+  const auto& alpha_reporter = w.user("alpha.reporter");
+  const auto reporter = SessionFor(url, alpha_reporter.username, alpha_reporter.password);
+  const auto incident = PostJson(url, "/api/v1/incidents", reporter,
+                                 json::object{{"title", "Encrypted PACS share at Alpha"},
+                                              {"aware_at", "2026-01-05T08:00:00Z"}});
+  if (incident.status != 201) throw std::runtime_error("alpha incident: " + Describe(incident));
+  w.alpha_incident = JsonObject(incident).at("id").as_int64();
+  const auto warned =
+      PostJson(url, "/api/v1/incidents/" + std::to_string(w.alpha_incident) + "/reports", reporter,
+               json::object{{"stage", "early_warning"},
+                            {"fields",
+                             {{"summary", "Files renamed with an unknown extension"},
+                              {"suspected_malicious", "yes"},
+                              {"cross_border", "no"},
+                              {"severe_disruption_or_loss", "yes"},
+                              {"considerable_damage_to_others", "unknown"}}}});
+  if (warned.status != 201) throw std::runtime_error("alpha early warning: " + Describe(warned));
   return w;
 }
 
@@ -183,6 +202,7 @@ std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
   const auto assessment = std::to_string(w.alpha_assessment);
   const auto evidence = std::to_string(w.alpha_evidence);
   const auto be_entry = std::to_string(w.be_entry);
+  const auto incident = std::to_string(w.alpha_incident);
   auto own_assessment = [](const Caller& c) {
     const int role = static_cast<int>(
         std::find(kRoles.begin(), kRoles.end(), c.username.substr(c.username.find('.') + 1)) -
@@ -317,6 +337,74 @@ std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
       {"GET", "/api/v1/reports/progress", "/api/v1/reports/progress?organisation_id=" + be, NoBody},
       {"GET", "/api/v1/recommendations", "/api/v1/recommendations?organisation_id=" + alpha,
        NoBody},
+      // Incidents reach the provider's own CSIRT and nobody else.
+      {"GET", "/api/v1/incidents", "/api/v1/incidents", NoBody, Expect::kNoForeign},
+      {"POST", "/api/v1/incidents", "/api/v1/incidents",
+       Body({{"title", "Bravo's own incident"}, {"aware_at", "2026-02-01T00:00:00Z"}}),
+       Expect::kSelf},
+      {"GET", "/api/v1/incidents/reminders", "/api/v1/incidents/reminders", NoBody,
+       Expect::kNoForeign},
+      {"GET", "/api/v1/incidents/statistics", "/api/v1/incidents/statistics?organisation_id=" + be,
+       NoBody},
+      {"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/" + incident, NoBody},
+      {"POST", "/api/v1/incidents/{id}/reports", "/api/v1/incidents/" + incident + "/reports",
+       Body({{"stage", "intermediate"}, {"fields", {{"update", "Mallory's update"}}}})},
+      {"POST", "/api/v1/incidents/{id}/actions", "/api/v1/incidents/" + incident + "/actions",
+       Body({{"type", "acknowledge"}})},
+      {"GET", "/api/v1/incidents/{id}/report", "/api/v1/incidents/" + incident + "/report", NoBody},
+      // Ransomware recovery: identification is open to all and keeps nothing of A; the
+      // knowledge base and decryptors are curated by the support centre; an incident's
+      // checklist follows the incident.
+      {"POST", "/api/v1/recovery/identify", "/api/v1/recovery/identify",
+       Body({{"file_names", json::array{"report.docx.locked"}}}), Expect::kNoForeign},
+      {"POST",
+       "/api/v1/recovery/identify",
+       "/api/v1/recovery/identify",
+       Body({{"file_names", json::array{"a.locked"}}, {"incident_id", w.alpha_incident}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"GET", "/api/v1/recovery/families", "/api/v1/recovery/families?q=lock", NoBody,
+       Expect::kNoForeign},
+      {"POST",
+       "/api/v1/recovery/families",
+       "/api/v1/recovery/families",
+       Body({{"name", "Mallory locker"}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"GET", "/api/v1/recovery/families/{id}", "/api/v1/recovery/families/1", NoBody,
+       Expect::kNoForeign},
+      {"POST",
+       "/api/v1/recovery/families/{id}/markers",
+       "/api/v1/recovery/families/1/markers",
+       Body({{"kind", "extension"}, {"value", ".mallory"}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"DELETE", "/api/v1/recovery/families/{id}/markers/{marker_id}",
+       "/api/v1/recovery/families/1/markers/1", NoBody},
+      {"GET", "/api/v1/recovery/knowledge-base", "/api/v1/recovery/knowledge-base", NoBody,
+       Expect::kNoForeign},
+      {"GET", "/api/v1/recovery/decryptors", "/api/v1/recovery/decryptors", NoBody,
+       Expect::kNoForeign},
+      {"POST",
+       "/api/v1/recovery/decryptors",
+       "/api/v1/recovery/decryptors",
+       Body({{"family", "Mallory"}, {"tool", "Mallory's decryptor"}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"PATCH",
+       "/api/v1/recovery/decryptors/{id}",
+       "/api/v1/recovery/decryptors/1",
+       Body({{"tool", "Mallory was here"}}),
+       Expect::kRefused,
+       {400, 401, 403, 404}},
+      {"DELETE", "/api/v1/recovery/decryptors/{id}", "/api/v1/recovery/decryptors/1", NoBody},
+      {"GET", "/api/v1/incidents/{id}/recovery", "/api/v1/incidents/" + incident + "/recovery",
+       NoBody},
+      {"PUT", "/api/v1/incidents/{id}/recovery/steps/{step}",
+       "/api/v1/incidents/" + incident + "/recovery/steps/isolate", Body({{"state", "done"}})},
+      {"POST", "/api/v1/incidents/{id}/recovery/steps/{step}/comments",
+       "/api/v1/incidents/" + incident + "/recovery/steps/isolate/comments",
+       Body({{"text", "Mallory's comment"}})},
       // The catalogue is open to read; only curators change it, within their country.
       {"GET", "/api/v1/catalogue", "/api/v1/catalogue?country=BE", NoBody, Expect::kNoForeign},
       {"GET", "/api/v1/catalogue/{id}", "/api/v1/catalogue/" + be_entry, NoBody,
@@ -445,6 +533,9 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
   const auto alpha_assessment_before = Get(url(), assessment_path, be_admin);
   ASSERT_EQ(alpha_assessment_before.status, 200) << Describe(alpha_assessment_before);
   const auto entry_path = "/api/v1/catalogue/" + Id(w.be_entry);
+  const auto incident_path = "/api/v1/incidents/" + Id(w.alpha_incident);
+  const auto alpha_incident_before = Get(url(), incident_path, be_admin);
+  ASSERT_EQ(alpha_incident_before.status, 200) << Describe(alpha_incident_before);
   const auto be_entry_before = Get(url(), entry_path, be_admin);
   ASSERT_EQ(be_entry_before.status, 200) << Describe(be_entry_before);
   const auto organisations_before = OrganisationCount();
@@ -503,6 +594,14 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
   EXPECT_EQ(ParseJson(alpha_users_after.body), ParseJson(alpha_users_before.body));
   const auto alpha_org_after = Get(url(), "/api/v1/organisations/" + Id(w.alpha), be_admin);
   EXPECT_EQ(ParseJson(alpha_org_after.body), ParseJson(alpha_org_before.body));
+  // Reminders on the timeline and deadline states are derived from the clock at each read.
+  const auto without_timeline = [](const Response& r) {
+    auto body = JsonObject(r);
+    body.erase("timeline");
+    body.erase("deadlines");
+    body.erase("waiting");
+    return body;
+  };
   // Facts are observed afresh on every read; everything else must be as it was.
   const auto without_facts = [](const Response& r) {
     auto body = JsonObject(r);
@@ -513,6 +612,8 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
             without_facts(alpha_assessment_before));
   EXPECT_EQ(ParseJson(Get(url(), entry_path, be_admin).body), ParseJson(be_entry_before.body));
   EXPECT_EQ(Get(url(), "/api/v1/evidence/" + Id(w.alpha_evidence), be_admin).status, 200);
+  EXPECT_EQ(without_timeline(Get(url(), incident_path, be_admin)),
+            without_timeline(alpha_incident_before));
   EXPECT_EQ(OrganisationCount(), organisations_before);
   EXPECT_EQ(AllUsernames(), usernames_before);
   const auto token_me = Get(url(), "/api/v1/me", Credential::Bearer(w.alpha_token.token));
@@ -528,7 +629,7 @@ TEST_P(Authorisation, ForeignProviderIsRefusedOnEveryRouteBySessionAndByToken) {
 
 // The requests the matrix refuses to B succeed for A and its authority: the refusals are the
 // policy at work.
-TEST_P(Authorisation, AssessmentAndCatalogueRoutesServeThoseEntitled) {
+TEST_P(Authorisation, AssessmentCatalogueAndIncidentRoutesServeThoseEntitled) {
   const auto& w = world();
   const auto alpha = Id(w.alpha);
   const auto alpha_admin = SessionOf("alpha.admin");
@@ -547,6 +648,18 @@ TEST_P(Authorisation, AssessmentAndCatalogueRoutesServeThoseEntitled) {
       PatchJson(url(), "/api/v1/catalogue/" + Id(w.be_entry), SessionOf("be.analyst"),
                 json::object{{"summary", "Around the clock, in three languages."}});
   EXPECT_EQ(patched.status, 200) << Describe(patched);
+  const auto incident = "/api/v1/incidents/" + Id(w.alpha_incident);
+  EXPECT_EQ(Get(url(), incident, be_analyst).status, 200);
+  EXPECT_EQ(Get(url(), incident + "/report", SessionOf("alpha.viewer")).status, 200);
+  EXPECT_EQ(
+      Get(url(), "/api/v1/incidents/statistics?organisation_id=" + Id(w.be), be_analyst).status,
+      200);
+  EXPECT_TRUE(IsPolicyRefusal(Get(url(), incident, SessionOf("nl.admin")), {404}));
+  EXPECT_EQ(Get(url(), incident + "/recovery", be_analyst).status, 200);
+  const auto step =
+      Call(url(), "PUT", incident + "/recovery/steps/isolate", SessionOf("alpha.reporter"),
+           json::serialize(json::object{{"state", "doing"}}));
+  EXPECT_EQ(step.status, 200) << Describe(step);
   // The authority of another Member State reads the entry but may not change it.
   const auto nl = PatchJson(url(), "/api/v1/catalogue/" + Id(w.be_entry), SessionOf("nl.admin"),
                             json::object{{"summary", "NL was here"}});

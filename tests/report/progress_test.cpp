@@ -97,6 +97,27 @@ TEST(ProgressReport, WithoutEuFiguresItSaysSoInsteadOfShowingZeros) {
   EXPECT_EQ(html.find("Distribution across the EU"), std::string::npos);
 }
 
+TEST(ProgressReport, IncidentCountsAreDrawnAndWithheldCountsOnlyNamed) {
+  auto in = Input();
+  EXPECT_EQ(RenderProgressReport(in).find("Incidents reported under NIS2"), std::string::npos)
+      << "no section without incident figures";
+  IncidentFigures f;
+  f.period = "2025-11-29 to 2026-11-29";
+  f.total = {"All incidents", 17};
+  f.by_type = {{"Ransomware", 9}, {"Insider", std::nullopt}};
+  f.by_country = {{"Belgium", 17}};
+  f.care_impact = {{"Patients diverted", std::nullopt}};
+  in.incidents = f;
+  const auto html = RenderProgressReport(in);
+  EXPECT_NE(html.find("Incidents reported under NIS2"), std::string::npos);
+  EXPECT_NE(html.find("Total: 17."), std::string::npos);
+  const auto insider = html.find(">Insider<");
+  ASSERT_NE(insider, std::string::npos);
+  const auto row = html.substr(insider, html.find("</text>", insider + 10) - insider);
+  EXPECT_NE(row.find("fewer than 5 providers"), std::string::npos) << row;
+  EXPECT_NE(html.find(">9</text>"), std::string::npos);
+}
+
 TEST(EscapeHtml, EscapesTheFiveSpecialCharacters) {
   EXPECT_EQ(EscapeHtml(R"(a&b<c>d"e'f)"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
   EXPECT_EQ(EscapeHtml("Zürich"), "Zürich");

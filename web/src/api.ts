@@ -2,6 +2,26 @@
 // cookie; state-changing calls carry the CSRF token obtained from login or /me. Failures are
 // thrown as ApiError carrying the RFC 9457 problem the hub returned.
 
+import type {
+  Clues,
+  Decryptor,
+  DecryptorInput,
+  FamilyDetail,
+  FamilySummary,
+  IdentifyResult,
+  Incident,
+  IncidentAction,
+  IncidentPage,
+  IncidentStage,
+  IncidentStatistics,
+  IncidentStatus,
+  Items,
+  RecoveryChecklist,
+  Reminder,
+  StageFields,
+  StepState,
+} from "./types";
+
 export interface Problem {
   type: string;
   title: string;
@@ -164,3 +184,62 @@ export function toApiError(e: unknown): ApiError {
     detail: e instanceof Error ? e.message : String(e),
   });
 }
+
+// ---------- Incidents and ransomware recovery (issue 5) ----------
+
+/** Typed calls of the incidents API; the paths live here only. */
+export const incidentsApi = {
+  list: (status?: IncidentStatus, before?: number) => {
+    const q = new URLSearchParams({ limit: "100" });
+    if (status) q.set("status", status);
+    if (before !== undefined) q.set("before", String(before));
+    return get<IncidentPage>(`/api/v1/incidents?${q}`);
+  },
+  get: (id: number) => get<Incident>(`/api/v1/incidents/${id}`),
+  create: (body: { title: string; aware_at: string; share_with_support_centre: boolean }) =>
+    post<Incident>("/api/v1/incidents", body),
+  report: <S extends IncidentStage>(id: number, stage: S, fields: StageFields[S]) =>
+    post<Incident>(`/api/v1/incidents/${id}/reports`, { stage, fields }),
+  act: (id: number, action: IncidentAction) =>
+    post<Incident>(`/api/v1/incidents/${id}/actions`, action),
+  reminders: () => get<Items<Reminder>>("/api/v1/incidents/reminders"),
+  statistics: (query: URLSearchParams) =>
+    get<IncidentStatistics>(`/api/v1/incidents/statistics?${query}`),
+  statisticsExport: (query: URLSearchParams, format: "csv" | "json") => {
+    const q = new URLSearchParams(query);
+    q.set("format", format);
+    return `/api/v1/incidents/statistics?${q}`;
+  },
+  printable: (id: number) => `/api/v1/incidents/${id}/report`,
+  checklist: (id: number) => get<RecoveryChecklist>(`/api/v1/incidents/${id}/recovery`),
+  setStep: (id: number, step: string, body: { state: StepState; note: string }) =>
+    put<RecoveryChecklist>(
+      `/api/v1/incidents/${id}/recovery/steps/${encodeURIComponent(step)}`,
+      body,
+    ),
+  commentStep: (id: number, step: string, text: string) =>
+    post<RecoveryChecklist>(
+      `/api/v1/incidents/${id}/recovery/steps/${encodeURIComponent(step)}/comments`,
+      { text },
+    ),
+};
+
+export const recoveryApi = {
+  identify: (clues: Clues) => post<IdentifyResult>("/api/v1/recovery/identify", clues),
+  decryptors: () => get<Items<Decryptor>>("/api/v1/recovery/decryptors"),
+  addDecryptor: (body: DecryptorInput) => post<Decryptor>("/api/v1/recovery/decryptors", body),
+  changeDecryptor: (id: number, body: Omit<DecryptorInput, "key">) =>
+    patch<Decryptor>(`/api/v1/recovery/decryptors/${id}`, body),
+  deleteDecryptor: (id: number) => del<void>(`/api/v1/recovery/decryptors/${id}`),
+  families: (q: string) =>
+    get<Items<FamilySummary>>(
+      `/api/v1/recovery/families?${new URLSearchParams({ q, limit: "100" })}`,
+    ),
+  family: (id: number) => get<FamilyDetail>(`/api/v1/recovery/families/${id}`),
+  createFamily: (body: { name: string; synonyms: string[]; description: string }) =>
+    post<FamilyDetail>("/api/v1/recovery/families", body),
+  addMarker: (id: number, body: { kind: string; value: string; offset: number; comment: string }) =>
+    post<FamilyDetail>(`/api/v1/recovery/families/${id}/markers`, body),
+  deleteMarker: (id: number, markerId: number) =>
+    del<void>(`/api/v1/recovery/families/${id}/markers/${markerId}`),
+};

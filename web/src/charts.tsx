@@ -81,9 +81,15 @@ export function BarChart(props: {
   rangeLabel?: string;
   suppressedText?: string;
   testId?: string;
+  /** How values read (default: one decimal, for scores). */
+  format?: (value: number) => string;
 }) {
   const id = useId();
   const max = props.max ?? 100;
+  const fmt = (v: number | null | undefined) =>
+    props.format && v !== null && v !== undefined && Number.isFinite(v)
+      ? props.format(v)
+      : formatScore(v);
   const top = 8;
   const height = top + props.bars.length * kBarRow + 26;
   const width = kBarLabelWidth + kBarPlotWidth + kBarTextWidth;
@@ -106,12 +112,10 @@ export function BarChart(props: {
         {props.bars.map((b) => (
           <tr key={b.key}>
             <th scope="row">{b.label}</th>
-            <td>{b.suppressed ? suppressedText : formatScore(b.value)}</td>
+            <td>{b.suppressed ? suppressedText : fmt(b.value)}</td>
             {props.bars.some((x) => x.low !== undefined) && (
               <td>
-                {b.low !== undefined && b.high !== undefined
-                  ? `${formatScore(b.low)}–${formatScore(b.high)}`
-                  : "—"}
+                {b.low !== undefined && b.high !== undefined ? `${fmt(b.low)}–${fmt(b.high)}` : "—"}
               </td>
             )}
             {props.bars.some((x) => x.note) && <td>{b.note ?? ""}</td>}
@@ -145,11 +149,11 @@ export function BarChart(props: {
           const y = top + i * kBarRow;
           const mid = y + kBarRow / 2;
           const hasRange = !b.suppressed && b.low !== undefined && b.high !== undefined;
-          const valueText = b.suppressed ? suppressedText : formatScore(b.value);
+          const valueText = b.suppressed ? suppressedText : fmt(b.value);
           const description = b.suppressed
             ? `${b.label}: ${suppressedText}`
             : `${b.label}: ${valueText}` +
-              (hasRange ? `, ${rangeLabel} ${formatScore(b.low)}–${formatScore(b.high)}` : "") +
+              (hasRange ? `, ${rangeLabel} ${fmt(b.low)}–${fmt(b.high)}` : "") +
               (b.note ? ` (${b.note})` : "");
           return (
             <g
@@ -550,5 +554,41 @@ export function CompletionBar(props: { fraction: number; label: string; detail?:
         </svg>
       </div>
     </div>
+  );
+}
+
+/** A confidence 0..1 as a labelled bar with its percentage (identification results). */
+export function ConfidenceBar(props: { value: number; label: string }) {
+  const v = Math.max(0, Math.min(1, Number.isFinite(props.value) ? props.value : 0));
+  const percent = Math.round(v * 100);
+  const tone = v >= 0.7 ? "high" : v >= 0.4 ? "medium" : "low";
+  return (
+    <span
+      class={`confidence confidence-${tone}`}
+      data-testid="confidence"
+      data-value={v.toFixed(3)}
+    >
+      <svg
+        class="confidence-svg"
+        viewBox="0 0 100 10"
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`${props.label}: ${percent}%`}
+        focusable="false"
+      >
+        <rect x="0" y="0" width="100" height="10" rx="5" class="confidence-track" />
+        {percent > 0 && (
+          <rect
+            x="0"
+            y="0"
+            width={Math.max(3, percent)}
+            height="10"
+            rx="5"
+            class="confidence-fill"
+          />
+        )}
+      </svg>
+      <span class="confidence-value">{percent}%</span>
+    </span>
   );
 }

@@ -283,6 +283,101 @@ export function SelectField<V extends string>(props: {
   );
 }
 
+/** A labelled multi-line text input; marked invalid like TextField. */
+export function TextAreaField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onValue: (v: string) => void;
+  rows?: number;
+  maxLength?: number;
+  required?: boolean;
+  placeholder?: string;
+  hint?: ComponentChildren;
+  invalid?: boolean;
+  class?: string;
+  disabled?: boolean;
+}) {
+  const field = (
+    <Field
+      label={props.label}
+      name={props.name}
+      hint={props.hint}
+      invalid={props.invalid}
+      control={(attributes) => (
+        <textarea
+          {...attributes}
+          name={props.name}
+          class="input textarea"
+          rows={props.rows ?? 4}
+          maxLength={props.maxLength}
+          required={props.required}
+          placeholder={props.placeholder}
+          disabled={props.disabled}
+          value={props.value}
+          onInput={(e) => props.onValue(e.currentTarget.value)}
+        />
+      )}
+    />
+  );
+  return props.class ? <div class={props.class}>{field}</div> : field;
+}
+
+/**
+ * A question answered by one of a few options shown as radio buttons; the fieldset is marked
+ * invalid when the Form's problem names `name`.
+ */
+export function RadioField<V extends string>(props: {
+  legend: string;
+  name: string;
+  value: V | "";
+  onValue: (v: V) => void;
+  options: ReadonlyArray<readonly [V, string]>;
+  hint?: ComponentChildren;
+  class?: string;
+  required?: boolean;
+}) {
+  const id = useId();
+  const problemField = useContext(ProblemField);
+  const invalid = problemField !== undefined && problemField === props.name;
+  return (
+    <fieldset
+      class={`radio-field${invalid ? " radio-field-invalid" : ""} ${props.class ?? ""}`}
+      aria-describedby={props.hint ? `${id}-hint` : undefined}
+      data-name={props.name}
+    >
+      <legend class="field-legend" id={`${id}-legend`}>
+        {props.legend}
+      </legend>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      <div
+        class="choice-options"
+        role="radiogroup"
+        aria-labelledby={`${id}-legend`}
+        aria-invalid={invalid ? "true" : undefined}
+      >
+        {props.options.map(([v, label]) => (
+          <label key={v} class={`choice${props.value === v ? " choice-selected" : ""}`}>
+            <input
+              type="radio"
+              name={props.name}
+              value={v}
+              checked={props.value === v}
+              required={props.required}
+              onChange={() => props.onValue(v)}
+            />
+            {label}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 /** The submit button of a form, disabled and relabelled while the form is being sent. */
 export function SubmitActions(props: {
   label: string;

@@ -80,3 +80,13 @@ export function useAction(): Action {
 
   return { busy, error, status, setError, setStatus, run };
 }
+
+/** The current time in milliseconds, refreshed every `everyMs` (for running clocks). */
+export function useNow(everyMs = 30_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}

@@ -16,12 +16,20 @@ import { AuditPage } from "./pages/audit";
 import { CataloguePage } from "./pages/catalogue";
 import { CatalogueEntryPage } from "./pages/catalogue-entry";
 import { CatalogueFormPage } from "./pages/catalogue-form";
+import { kStages } from "./pages/incident-model";
+import { IncidentPage } from "./pages/incident-page";
+import { NewIncidentPage, StageReportPage } from "./pages/incident-report";
+import { IncidentStatisticsPage } from "./pages/incident-statistics";
+import { IncidentsPage, incidentsTitle } from "./pages/incidents";
 import { IndexPage } from "./pages/index-dashboard";
 import { NotFoundPage } from "./pages/not-found";
 import { OrganisationsPage } from "./pages/organisations";
 import { OverviewPage } from "./pages/overview";
 import { kAreas, PlaceholderPage } from "./pages/placeholder";
 import { RecommendationsPage } from "./pages/recommendations";
+import { RecoveryPage } from "./pages/recovery";
+import { DecryptorsPage } from "./pages/recovery-decryptors";
+import { FamiliesPage, FamilyPage } from "./pages/recovery-families";
 import { UsersPage } from "./pages/users";
 
 function pageFor(path: string): ComponentChildren {
@@ -41,6 +49,25 @@ function pageFor(path: string): ComponentChildren {
   if (entry !== null) return <CatalogueEntryPage key={entry} id={entry} />;
   const edit = id(/^\/catalogue\/(\d{1,15})\/edit$/);
   if (edit !== null) return <CatalogueFormPage key={edit} id={edit} />;
+  const incident = id(/^\/incidents\/(\d{1,15})$/);
+  if (incident !== null) return <IncidentPage key={incident} id={incident} view="incident" />;
+  const recovery = id(/^\/incidents\/(\d{1,15})\/recovery$/);
+  if (recovery !== null) return <IncidentPage key={recovery} id={recovery} view="recovery" />;
+  const family = id(/^\/recovery\/families\/(\d{1,15})$/);
+  if (family !== null) return <FamilyPage key={family} id={family} />;
+  const stageReport = /^\/incidents\/(\d{1,15})\/reports\/([a-z_]+)$/.exec(clean);
+  if (stageReport) {
+    const stage = kStages.find((s) => s === stageReport[2]);
+    if (stage) {
+      return (
+        <StageReportPage
+          key={`${stageReport[1]}-${stage}`}
+          id={Number(stageReport[1])}
+          stage={stage}
+        />
+      );
+    }
+  }
   switch (clean) {
     case "/assessment":
       return <AssessmentHomePage />;
@@ -54,6 +81,18 @@ function pageFor(path: string): ComponentChildren {
       return <CatalogueFormPage key="new" />;
     case "/recommendations":
       return <RecommendationsPage />;
+    case "/incidents":
+      return <IncidentsPage />;
+    case "/incidents/new":
+      return <NewIncidentPage />;
+    case "/incidents/statistics":
+      return <IncidentStatisticsPage />;
+    case "/recovery":
+      return <RecoveryPage />;
+    case "/recovery/decryptors":
+      return <DecryptorsPage />;
+    case "/recovery/families":
+      return <FamiliesPage />;
     case "/admin/organisations":
       return <OrganisationsPage />;
     case "/admin/users":
@@ -123,6 +162,11 @@ function serviceItems(me: Me): NavItem[] {
     ...(provider
       ? [{ path: "/recommendations", label: "Recommendations", icon: "recommend" } as const]
       : []),
+    { path: "/incidents", label: incidentsTitle(me.organisation.kind), icon: "incident" },
+    ...(provider
+      ? []
+      : [{ path: "/incidents/statistics", label: "Incident statistics", icon: "stats" } as const]),
+    { path: "/recovery", label: "Ransomware recovery", icon: "recovery" },
   ];
 }
 
@@ -131,6 +175,18 @@ interface NavItem {
   label: string;
   icon: IconName;
   later?: boolean;
+}
+
+/** The item of `items` the path belongs to: the longest whose path is a prefix of it. */
+function currentItem(items: NavItem[], path: string): string | null {
+  const here = path.replace(/\/+$/, "") || "/";
+  let best: string | null = null;
+  for (const item of items) {
+    const hit =
+      item.path === "/" ? here === "/" : here === item.path || here.startsWith(`${item.path}/`);
+    if (hit && (best === null || item.path.length > best.length)) best = item.path;
+  }
+  return best;
 }
 
 function NavSection(props: { title?: string; items: NavItem[]; path: string }) {
@@ -144,11 +200,7 @@ function NavSection(props: { title?: string; items: NavItem[]; path: string }) {
       )}
       <ul class="nav-list" aria-labelledby={props.title ? id : undefined}>
         {props.items.map((item) => {
-          const here = props.path.replace(/\/+$/, "");
-          const current =
-            item.path === "/"
-              ? props.path === "/"
-              : here === item.path || here.startsWith(`${item.path}/`);
+          const current = currentItem(props.items, props.path) === item.path;
           return (
             <li key={item.path}>
               <Link href={item.path} class="nav-link" current={current}>
@@ -293,6 +345,7 @@ export type IconName =
   | "review"
   | "index"
   | "recommend"
+  | "stats"
   | "org"
   | "users"
   | "audit"
@@ -311,6 +364,7 @@ const kIconPaths: Record<IconName, string> = {
   index: "M3 20h18M6 20v-6M11 20V8M16 20v-9M21 20V4",
   recommend:
     "M9 18h6M10 21h4M12 3a6 6 0 0 0-3.5 10.9c.6.4 1 1.1 1 1.8V16h5v-.3c0-.7.4-1.4 1-1.8A6 6 0 0 0 12 3z",
+  stats: "M4 4v16h16M8 16v-3M12 16V8M16 16v-6M20 16v-9",
   org: "M4 21V8l8-4 8 4v13M9 21v-4h6v4M8 11h.01M12 11h.01M16 11h.01M8 14h.01M12 14h.01M16 14h.01",
   users:
     "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M16 3.5a4 4 0 0 1 0 7.5M18 14a6 6 0 0 1 4 6",

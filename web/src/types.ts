@@ -363,3 +363,438 @@ export interface Recommendations {
   based_on: { assessment_id: number; cycle: number } | null;
   items: Array<{ entry: CatalogueEntry; score: number; reasons: string[] }>;
 }
+
+// ---------- NIS2 incident reporting (issue 5) ----------
+
+export type IncidentStage =
+  "early_warning" | "notification" | "intermediate" | "progress" | "final";
+export type IncidentStatus = "open" | "closed";
+export type DeadlineState =
+  "pending" | "due_soon" | "overdue" | "met" | "met_late" | "not_applicable";
+export type Answer3 = "yes" | "no" | "unknown";
+export type Severity = "low" | "medium" | "high" | "critical";
+export type IncidentType =
+  | "ransomware"
+  | "malware"
+  | "phishing"
+  | "ddos"
+  | "data_breach"
+  | "unauthorised_access"
+  | "supply_chain"
+  | "insider"
+  | "medical_device"
+  | "system_failure"
+  | "other";
+export type IocType =
+  "ipv4" | "ipv6" | "domain" | "url" | "email" | "md5" | "sha1" | "sha256" | "filename" | "other";
+export type HealthDataBand =
+  "none" | "1-10" | "11-100" | "101-1000" | "1001-10000" | "10001-100000" | "more" | "unknown";
+export type RansomBand = "none" | "<10k" | "10k-100k" | "100k-1M" | "1M-10M" | ">10M" | "unknown";
+
+export interface Deadline {
+  stage: IncidentStage;
+  due_at: string | null;
+  state: DeadlineState;
+  submitted_at: string | null;
+  /** When the deadline enters "due soon" (with due_at). */
+  due_soon_at: string | null;
+  /** Intermediate deadlines: the information request they answer. */
+  request_id?: number;
+}
+
+export interface Classification {
+  category: IncidentType;
+  severity: Severity;
+  significant: boolean;
+  at: string;
+}
+
+export interface Waiting {
+  unacknowledged: boolean;
+  due_soon: number;
+  overdue: number;
+  unanswered_requests: number;
+}
+
+export interface IncidentSummary {
+  id: number;
+  reference: string;
+  title: string;
+  provider_id: number;
+  provider_name: string;
+  provider_type: string;
+  country: string;
+  authority_id: number;
+  authority_name: string;
+  status: IncidentStatus;
+  ongoing: boolean;
+  shared_with_support_centre: boolean;
+  aware_at: string;
+  created_at: string;
+  updated_at: string;
+  acknowledged_at: string | null;
+  handled_at: string | null;
+  closed_at: string | null;
+  rapid_response_requested_at: string | null;
+  latest_stage: IncidentStage | null;
+  incident_type: IncidentType | "unknown" | null;
+  severity: Severity | null;
+  classification: Classification | null;
+  deadlines: Deadline[];
+  waiting: Waiting;
+}
+
+export interface IncidentPage {
+  items: IncidentSummary[];
+  next_before: number | null;
+}
+
+export interface EarlyWarningFields {
+  summary: string;
+  suspected_malicious: Answer3;
+  cross_border: Answer3;
+  severe_disruption_or_loss: Answer3;
+  considerable_damage_to_others: Answer3;
+}
+
+export interface Ioc {
+  type: IocType;
+  value: string;
+}
+
+export interface NotificationFields {
+  initial_assessment: string;
+  severity: Severity;
+  impact: string;
+  incident_type: IncidentType;
+  iocs: Ioc[];
+  patient_care: {
+    services_down: string[];
+    patients_diverted: boolean;
+    duration_hours: number | null;
+  };
+  health_data_affected: HealthDataBand;
+  ransom: { demanded: boolean; paid: boolean; amount_band: RansomBand };
+}
+
+export interface IntermediateFields {
+  update: string;
+  answers_request_id?: number | null;
+}
+
+export interface ProgressFields {
+  status_summary: string;
+  measures_ongoing: string;
+  expected_end: string | null;
+}
+
+export interface FinalFields {
+  detailed_description: string;
+  severity: Severity;
+  impact: string;
+  root_cause: string;
+  mitigation_applied: string;
+  mitigation_ongoing: string;
+  cross_border_impact: string;
+}
+
+export interface StageFields {
+  early_warning: EarlyWarningFields;
+  notification: NotificationFields;
+  intermediate: IntermediateFields;
+  progress: ProgressFields;
+  final: FinalFields;
+}
+
+export interface IncidentReport<S extends IncidentStage = IncidentStage> {
+  id: number;
+  stage: S;
+  version: number;
+  fields: StageFields[S];
+  submitted_by: string;
+  organisation_id: number | null;
+  submitted_at: string;
+}
+
+export interface TimelineEvent {
+  /** null for reminders, which the hub derives from the deadlines. */
+  id: number | null;
+  kind: string;
+  at: string;
+  actor: string;
+  organisation_id: number | null;
+  organisation_name: string;
+  detail: Record<string, unknown>;
+}
+
+export interface InformationRequest {
+  id: number;
+  question: string;
+  asked_by: string;
+  asked_at: string;
+  due_at: string;
+  answered_at: string | null;
+  answer_report_id: number | null;
+}
+
+export interface RapidResponseInput {
+  entity: string;
+  impact: string;
+  support_wanted: string;
+  mitigation_taken: string;
+  other_support?: string | null;
+}
+
+export interface RapidResponse extends RapidResponseInput {
+  id: number;
+  requested_by: string;
+  requested_at: string;
+}
+
+export interface Incident extends IncidentSummary {
+  reports: Partial<{
+    [S in IncidentStage]: { latest: IncidentReport<S>; history: IncidentReport<S>[] };
+  }>;
+  timeline: TimelineEvent[];
+  requests: InformationRequest[];
+  rapid_responses: RapidResponse[];
+  can_report: boolean;
+  can_handle: boolean;
+  can_assist: boolean;
+}
+
+export type IncidentAction =
+  | { type: "acknowledge" }
+  | { type: "share" }
+  | { type: "request_information"; question: string; due_at: string }
+  | { type: "guidance"; text: string }
+  | { type: "message"; text: string }
+  | { type: "classify"; category: IncidentType; severity: Severity; significant: boolean }
+  | { type: "close"; summary: string }
+  | { type: "set_handled"; handled_at: string }
+  | ({ type: "rapid_response" } & RapidResponseInput);
+
+export interface Reminder {
+  incident_id: number;
+  reference: string;
+  title: string;
+  stage: IncidentStage;
+  due_at: string | null;
+  state: DeadlineState;
+  /** The caller may submit the report the deadline waits for. */
+  action_needed: boolean;
+  request_id?: number;
+}
+
+export type StatGroup =
+  | { key: string; label: string; suppressed: false; incidents: number }
+  | { key: string; label: string; suppressed: true };
+
+export interface IncidentStatistics {
+  scope: { key: string; label: string; organisation: string };
+  from: string | null;
+  to: string | null;
+  k_min: number;
+  total: StatGroup;
+  by_type: StatGroup[];
+  by_month: StatGroup[];
+  by_country: StatGroup[];
+  by_provider_type: StatGroup[];
+  care_impact: Record<string, StatGroup>;
+}
+
+// ---------- Ransomware recovery (issue 5) ----------
+
+export interface DecryptorInput {
+  key?: string;
+  families: string[];
+  tool: string;
+  provider: string;
+  url: string;
+  instructions: string;
+  last_verified: string;
+}
+
+export interface Decryptor extends DecryptorInput {
+  id: number;
+  key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FamilyRef {
+  id: number;
+  uuid?: string;
+  name: string;
+  synonyms: string[];
+}
+
+export type EvidenceKind =
+  | "note_filename"
+  | "extension"
+  | "note_text"
+  | "note_phrase"
+  | "name"
+  | "email"
+  | "onion"
+  | "crypto_address"
+  | "header"
+  | "footer";
+
+export interface RecoveryEvidence {
+  kind: EvidenceKind | string;
+  /** What the victim gave that matched. */
+  clue: string;
+  /** What it matched in the knowledge base. */
+  matched: string;
+  weight?: number;
+}
+
+export interface Candidate {
+  family: FamilyRef;
+  confidence: number;
+  evidence: RecoveryEvidence[];
+  decryptors: Decryptor[];
+  /** References of the family that mention a decryptor (from the MISP galaxy). */
+  decryptor_hints?: string[];
+}
+
+export interface NoteReading {
+  file_name: string;
+  encoding: string;
+  markup: string;
+  truncated: boolean;
+  emails: string[];
+  onions: string[];
+  crypto_addresses: string[];
+}
+
+export interface IdentifyResult {
+  candidates: Candidate[];
+  unknown: boolean;
+  notes?: NoteReading[];
+}
+
+export interface Clues {
+  note_filename?: string;
+  note_text?: string;
+  note_base64?: string;
+  file_names?: string[];
+  header_hex?: string;
+  footer_hex?: string;
+  emails?: string[];
+  onions?: string[];
+  crypto_addresses?: string[];
+  incident_id?: number;
+}
+
+export type StepState = "todo" | "doing" | "done" | "not_applicable";
+
+export interface StepComment {
+  id: number;
+  text: string;
+  author: string;
+  organisation_id: number;
+  created_at: string;
+}
+
+export interface RecoveryStep {
+  step: string;
+  title: string;
+  state: StepState;
+  note: string;
+  updated_by: string | null;
+  updated_at: string | null;
+  comments: StepComment[];
+  /** The "report" step links to its incident (an API path). */
+  link?: string;
+}
+
+/** An identification attached to an incident: its best candidates, in short. */
+export interface StoredIdentification {
+  id: number;
+  result: {
+    unknown: boolean;
+    candidates: Array<{
+      family_id: number;
+      name: string;
+      confidence: number;
+      evidence_kinds: string[];
+      decryptors: Array<{ id: number; tool: string; url: string }>;
+    }>;
+  };
+  created_by: string;
+  created_at: string;
+}
+
+export interface RecoveryChecklist {
+  incident_id: number;
+  steps: RecoveryStep[];
+  /** Newest first. */
+  identifications: StoredIdentification[];
+  /** The state and note of steps (the provider). */
+  can_update: boolean;
+  /** Comments on steps (the provider, the CSIRT, the support centre when shared). */
+  can_comment: boolean;
+}
+
+export interface FamilySummary {
+  id: number;
+  uuid: string;
+  name: string;
+  synonyms: string[];
+  /** "galaxy": from the MISP galaxy; "hub": added by the support centre. */
+  source: string;
+  in_galaxy: boolean;
+  markers: number;
+  decryptors: number;
+}
+
+export type MarkerKind =
+  | "extension"
+  | "note_filename"
+  | "note_text"
+  | "note_phrase"
+  | "email"
+  | "onion"
+  | "crypto_address"
+  | "header"
+  | "footer"
+  | "synonym"
+  | "ignore_extension"
+  | "ignore_note_filename";
+
+export interface FamilyMarker {
+  id: number;
+  kind: MarkerKind | string;
+  value: string;
+  offset: number;
+  comment: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface FamilyDetail {
+  id: number;
+  uuid: string;
+  name: string;
+  description: string;
+  synonyms: string[];
+  source: string;
+  in_galaxy: boolean;
+  galaxy: {
+    synonyms: string[];
+    extensions: string[];
+    note_filenames: string[];
+    note_texts: string[];
+    references: string[];
+  };
+  /** What identification uses: the galaxy's patterns as globs with the markers applied. */
+  patterns: { extensions: string[]; note_filenames: string[]; emails: string[]; onions: string[] };
+  markers: FamilyMarker[];
+  decryptors: Decryptor[];
+  decryptor_hints: string[];
+  can_curate: boolean;
+  created_at: string;
+  updated_at: string;
+}

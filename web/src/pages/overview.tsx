@@ -17,6 +17,7 @@ import {
 import { useResource } from "../hooks";
 import { useSession } from "../session";
 import type { Items, Organisation } from "../types";
+import { RemindersCard } from "./incident-clocks";
 
 export function OverviewPage() {
   const { me } = useSession();
@@ -44,6 +45,7 @@ export function OverviewPage() {
           </p>
         </Notice>
       )}
+      <RemindersCard />
       <div class="grid-2">
         <Card title="You">
           <dl class="facts">

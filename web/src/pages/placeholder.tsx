@@ -30,24 +30,6 @@ export const kAreas: readonly Area[] = [
       "systems and medical devices, matched against what your organisation runs. Providers " +
       "acknowledge each warning and record what they did about it.",
   },
-  {
-    path: "/incidents",
-    label: "Incidents",
-    icon: "incident",
-    summary:
-      "Report significant incidents to your national authority within the NIS2 deadlines: an early " +
-      "warning within 24 hours, a notification within 72 hours and a final report within a month. " +
-      "Track each incident's handling and ask the support centre for help.",
-  },
-  {
-    path: "/recovery",
-    label: "Ransomware recovery",
-    icon: "recovery",
-    summary:
-      "Help to contain ransomware and restore clinical services: playbooks and checklists for " +
-      "clinical and IT staff, and checks of backup readiness reported by the Caduceus agent. " +
-      "During an attack, your authority and the support centre coordinate the recovery with you here.",
-  },
 ];
 
 export function PlaceholderPage(props: { area: Area }) {
