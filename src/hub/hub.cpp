@@ -371,8 +371,9 @@ int Main(int argc, char** argv) {
   AddCommon(recovery_load, common);
   std::string galaxy_file, decryptors_file;
   recovery_load->add_option("--galaxy", galaxy_file,
-                            "MISP galaxy ransomware cluster file (default: the copy under "
-                            "<data dir>/recovery/, refreshed from github.com/MISP/misp-galaxy)");
+                            fmt::format("MISP galaxy ransomware cluster: a file, or a URL such as "
+                                        "{} (default: the copy under <data dir>/recovery/)",
+                                        kGalaxyUrl));
   recovery_load->add_option("--decryptors", decryptors_file,
                             "decryption-tool catalogue (default: <data dir>/recovery/"
                             "decryptors.json)");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client/http_client.h"
 #include "core/random.h"
 
 namespace caduceus::hub {
@@ -209,12 +210,26 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
 
 }  // namespace
 
+// The galaxy from its public URL (or a mirror): only a 200 answer counts.
+Result<std::string> Fetch(const std::string& url) {
+  client::ClientOptions options;
+  options.timeout = std::chrono::seconds(60);
+  auto res = client::Get(url, {{"Accept", "application/json"}}, options);
+  if (!res) return res.error();
+  if (res->status != 200) {
+    return Error{Errc::kUnavailable, fmt::format("{} answered HTTP {}", url, res->status), {}};
+  }
+  return std::move(res->body);
+}
+
 Result<RecoveryLoad> LoadRecoveryData(Runtime& rt,
                                       const std::string& galaxy_file,
                                       const std::string& decryptors_file) {
   const auto dir = std::filesystem::path(rt.config.data_dir) / "recovery";
-  auto galaxy = ReadWholeFile(galaxy_file.empty() ? dir / "misp-galaxy-ransomware.json"
-                                                  : std::filesystem::path(galaxy_file));
+  const bool remote = galaxy_file.starts_with("https://") || galaxy_file.starts_with("http://");
+  auto galaxy = remote ? Fetch(galaxy_file)
+                       : ReadWholeFile(galaxy_file.empty() ? dir / "misp-galaxy-ransomware.json"
+                                                           : std::filesystem::path(galaxy_file));
   if (!galaxy) return galaxy.error();
   auto tools = ReadWholeFile(decryptors_file.empty() ? dir / "decryptors.json"
                                                      : std::filesystem::path(decryptors_file));

@@ -60,9 +60,12 @@ Result<int> LoadFrameworks(Runtime& rt);
 // <data_dir>/catalogue/starter.json. Returns how many entries were imported.
 Result<int> ImportStarterCatalogue(Runtime& rt);
 
-// Loads the ransomware knowledge base (a MISP galaxy ransomware cluster file; hub-made markers
-// are kept) and the decryption-tool catalogue; an empty path means the copy under
-// <data_dir>/recovery/. Returns how many families and tools were loaded.
+// Loads the ransomware knowledge base (a MISP galaxy ransomware cluster file, or its http(s) URL
+// such as kGalaxyUrl; hub-made markers are kept) and the decryption-tool catalogue; an empty
+// path means the copy under <data_dir>/recovery/. Returns how many families and tools were
+// loaded. Both are read before either is loaded, and each loads all or nothing.
+inline constexpr const char* kGalaxyUrl =
+    "https://raw.githubusercontent.com/MISP/misp-galaxy/main/clusters/ransomware.json";
 struct RecoveryLoad {
   int families = 0;
   int decryptors = 0;
