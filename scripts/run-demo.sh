@@ -14,10 +14,9 @@ mkdir -p var
 db="sqlite://$PWD/var/demo.db"
 creds="$PWD/var/demo-credentials.json"
 hub=build/bin/caduceus-hub
-if [[ ! -f var/demo.db ]]; then
-  echo "==> creating the demo data set in var/demo.db"
-  "$hub" demo -d "$db" --credentials-file "$creds" >/dev/null
-fi
+# `demo` adds only what is missing, so a database from an older release gains the newer areas.
+echo "==> the demo data set in var/demo.db"
+"$hub" demo -d "$db" --credentials-file "$creds" >/dev/null
 listen="${CADUCEUS_LISTEN:-127.0.0.1:8080}"
 cat <<MSG
 
