@@ -11,11 +11,12 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libpsl-dev libidn2-dev libpcre2-dev libzstd-dev zlib1g-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
-  postgresql chromium curl
+  postgresql chromium curl bind9-utils
   time bc
 )
 pkgs=("${build_pkgs[@]}")

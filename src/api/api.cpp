@@ -54,6 +54,11 @@ class Api::Impl final : public Registrar {
     RegisterReportRoutes(*this, services_);
     RegisterIncidentRoutes(*this, services_);
     RegisterRecoveryRoutes(*this, services_);
+    RegisterIntelRoutes(*this, services_);
+    RegisterIntelAnalysisRoutes(*this, services_);
+    RegisterIntelFeedRoutes(*this, services_);
+    RegisterIntelExportRoutes(*this, services_);
+    RegisterTaxiiRoutes(*this, services_);
     Add(http::Method::kGet, "/healthz",
         {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},
         [this](http::Request&, RequestContext&) { return Health(); });
@@ -87,20 +92,18 @@ class Api::Impl final : public Registrar {
     try {
       resp = Dispatch(req, ctx, principal, route_name, action);
     } catch (const ErrorException& e) {
-      resp = ErrorResponse(e.error(), req.request_id);
+      resp = Fail(req, e.error());
     } catch (const storage::StorageError& e) {
       spdlog::error("request {}: storage error: {}", req.request_id, e.what());
       const bool down = e.kind() == storage::StorageError::Kind::kConnection ||
                         e.kind() == storage::StorageError::Kind::kRetryable;
-      resp = ErrorResponse({down ? Errc::kUnavailable : Errc::kInternal,
-                            down ? "the database is unavailable; try again shortly"
-                                 : "the request could not be completed",
-                            {}},
-                           req.request_id);
+      resp = Fail(req, {down ? Errc::kUnavailable : Errc::kInternal,
+                        down ? "the database is unavailable; try again shortly"
+                             : "the request could not be completed",
+                        {}});
     } catch (const std::exception& e) {
       spdlog::error("request {}: unhandled exception: {}", req.request_id, e.what());
-      resp = ErrorResponse({Errc::kInternal, "the request could not be completed", {}},
-                           req.request_id);
+      resp = Fail(req, {Errc::kInternal, "the request could not be completed", {}});
     }
     SecurityHeaders(req, resp);
     if (!principal && ctx.logged_in) principal = std::move(ctx.logged_in);
@@ -127,13 +130,23 @@ class Api::Impl final : public Registrar {
     RouteHandler handler;
   };
 
+  // Errors on TAXII paths are TAXII error resources; everywhere else problem+json.
+  static http::Response Fail(const http::Request& req, const Error& error) {
+    if (IsTaxiiPath(req.path)) {
+      auto r = TaxiiErrorResponse(error, req.request_id);
+      if (r.status == 401) r.headers.Set("WWW-Authenticate", R"(Basic realm="caduceus", Bearer)");
+      return r;
+    }
+    return ErrorResponse(error, req.request_id);
+  }
+
   http::Response Dispatch(http::Request& req,
                           RequestContext& ctx,
                           std::optional<Principal>& principal,
                           std::string& route_name,
                           std::string& action) {
-    const bool api_path =
-        req.path.starts_with("/api/") || req.path == "/healthz" || req.path == "/metrics";
+    const bool api_path = req.path.starts_with("/api/") || IsTaxiiPath(req.path) ||
+                          req.path == "/healthz" || req.path == "/metrics";
     if (!api_path) {
       action = "http." + std::string(http::MethodName(req.method));
       if (static_files_) {
@@ -142,13 +155,13 @@ class Api::Impl final : public Registrar {
           return *r;
         }
       }
-      return ErrorResponse(Error::NotFound("no such page"), req.request_id);
+      return Fail(req, Error::NotFound("no such page"));
     }
     action = "http." + std::string(http::MethodName(req.method));
     // Authenticate before routing, so even a signed-in request to no route is audited by name.
     bool via_cookie = false;
     if (auto auth = Authenticate(req, ctx, via_cookie); !auth) {
-      return ErrorResponse(auth.error(), req.request_id);
+      return Fail(req, auth.error());
     } else if (*auth) {
       principal = std::move(**auth);
       ctx.principal = &*principal;
@@ -161,12 +174,18 @@ class Api::Impl final : public Registrar {
           if (!allow.empty()) allow += ", ";
           allow += http::MethodName(m);
         }
-        auto r = http::Problem(405, "method-not-allowed", "Method not allowed",
-                               "this resource does not support that method", req.request_id);
+        http::Response r;
+        if (IsTaxiiPath(req.path)) {
+          r = TaxiiErrorResponse(405, Error::Invalid("this resource does not support that method"),
+                                 req.request_id);
+        } else {
+          r = http::Problem(405, "method-not-allowed", "Method not allowed",
+                            "this resource does not support that method", req.request_id);
+        }
         r.headers.Set("Allow", allow);
         return r;
       }
-      return ErrorResponse(Error::NotFound("no such resource"), req.request_id);
+      return Fail(req, Error::NotFound("no such resource"));
     }
     route_name = match.route->pattern;
     const auto& entry = routes_.at(std::stoul(match.route->tag));
@@ -175,7 +194,7 @@ class Api::Impl final : public Registrar {
     if (auto s = identity::AuthorizeRoute(ctx.principal, entry.spec.access, entry.spec.gate,
                                           SafeMethod(req.method));
         !s) {
-      return ErrorResponse(s.error(), req.request_id);
+      return Fail(req, s.error());
     }
     if (via_cookie && !SafeMethod(req.method)) {
       const auto sent = req.Header("X-CSRF-Token").value_or("");
@@ -235,12 +254,14 @@ class Api::Impl final : public Registrar {
                                                 bool& via_cookie) {
     if (auto header = req.Header("Authorization")) {
       constexpr std::string_view kBearer = "Bearer ";
-      if (!header->starts_with(kBearer)) {
-        return Error::Unauthenticated("only Bearer API tokens are accepted");
+      constexpr std::string_view kBasic = "Basic ";
+      if (header->starts_with(kBearer)) {
+        auto p = services_.identity.AuthenticateToken(header->substr(kBearer.size()));
+        if (!p) return p.error();
+        return std::optional<Principal>(std::move(*p));
       }
-      auto p = services_.identity.AuthenticateToken(header->substr(kBearer.size()));
-      if (!p) return p.error();
-      return std::optional<Principal>(std::move(*p));
+      if (header->starts_with(kBasic)) return AuthenticateBasic(header->substr(kBasic.size()));
+      return Error::Unauthenticated("use a Bearer API token, or HTTP Basic with an API token");
     }
     if (auto cookie = req.Cookie(kSessionCookie)) {
       auto p = services_.identity.AuthenticateSession(*cookie);
@@ -251,6 +272,22 @@ class Api::Impl final : public Registrar {
       }
     }
     return std::optional<Principal>();
+  }
+
+  // HTTP Basic for the clients that speak nothing else (TAXII clients, firewalls pulling block
+  // lists): the user name and one of its API tokens as the password. Account passwords are
+  // refused, since Basic would let them past the second factor.
+  Result<std::optional<Principal>> AuthenticateBasic(std::string_view encoded) {
+    const Error refused = Error::Unauthenticated(
+        "HTTP Basic takes the user name and an API token of that user as the password");
+    if (encoded.size() > 1024) return refused;
+    auto decoded = Base64Decode(encoded);
+    if (!decoded) return refused;
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) return refused;
+    auto p = services_.identity.AuthenticateToken(decoded->substr(colon + 1));
+    if (!p || p->username != decoded->substr(0, colon)) return refused;
+    return std::optional<Principal>(std::move(*p));
   }
 
   http::Response Health() {
@@ -313,7 +350,7 @@ class Api::Impl final : public Registrar {
     }
     if (ctx.audit_org) e.organisation_id = ctx.audit_org;
     e.action = action;
-    e.target = ctx.audit_target.empty() ? req.path.substr(0, 512) : ctx.audit_target;
+    e.target = ctx.audit_target.empty() ? LoggedPath(req.path).substr(0, 512) : ctx.audit_target;
     e.address = req.remote_address;
     e.request_id = req.request_id;
     e.status = status;
@@ -325,6 +362,14 @@ class Api::Impl final : public Registrar {
       spdlog::critical("request {}: audit entry could not be written: {}", req.request_id,
                        ex.what());
     }
+  }
+
+  // The path as logs may show it: a device's export pull token travels in the path (devices that
+  // fetch block lists often take nothing but a URL), so it is cut out.
+  static std::string LoggedPath(std::string_view path) {
+    constexpr std::string_view kPull = "/api/v1/intel/pull/";
+    if (path.starts_with(kPull)) return std::string(kPull) + "<token>";
+    return std::string(path);
   }
 
   void AccessLog(const http::Request& req,
@@ -339,11 +384,12 @@ class Api::Impl final : public Registrar {
       logger->info(
           R"({{"ts":"{}","type":"access","request_id":{},"remote":{},"method":"{}","path":{},"status":{},"bytes":{},"user":{},"duration_ms":{:.3f}}})",
           FormatRfc3339(services_.clock.Now()), JsonEscape(req.request_id),
-          JsonEscape(req.remote_address), method, JsonEscape(req.path), resp.status,
+          JsonEscape(req.remote_address), method, JsonEscape(LoggedPath(req.path)), resp.status,
           resp.body.size(), JsonEscape(user), seconds * 1000);
     } else {
-      logger->info("{} {} {} {} {} {}B {:.1f}ms rid={}", req.remote_address, user, method, req.path,
-                   resp.status, resp.body.size(), seconds * 1000, req.request_id);
+      logger->info("{} {} {} {} {} {}B {:.1f}ms rid={}", req.remote_address, user, method,
+                   LoggedPath(req.path), resp.status, resp.body.size(), seconds * 1000,
+                   req.request_id);
     }
   }
 

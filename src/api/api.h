@@ -43,6 +43,13 @@ class IncidentService;
 namespace recovery {
 class RecoveryService;
 }
+namespace intel {
+class IntelService;
+class IntelAnalysis;
+class FeedService;
+class ExportService;
+class Warninglists;
+}  // namespace intel
 }  // namespace caduceus
 
 namespace caduceus::api {
@@ -65,6 +72,11 @@ struct Services {
   catalogue::CatalogueService& catalogue;
   incidents::IncidentService& incidents;
   recovery::RecoveryService& recovery;
+  intel::IntelService& intel;
+  intel::IntelAnalysis& intel_analysis;
+  intel::FeedService& feeds;
+  intel::ExportService& exports;
+  const intel::Warninglists& warninglists;
   MetricsRegistry& metrics;
   const Clock& clock;
 };

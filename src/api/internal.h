@@ -59,6 +59,18 @@ void RegisterCatalogueRoutes(Registrar& r, Services& s);
 void RegisterReportRoutes(Registrar& r, Services& s);
 void RegisterIncidentRoutes(Registrar& r, Services& s);
 void RegisterRecoveryRoutes(Registrar& r, Services& s);
+void RegisterIntelRoutes(Registrar& r, Services& s);
+void RegisterIntelAnalysisRoutes(Registrar& r, Services& s);
+void RegisterIntelFeedRoutes(Registrar& r, Services& s);
+void RegisterIntelExportRoutes(Registrar& r, Services& s);
+// TAXII 2.1 (routes_taxii.cpp): every route under /taxii2/.
+void RegisterTaxiiRoutes(Registrar& r, Services& s);
+// Whether a request path is TAXII's, and the TAXII error resource (section 3.6.1, media type
+// application/taxii+json;version=2.1) that replaces problem+json there.
+bool IsTaxiiPath(std::string_view path);
+http::Response TaxiiErrorResponse(const Error& error, std::string_view request_id);
+// The same with an HTTP status that no error code maps to (405).
+http::Response TaxiiErrorResponse(int status, const Error& error, std::string_view request_id);
 
 // Helpers shared by route files.
 http::Response JsonResponse(int status, const boost::json::value& body);

@@ -2,10 +2,12 @@
 // API tokens.
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "api/internal.h"
 #include "http/json_body.h"
 #include "identity/service.h"
+#include "intel/store.h"
 
 namespace caduceus::api {
 
@@ -162,7 +164,7 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
 
   r.Add(Method::kPost, "/api/v1/organisations",
         {RouteAccess::kAdmin, Gate::kNormal, "organisation.create"},
-        [&ids](http::Request& req, RequestContext& ctx) {
+        [&ids, &s](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
           http::FieldReader f(*body);
@@ -182,6 +184,13 @@ void RegisterIdentityRoutes(Registrar& r, Services& s, const ApiOptions& options
           org.kind = *parsed;
           auto created = ids.CreateOrganisation(Actor::Of(*ctx.principal), org);
           if (!created) return ErrorResponse(created.error(), req.request_id);
+          // A new authority brings its Member State's sharing community (API root).
+          if (created->kind == identity::OrgKind::kAuthority) {
+            if (auto roots = s.intel.EnsureDefaultRoots(); !roots) {
+              spdlog::error("intel roots for organisation {}: {}", created->id,
+                            roots.error().message);
+            }
+          }
           ctx.audit_target = fmt::format("organisation:{}", created->id);
           ctx.audit_org = created->parent_id;
           return JsonResponse(201, ToJson(*created));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,10 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
 std::string HexEncode(std::string_view bytes);
 std::string Base64UrlEncode(std::string_view bytes);
+// Standard base64 (RFC 4648 section 4, padded) and its URL-safe unpadded form (section 5);
+// nullopt for anything that is not exactly that.
+std::string Base64Encode(std::string_view bytes);
+std::optional<std::string> Base64Decode(std::string_view text);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 }  // namespace caduceus

@@ -167,10 +167,27 @@ Response Response::NoContent() {
 // Beyond the contract in http.h: decoded path segments may not contain '/', '\\' or control
 // characters and must be valid UTF-8; empty segments are rejected except a trailing one ("/a/");
 // decoded query keys and values may not contain NUL and must be valid UTF-8; '+' in the query
-// decodes to a space.
+// decodes to a space. Raw '[' and ']' in the query, which RFC 3986 reserves but clients send in
+// TAXII filters (match[type]=...), are read as if percent-encoded.
 std::optional<ParsedTarget> ParseTarget(std::string_view target) {
   if (target.empty() || target.size() > kMaxTargetBytes || target.front() != '/') {
     return std::nullopt;
+  }
+  std::string escaped;
+  if (const auto question = target.find('?');
+      question != std::string_view::npos &&
+      target.find_first_of("[]", question) != std::string_view::npos) {
+    escaped.assign(target.substr(0, question));
+    for (char c : target.substr(question)) {
+      if (c == '[') {
+        escaped += "%5B";
+      } else if (c == ']') {
+        escaped += "%5D";
+      } else {
+        escaped += c;
+      }
+    }
+    target = escaped;
   }
   const auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return std::nullopt;
@@ -212,9 +229,13 @@ void Router::Add(Method method, std::string pattern, Handler handler, std::strin
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
-  for (std::string_view segment : SplitPath(pattern)) {
+  const auto segments = SplitPath(pattern);
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string_view segment = segments[i];
+    const bool trailing_slash = segment.empty() && i + 1 == segments.size();
     const bool has_brace =
         segment.find_first_of("{}") != std::string_view::npos && !IsParam(segment);
+    if (trailing_slash) continue;
     if (segment.empty() || has_brace || (!IsParam(segment) && !IsSafeSegment(segment))) {
       throw std::invalid_argument("invalid route pattern: " + pattern);
     }

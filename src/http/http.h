@@ -75,8 +75,9 @@ std::optional<ParsedTarget> ParseTarget(std::string_view target);
 using Handler = std::function<Response(Request&)>;
 
 // Maps (method, path pattern) to handlers. Patterns are literal segments and `{name}`
-// parameters matching one non-empty segment, e.g. "/api/v1/orgs/{id}/users". The router also
-// carries a per-route name (the pattern) for metrics and an opaque tag the API layer uses for
+// parameters matching one non-empty segment, e.g. "/api/v1/orgs/{id}/users". A pattern may end
+// in '/' (as TAXII's do, "/taxii2/{root}/"); it then matches only paths that end in '/'. The router
+// also carries a per-route name (the pattern) for metrics and an opaque tag the API layer uses for
 // authorisation rules.
 class Router {
  public:

@@ -18,7 +18,7 @@ struct Config {
   int threads = 4;
   // Any request body; uploads (assessment evidence) need more than JSON bodies, which the API
   // caps at api::kMaxJsonBodyBytes.
-  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_body_bytes = 16 * 1024 * 1024;  // TAXII roots advertise 16 MiB
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM chain; TLS is on when both are set
@@ -36,6 +36,10 @@ struct Config {
   // [data] The project's data files: assessment frameworks (frameworks/) and the service
   // catalogue's starter set (catalogue/starter.json). Default: the source tree's data/.
   std::string data_dir;
+  // [feeds] Threat-intelligence feeds the hub pulls (docs/misp.md).
+  std::string feed_file_root;  // directory file:// feeds must lie under; empty: none allowed
+  std::string feed_ca_file;    // extra CA bundle (PEM) for https feeds
+  bool feed_allow_private_addresses = false;  // pull from loopback / private networks
   // [log]
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"

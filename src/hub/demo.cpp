@@ -11,6 +11,8 @@
 #include "core/random.h"
 #include "incidents/model.h"
 #include "incidents/service.h"
+#include "intel/observables.h"
+#include "intel/store.h"
 
 namespace caduceus::hub {
 namespace {
@@ -373,6 +375,169 @@ Status SeedIncidents(Runtime& rt, const std::map<std::string, identity::Organisa
   return Act(rt, *asked, rapid);
 }
 
+// --- Threat intelligence ---
+
+struct DemoIndicator {
+  const char* id;  // fixed, so a second run recognises the set
+  const char* name;
+  intel::ObservableKind kind;
+  const char* value;
+  int confidence;
+};
+
+json::object Indicator(const DemoIndicator& d, const std::string& created, std::int64_t producer) {
+  const auto observable = intel::Normalise(d.kind, d.value);
+  return json::object{{"type", "indicator"},
+                      {"spec_version", "2.1"},
+                      {"id", d.id},
+                      {"created", created},
+                      {"modified", created},
+                      {"created_by_ref", intel::IntelService::OrgIdentityId(producer)},
+                      {"name", d.name},
+                      {"indicator_types", json::array{"malicious-activity"}},
+                      {"pattern_type", "stix"},
+                      {"pattern", intel::PatternFor(*observable)},
+                      {"valid_from", created},
+                      {"confidence", d.confidence}};
+}
+
+json::object Relationship(const char* id,
+                          const std::string& source,
+                          const char* type,
+                          const std::string& target,
+                          const std::string& created) {
+  return json::object{{"type", "relationship"},    {"spec_version", "2.1"}, {"id", id},
+                      {"created", created},        {"modified", created},   {"source_ref", source},
+                      {"relationship_type", type}, {"target_ref", target}};
+}
+
+Status Publish(Runtime& rt,
+               const std::string& collection,
+               std::int64_t producer,
+               std::vector<json::object> objects,
+               std::optional<TlpLevel> tlp,
+               std::vector<std::int64_t> recipients = {}) {
+  intel::SubmitOptions options;
+  options.source = "demo";
+  options.producer_id = producer;
+  options.tlp = tlp;
+  options.recipients = std::move(recipients);
+  auto collections = rt.intel->ListAllCollections(Actor::System());
+  if (!collections) return collections.error();
+  for (const auto& c : *collections) {
+    if (c.api_root_slug + "/" + c.alias != collection) continue;
+    auto report = rt.intel->SubmitObjects(Actor::System(), c.uuid, std::move(objects), options);
+    if (!report) return report.error();
+    if (!report->failures.empty()) {
+      return Error::Invalid("demo intel object rejected: " + report->failures.front().error.message,
+                            report->failures.front().error.field);
+    }
+    return {};
+  }
+  return Error::NotFound("no demo collection " + collection);
+}
+
+// A ransomware campaign the support centre shares EU-wide (GREEN), an AMBER phishing indicator a
+// Belgian hospital shares with its CSIRT only, a RED one a Dutch hospital names its CSIRT for,
+// and a Belgian CSIRT indicator that hits a warninglist.
+Status SeedIntel(Runtime& rt, const std::map<std::string, identity::Organisation>& orgs) {
+  if (auto s = rt.intel->EnsureDefaultRoots(); !s) return s;
+  constexpr const char* kReportId = "report--4f6c1a52-8d0e-4b7a-9a53-0c6f3f6f1a01";
+  if (rt.intel->View(Actor::System(), kReportId)) return {};
+  const auto created = FormatRfc3339(rt.clock.Now() - std::chrono::days(3));
+  const auto eu = orgs.at("eu").id;
+  constexpr DemoIndicator kCampaign[] = {
+      {"indicator--0b8f5e6a-1c2d-4e3f-8a9b-0c1d2e3f4a01", "Ransomware loader C2 domain",
+       intel::ObservableKind::kDomain, "cdn-update-check.example", 85},
+      {"indicator--0b8f5e6a-1c2d-4e3f-8a9b-0c1d2e3f4a02", "Ransomware C2 server",
+       intel::ObservableKind::kIpv4, "203.0.113.47", 80},
+      {"indicator--0b8f5e6a-1c2d-4e3f-8a9b-0c1d2e3f4a03", "Encryptor binary",
+       intel::ObservableKind::kSha256,
+       "5f2b7a8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809a1b", 95},
+      {"indicator--0b8f5e6a-1c2d-4e3f-8a9b-0c1d2e3f4a04", "Data exfiltration endpoint",
+       intel::ObservableKind::kUrl, "https://files-share-transfer.example/upload/h", 70},
+  };
+  constexpr const char* kMalwareId = "malware--6a1f0d3e-2b4c-4d5e-9f60-718293a4b5c6";
+  std::vector<json::object> campaign;
+  json::array refs{kMalwareId};
+  campaign.push_back(json::object{{"type", "malware"},
+                                  {"spec_version", "2.1"},
+                                  {"id", kMalwareId},
+                                  {"created", created},
+                                  {"modified", created},
+                                  {"name", "LockBit 3.0 (demo)"},
+                                  {"malware_types", json::array{"ransomware"}},
+                                  {"is_family", true}});
+  const char* kRelationshipIds[] = {"relationship--7b2e1f4a-3c5d-4e6f-8a7b-9c0d1e2f3a01",
+                                    "relationship--7b2e1f4a-3c5d-4e6f-8a7b-9c0d1e2f3a02",
+                                    "relationship--7b2e1f4a-3c5d-4e6f-8a7b-9c0d1e2f3a03",
+                                    "relationship--7b2e1f4a-3c5d-4e6f-8a7b-9c0d1e2f3a04"};
+  for (std::size_t i = 0; i < std::size(kCampaign); ++i) {
+    campaign.push_back(Indicator(kCampaign[i], created, eu));
+    campaign.push_back(
+        Relationship(kRelationshipIds[i], kCampaign[i].id, "indicates", kMalwareId, created));
+    refs.push_back(json::string(kCampaign[i].id));
+    refs.push_back(json::string(kRelationshipIds[i]));
+  }
+  campaign.push_back(json::object{
+      {"type", "report"},
+      {"spec_version", "2.1"},
+      {"id", kReportId},
+      {"created", created},
+      {"modified", created},
+      {"name", "Ransomware campaign against European hospitals (demo)"},
+      {"description",
+       "Initial access through a fake software-update domain, encryption of PACS and file "
+       "servers, exfiltration before encryption."},
+      {"report_types", json::array{"threat-report", "malware"}},
+      {"published", created},
+      {"object_refs", refs}});
+  if (auto s = Publish(rt, "eu/indicators", eu, std::move(campaign), TlpLevel::kGreen); !s) {
+    return s;
+  }
+  // Three hospitals in two Member States saw the C2 domain.
+  const auto first_seen = FormatRfc3339(rt.clock.Now() - std::chrono::days(2));
+  const auto last_seen = FormatRfc3339(rt.clock.Now() - std::chrono::hours(6));
+  const std::pair<const char*, const char*> kSightings[] = {
+      {"h2", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d01"},
+      {"h5", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d02"},
+      {"h9", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d03"}};
+  int count = 3;
+  for (const auto& [org, id] : kSightings) {
+    json::object sighting{
+        {"type", "sighting"},   {"spec_version", "2.1"},    {"id", id},
+        {"created", last_seen}, {"modified", last_seen},    {"sighting_of_ref", kCampaign[0].id},
+        {"count", count++},     {"first_seen", first_seen}, {"last_seen", last_seen}};
+    if (auto s = Publish(rt, "eu/indicators", orgs.at(org).id, {std::move(sighting)}, {}); !s) {
+      return s;
+    }
+  }
+  const DemoIndicator phishing{"indicator--1c9a6f7b-2d3e-4f5a-9b6c-7d8e9f0a1b01",
+                               "Webmail credential phishing aimed at Sint-Demo staff",
+                               intel::ObservableKind::kDomain, "sint-demo-webmail-login.example",
+                               90};
+  if (auto s = Publish(rt, "be/indicators", orgs.at("h1").id,
+                       {Indicator(phishing, created, orgs.at("h1").id)}, TlpLevel::kAmber);
+      !s) {
+    return s;
+  }
+  const DemoIndicator resolver{"indicator--1c9a6f7b-2d3e-4f5a-9b6c-7d8e9f0a1b02",
+                               "DNS connectivity check seen before encryption (benign on its own)",
+                               intel::ObservableKind::kIpv4, "8.8.8.8", 30};
+  if (auto s = Publish(rt, "be/indicators", orgs.at("be").id,
+                       {Indicator(resolver, created, orgs.at("be").id)}, TlpLevel::kGreen);
+      !s) {
+    return s;
+  }
+  const DemoIndicator insider{
+      "indicator--1c9a6f7b-2d3e-4f5a-9b6c-7d8e9f0a1b03",
+      "Remote-access tool on the radiology workstation", intel::ObservableKind::kSha256,
+      "a3f1c9e27b4d8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80", 60};
+  return Publish(rt, "nl/indicators", orgs.at("h3").id,
+                 {Indicator(insider, created, orgs.at("h3").id)}, TlpLevel::kRed,
+                 {orgs.at("nl").id});
+}
+
 }  // namespace
 
 int SeedDemo(Runtime& rt, const std::string& credentials_file) {
@@ -447,6 +612,10 @@ int SeedDemo(Runtime& rt, const std::string& credentials_file) {
   }
   if (auto seeded = SeedIncidents(rt, orgs); !seeded) {
     std::cerr << "error: demo incidents: " << seeded.error().message << "\n";
+    return 1;
+  }
+  if (auto seeded = SeedIntel(rt, orgs); !seeded) {
+    std::cerr << "error: demo threat intelligence: " << seeded.error().message << "\n";
     return 1;
   }
   if (auto seeded = SeedAssessments(rt, orgs); !seeded) {

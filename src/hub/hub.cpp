@@ -1,5 +1,7 @@
 #include "hub/hub.h"
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -53,6 +55,68 @@ Result<std::int64_t> ResolveOrg(Runtime& rt, const std::string& org) {
     if (o.name == org) return o.id;
   }
   return Error::NotFound("no organisation named '" + org + "'");
+}
+
+// A collection by its TAXII id, or as <root>/<alias> ("eu/indicators").
+Result<intel::CollectionInfo> ResolveCollection(Runtime& rt, const std::string& spec) {
+  const auto system = identity::Actor::System();
+  const auto slash = spec.find('/');
+  if (slash == std::string::npos) return rt.intel->GetCollectionByUuid(system, spec);
+  auto collections = rt.intel->ListCollections(system, spec.substr(0, slash));
+  if (!collections) return collections.error();
+  for (auto& c : *collections) {
+    if (c.alias == spec.substr(slash + 1)) return std::move(c);
+  }
+  return Error::NotFound("no collection '" + spec + "'");
+}
+
+// Streams a STIX bundle file into a collection, with a progress line on a terminal.
+int ImportIntel(Runtime& rt,
+                const std::string& file,
+                const std::string& collection_spec,
+                const std::string& producer,
+                const std::string& tlp) {
+  auto collection = ResolveCollection(rt, collection_spec);
+  if (!collection) return Fail(collection.error());
+  auto producer_id = ResolveOrg(rt, producer);
+  if (!producer_id) return Fail(producer_id.error());
+  intel::SubmitOptions options;
+  options.source = "cli";
+  if (!tlp.empty()) {
+    options.tlp = ParseTlp(tlp);
+    if (!options.tlp) return Fail(Error::Invalid("unknown TLP level '" + tlp + "'", "--tlp"));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail(Error::NotFound("cannot read " + file));
+  std::error_code ec;
+  const auto total = std::filesystem::file_size(file, ec);
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = rt.intel->Import(
+      collection->id, *producer_id, in, options, [&](std::uint64_t bytes, std::uint64_t objects) {
+        if (!tty) return;
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double rate = seconds > 0 ? static_cast<double>(objects) / seconds : 0;
+        const double fraction = total > 0 ? static_cast<double>(bytes) / total : 0;
+        const double eta = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
+        fmt::print(stderr, "\r{:5.1f}%  {} objects  {:.0f} objects/s  ETA {:.0f} s   ",
+                   fraction * 100, objects, rate, eta);
+      });
+  if (tty) fmt::print(stderr, "\n");
+  if (!summary) return Fail(summary.error());
+  AuditCli(rt, "intel.import", collection->uuid,
+           fmt::format(R"({{"accepted":{},"duplicates":{},"rejected":{}}})", summary->accepted,
+                       summary->duplicates, summary->rejected));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("{} objects stored, {} already present, {} rejected in {:.1f} s\n", summary->accepted,
+             summary->duplicates, summary->rejected, seconds);
+  for (const auto& f : summary->first_failures) {
+    fmt::print("  rejected #{} {}: {}{}{}\n", f.index, f.id.empty() ? "(no id)" : f.id,
+               f.error.message, f.error.field.empty() ? "" : " at ", f.error.field);
+  }
+  return summary->rejected > 0 ? 3 : 0;
 }
 
 std::string ReadPasswordFromStdin() {
@@ -158,6 +222,9 @@ int Main(int argc, char** argv) {
     }
     auto created = (*rt)->identity->CreateOrganisation(identity::Actor::System(), new_org);
     if (!created) return void(exit_code = Fail(created.error()));
+    if (auto roots = (*rt)->intel->EnsureDefaultRoots(); !roots) {
+      return void(exit_code = Fail(roots.error()));
+    }
     AuditCli(**rt, "organisation.create", fmt::format("organisation:{}", created->id));
     fmt::print("{}\t{}\t{}\n", created->id, identity::ToString(created->kind), created->name);
   });
@@ -384,6 +451,79 @@ int Main(int argc, char** argv) {
     if (!loaded) return void(exit_code = Fail(loaded.error()));
     fmt::print("{} ransomware families and {} decryption tools loaded\n", loaded->families,
                loaded->decryptors);
+  });
+
+  // intel
+  auto* intel_cmd = app.add_subcommand("intel", "Manage the threat-intelligence store");
+  intel_cmd->require_subcommand(1);
+  auto* intel_import = intel_cmd->add_subcommand(
+      "import",
+      "Stream a STIX 2.1 bundle file of any size into a collection (exit 3: some "
+      "objects were rejected)");
+  AddCommon(intel_import, common);
+  std::string intel_file, intel_collection, intel_producer, intel_tlp;
+  intel_import->add_option("file", intel_file, "STIX 2.1 bundle (JSON)")->required();
+  intel_import
+      ->add_option("--collection", intel_collection,
+                   "collection id, or <api root>/<alias> such as eu/indicators")
+      ->required();
+  intel_import
+      ->add_option("--producer", intel_producer,
+                   "organisation (id or name) the objects are shared as")
+      ->required();
+  intel_import->add_option("--tlp", intel_tlp,
+                           "TLP for objects without a marking (default: the collection's)");
+  intel_import->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    if (auto s = (*rt)->intel->EnsureDefaultRoots(); !s) return void(exit_code = Fail(s.error()));
+    exit_code = ImportIntel(**rt, intel_file, intel_collection, intel_producer, intel_tlp);
+  });
+  auto* intel_roots = intel_cmd->add_subcommand(
+      "roots", "Create the EU and Member-State API roots and collections that are missing");
+  AddCommon(intel_roots, common);
+  intel_roots->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    if (auto s = (*rt)->intel->EnsureDefaultRoots(); !s) return void(exit_code = Fail(s.error()));
+    auto roots = (*rt)->intel->ListApiRoots(identity::Actor::System());
+    if (!roots) return void(exit_code = Fail(roots.error()));
+    for (const auto& root : *roots) {
+      auto collections = (*rt)->intel->ListCollections(identity::Actor::System(), root.slug);
+      if (!collections) return void(exit_code = Fail(collections.error()));
+      for (const auto& c : *collections) {
+        fmt::print("{}/{}  {}  {}  default {}\n", root.slug, c.alias, c.uuid, c.title,
+                   TlpName(c.default_tlp));
+      }
+    }
+  });
+
+  // feeds
+  auto* feeds_cmd = app.add_subcommand("feeds", "Threat-intelligence feeds");
+  feeds_cmd->require_subcommand(1);
+  auto* feeds_run = feeds_cmd->add_subcommand(
+      "run", "Pull the feeds that are due now, or one feed (exit 3: a pull failed)");
+  AddCommon(feeds_run, common);
+  std::int64_t feed_id = 0;
+  feeds_run->add_option("--id", feed_id, "pull this feed even if it is not due");
+  feeds_run->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    std::vector<intel::FeedRun> runs;
+    if (feed_id > 0) {
+      auto run = (*rt)->feeds->RunAsSystem(feed_id);
+      if (!run) return void(exit_code = Fail(run.error()));
+      runs.push_back(std::move(*run));
+    } else {
+      runs = (*rt)->feeds->RunDue();
+    }
+    for (const auto& run : runs) {
+      fmt::print("run {}: {}  fetched {}  stored {}  duplicates {}  rejected {}{}{}\n", run.id,
+                 run.status, run.fetched, run.accepted, run.duplicates, run.rejected,
+                 run.message.empty() ? "" : "  ", run.message);
+      if (run.status == "error" || run.status == "partial") exit_code = 3;
+    }
+    if (runs.empty()) fmt::print("no feed is due\n");
   });
 
   // demo

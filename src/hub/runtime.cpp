@@ -116,10 +116,27 @@ std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
           {"assessment", assessment::AssessmentService::Migrations()},
           {"catalogue", catalogue::CatalogueService::Migrations(dialect)},
           {"incidents", incidents::IncidentService::Migrations()},
-          {"recovery", recovery::RecoveryService::Migrations()}};
+          {"recovery", recovery::RecoveryService::Migrations()},
+          {"intel", intel::IntelService::Migrations()},
+          {"intel_analysis", intel::IntelAnalysis::Migrations()},
+          {"intel_feeds", intel::FeedService::Migrations()},
+          {"intel_exports", intel::ExportService::Migrations()}};
 }
 
 }  // namespace
+
+// The MISP warninglists shipped under <data_dir>/warninglists (none when it is missing).
+Result<std::shared_ptr<const intel::Warninglists>> LoadWarninglists(const std::string& data_dir) {
+  auto lists = std::make_shared<intel::Warninglists>();
+  const auto dir = std::filesystem::path(data_dir) / "warninglists";
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    if (auto s = lists->AddDirectory(dir); !s) return s.error();
+  } else {
+    spdlog::warn("no warninglists: {} is not a directory", dir.string());
+  }
+  return std::shared_ptr<const intel::Warninglists>(std::move(lists));
+}
 
 int MigrateAll(storage::Database& db) {
   int applied = 0;
@@ -170,7 +187,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
   id_options.password_hash.mem_limit = rt->config.argon2_memlimit_kib * 1024;
   id_options.session_idle = std::chrono::minutes(rt->config.session_idle_minutes);
   id_options.session_absolute = std::chrono::hours(rt->config.session_absolute_hours);
-  id_options.secret_key = std::move(*key);
+  id_options.secret_key = *key;
   rt->identity =
       std::make_unique<identity::IdentityService>(*rt->db, rt->clock, std::move(id_options));
   rt->audit = std::make_unique<audit::AuditLog>(*rt->db, rt->clock);
@@ -179,6 +196,20 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
   rt->catalogue = std::make_unique<catalogue::CatalogueService>(*rt->db, rt->clock, *rt->identity);
   rt->incidents = std::make_unique<incidents::IncidentService>(*rt->db, rt->clock, *rt->identity);
   rt->recovery = std::make_unique<recovery::RecoveryService>(*rt->db, rt->clock, *rt->identity);
+  auto warninglists = LoadWarninglists(rt->config.data_dir);
+  if (!warninglists) return warninglists.error();
+  rt->warninglists = std::move(*warninglists);
+  rt->intel =
+      std::make_unique<intel::IntelService>(*rt->db, rt->clock, *rt->identity, rt->warninglists);
+  rt->intel_analysis = std::make_unique<intel::IntelAnalysis>(*rt->db, rt->clock, *rt->intel);
+  intel::FeedServiceOptions feed_options;
+  feed_options.secret_key = std::move(*key);
+  feed_options.file_root = rt->config.feed_file_root;
+  feed_options.ca_file = rt->config.feed_ca_file;
+  feed_options.allow_private_addresses = rt->config.feed_allow_private_addresses;
+  rt->feeds =
+      std::make_unique<intel::FeedService>(*rt->db, rt->clock, *rt->intel, std::move(feed_options));
+  rt->exports = std::make_unique<intel::ExportService>(*rt->db, rt->clock, *rt->intel);
   rt->db->ExportMetrics(rt->metrics);
   return rt;
 }

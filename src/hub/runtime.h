@@ -13,6 +13,11 @@
 #include "hub/config.h"
 #include "identity/service.h"
 #include "incidents/service.h"
+#include "intel/analysis.h"
+#include "intel/exports.h"
+#include "intel/feeds.h"
+#include "intel/store.h"
+#include "intel/warninglist.h"
 #include "recovery/service.h"
 #include "storage/database.h"
 
@@ -39,6 +44,11 @@ struct Runtime {
   std::unique_ptr<catalogue::CatalogueService> catalogue;
   std::unique_ptr<incidents::IncidentService> incidents;
   std::unique_ptr<recovery::RecoveryService> recovery;
+  std::shared_ptr<const intel::Warninglists> warninglists;
+  std::unique_ptr<intel::IntelService> intel;
+  std::unique_ptr<intel::IntelAnalysis> intel_analysis;
+  std::unique_ptr<intel::FeedService> feeds;
+  std::unique_ptr<intel::ExportService> exports;
 };
 
 // Opens the database and applies pending migrations (when `migrate`), then builds the services.

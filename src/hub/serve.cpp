@@ -1,7 +1,11 @@
 #include "hub/serve.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,8 +13,54 @@
 #include "api/api.h"
 #include "http/server.h"
 #include "hub/runtime.h"
+#include "intel/feeds.h"
 
 namespace caduceus::hub {
+
+namespace {
+
+// Pulls the threat-intelligence feeds that are due, every minute, on its own thread, until it is
+// destroyed (which waits for a pull in progress to end). Several hubs may run it: a lease in the
+// database gives each feed to one of them.
+class FeedTimer {
+ public:
+  explicit FeedTimer(intel::FeedService& feeds) : thread_([this, &feeds] { Loop(feeds); }) {}
+  ~FeedTimer() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  FeedTimer(const FeedTimer&) = delete;
+  FeedTimer& operator=(const FeedTimer&) = delete;
+
+ private:
+  void Loop(intel::FeedService& feeds) {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        for (const auto& run : feeds.RunDue()) {
+          spdlog::info("feed run {}: {} ({} fetched, {} stored, {} rejected){}{}", run.id,
+                       run.status, run.fetched, run.accepted, run.rejected,
+                       run.message.empty() ? "" : ": ", run.message);
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("feed timer: {}", e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 int Serve(Config config, const ServeFlags& flags) {
   if (!flags.listen.empty()) {
@@ -36,15 +86,20 @@ int Serve(Config config, const ServeFlags& flags) {
     std::cerr << "error: " << loaded.error().message << "\n";
     return 1;
   }
+  if (auto roots = r.intel->EnsureDefaultRoots(); !roots) {
+    std::cerr << "error: " << roots.error().message << "\n";
+    return 1;
+  }
   api::ApiOptions api_options;
   api_options.web_root = r.config.web_root;
   api_options.secure_cookies = r.config.secure_cookies || !r.config.tls_certificate.empty();
   api_options.trusted_proxies = r.config.trusted_proxies;
   api_options.json_access_log = r.config.log_format == "json";
   api_options.metrics_token = r.config.metrics_token;
-  api::Api api({*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, *r.incidents,
-                *r.recovery, r.metrics, r.clock},
-               api_options);
+  api::Api api(
+      {*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, *r.incidents, *r.recovery,
+       *r.intel, *r.intel_analysis, *r.feeds, *r.exports, *r.warninglists, r.metrics, r.clock},
+      api_options);
 
   http::ServerOptions options;
   options.address = r.config.listen_address;
@@ -74,7 +129,10 @@ int Serve(Config config, const ServeFlags& flags) {
                  options.threads,
                  r.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL");
     if (r.config.web_root.empty()) spdlog::warn("no web root configured: the web UI is not served");
-    server.Run();
+    {
+      FeedTimer feeds(*r.feeds);
+      server.Run();
+    }
     spdlog::info("caduceus-hub stopped");
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

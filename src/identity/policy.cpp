@@ -112,6 +112,47 @@ bool AllowedToCurate(const Principal& p,
                      [&](const std::string& c) { return c == *own_country; });
 }
 
+bool AllowedOnCollection(const Principal& p, CollectionAction action, const CollectionRef& c) {
+  const bool reads = c.grant_read.value_or(c.in_community && c.community_read);
+  const bool writes = c.grant_write.value_or(c.in_community && c.community_write);
+  switch (action) {
+    case CollectionAction::kRead:
+      return reads;
+    case CollectionAction::kWrite:
+      return writes && IsStaff(p);
+    case CollectionAction::kSight:
+      return reads && p.role != Role::kViewer;
+    case CollectionAction::kAdminister:
+      if (p.role != Role::kAdmin) return false;
+      if (p.org_kind == OrgKind::kSupportCentre) return true;
+      return p.org_kind == OrgKind::kAuthority && c.root_country && c.own_country &&
+             *c.root_country == *c.own_country;
+  }
+  return false;
+}
+
+bool AllowedToSeeIntel(std::int64_t viewer, const IntelObjectScope& o) {
+  if (viewer == o.producer_id) return true;
+  const bool named =
+      std::find(o.recipients.begin(), o.recipients.end(), viewer) != o.recipients.end();
+  switch (o.tlp) {
+    case TlpLevel::kClear:
+    case TlpLevel::kGreen:
+      return true;
+    case TlpLevel::kAmber:
+      return named || (o.producer_parent_id && *o.producer_parent_id == viewer);
+    case TlpLevel::kAmberStrict:
+      return false;
+    case TlpLevel::kRed:
+      return named;
+  }
+  return false;
+}
+
+bool AllowedToWithdrawIntel(const Principal& p, bool administers, std::int64_t producer_id) {
+  return administers || (p.organisation_id == producer_id && IsStaff(p));
+}
+
 bool AllowedToCreate(const Principal& p, OrgKind kind, const OrgRef& parent) {
   if (p.role != Role::kAdmin) return false;
   switch (kind) {

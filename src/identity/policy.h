@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/tlp.h"
 #include "identity/model.h"
 
 namespace caduceus::identity {
@@ -107,6 +108,54 @@ bool AllowedOnIncident(const Principal& principal,
 bool AllowedToCurate(const Principal& principal,
                      std::optional<std::string_view> own_country,
                      std::span<const std::string> entry_countries);
+
+// Threat intelligence (TLP 2.0). Objects live in collections; collections in API roots, each the
+// home of one sharing community: the EU (every organisation), one Member State (its authority,
+// the providers under it, and the support centre) or a list of organisations an admin keeps.
+
+enum class CollectionAction {
+  kRead,        // list and read the collection's objects (within their TLP, below)
+  kWrite,       // add objects: admins and analysts of an organisation with write access
+  kSight,       // report sightings of its indicators: also reporters, and agents' tokens
+  kAdminister,  // change the collection, its access list, delete objects: support-centre
+                // admins for every collection, an authority's admins for its Member State's
+};
+
+// The facts about a collection that decisions depend on, loaded from storage for the
+// principal's organisation.
+struct CollectionRef {
+  bool in_community = false;        // the principal's organisation is in the API root's community
+  bool community_read = false;      // the collection's default for community members
+  bool community_write = false;     // idem
+  std::optional<bool> grant_read;   // an explicit grant to the principal's organisation
+  std::optional<bool> grant_write;  // idem
+  std::optional<std::string> root_country;  // the Member State of a country API root
+  std::optional<std::string> own_country;   // the principal's organisation's Member State
+};
+
+bool AllowedOnCollection(const Principal& principal,
+                         CollectionAction action,
+                         const CollectionRef& collection);
+
+// The facts about one object version that its visibility depends on.
+struct IntelObjectScope {
+  TlpLevel tlp = TlpLevel::kRed;                   // its marking, or the collection's default
+  std::int64_t producer_id = 0;                    // the organisation that submitted it
+  std::optional<std::int64_t> producer_parent_id;  // that organisation's parent (its authority)
+  std::span<const std::int64_t> recipients;        // organisations the producer named
+};
+
+// May an organisation that can read the collection see this object version? The producer always
+// does; CLEAR and GREEN: everyone who reads the collection (its community); AMBER: also the
+// producer's authority (its parent) and the named recipients; AMBER+STRICT: nobody else; RED:
+// the named recipients. Storage mirrors this rule as a SQL predicate (intel/visibility.h), and a
+// test holds the two equal.
+bool AllowedToSeeIntel(std::int64_t viewer_org_id, const IntelObjectScope& object);
+
+// May the principal delete an object version from a collection (TAXII 2.1 section 5.7)? The
+// collection's administrators may (`administers`: AllowedOnCollection kAdminister); otherwise
+// only the admins and analysts of the organisation that produced it.
+bool AllowedToWithdrawIntel(const Principal& principal, bool administers, std::int64_t producer_id);
 
 // May the principal create an organisation of `kind` under `parent`?
 bool AllowedToCreate(const Principal& principal, OrgKind kind, const OrgRef& parent);

@@ -1685,22 +1685,6 @@ std::optional<TlpLevel> TlpLevelOfMarking(std::string_view marking_id) {
   return marking->level;
 }
 
-std::string_view TlpName(TlpLevel level) {
-  switch (level) {
-    case TlpLevel::kClear:
-      return "TLP:CLEAR";
-    case TlpLevel::kGreen:
-      return "TLP:GREEN";
-    case TlpLevel::kAmber:
-      return "TLP:AMBER";
-    case TlpLevel::kAmberStrict:
-      return "TLP:AMBER+STRICT";
-    case TlpLevel::kRed:
-      return "TLP:RED";
-  }
-  return "TLP:RED";
-}
-
 std::string_view TlpMarkingId(TlpLevel level) {
   for (const TlpMarking& marking : kTlpMarkings) {
     if (marking.v2 && marking.level == level) return marking.id;

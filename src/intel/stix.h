@@ -41,6 +41,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/error.h"
+#include "core/tlp.h"
 #include "intel/pattern.h"
 
 namespace caduceus::intel {
@@ -94,16 +95,12 @@ struct StixObject {
 // value: move it in to keep it without a copy.
 Result<StixObject> ValidateStixObject(boost::json::object object);
 
-// Traffic Light Protocol levels, least restrictive first. TLP 1.0 WHITE is kClear.
-enum class TlpLevel { kClear, kGreen, kAmber, kAmberStrict, kRed };
+using ::caduceus::TlpLevel;
 
 // The TLP level of a marking-definition id: the five TLP 2.0 marking definitions of the OASIS
 // TLP 2.0 extension (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d) and the four
 // TLP 1.0 ones of STIX 2.1 section 7.2.1.4. nullopt for any other id.
 std::optional<TlpLevel> TlpLevelOfMarking(std::string_view marking_id);
-
-// "TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED".
-std::string_view TlpName(TlpLevel level);
 
 // The id of the TLP 2.0 marking definition of a level, for marking objects the hub writes.
 std::string_view TlpMarkingId(TlpLevel level);

@@ -19,6 +19,11 @@
 #include "http/http.h"
 #include "identity/service.h"
 #include "incidents/service.h"
+#include "intel/analysis.h"
+#include "intel/exports.h"
+#include "intel/feeds.h"
+#include "intel/store.h"
+#include "intel/warninglist.h"
 #include "recovery/service.h"
 #include "storage/database.h"
 #include "support/test_db.h"
@@ -51,6 +56,10 @@ class ApiTest : public ::testing::Test {
                              catalogue::CatalogueService::Migrations(db_->dialect()));
     storage::ApplyMigrations(*db_, "incidents", incidents::IncidentService::Migrations());
     storage::ApplyMigrations(*db_, "recovery", recovery::RecoveryService::Migrations());
+    storage::ApplyMigrations(*db_, "intel", intel::IntelService::Migrations());
+    storage::ApplyMigrations(*db_, "intel_analysis", intel::IntelAnalysis::Migrations());
+    storage::ApplyMigrations(*db_, "intel_feeds", intel::FeedService::Migrations());
+    storage::ApplyMigrations(*db_, "intel_exports", intel::ExportService::Migrations());
     identity::IdentityOptions options;
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
@@ -60,9 +69,14 @@ class ApiTest : public ::testing::Test {
     catalogue_ = std::make_unique<catalogue::CatalogueService>(*db_, clock_, *ids_);
     incidents_ = std::make_unique<incidents::IncidentService>(*db_, clock_, *ids_);
     recovery_ = std::make_unique<recovery::RecoveryService>(*db_, clock_, *ids_);
-    api_ = std::make_unique<Api>(Services{*db_, *ids_, *audit_, *assessment_, *catalogue_,
-                                          *incidents_, *recovery_, metrics_, clock_},
-                                 ApiOptions{});
+    intel_ = std::make_unique<intel::IntelService>(*db_, clock_, *ids_, warninglists_);
+    intel_analysis_ = std::make_unique<intel::IntelAnalysis>(*db_, clock_, *intel_);
+    feeds_ = std::make_unique<intel::FeedService>(*db_, clock_, *intel_);
+    exports_ = std::make_unique<intel::ExportService>(*db_, clock_, *intel_);
+    api_ = std::make_unique<Api>(
+        Services{*db_, *ids_, *audit_, *assessment_, *catalogue_, *incidents_, *recovery_, *intel_,
+                 *intel_analysis_, *feeds_, *exports_, *warninglists_, metrics_, clock_},
+        ApiOptions{});
 
     identity::NewOrganisation centre;
     centre.name = "EU Support Centre";
@@ -153,6 +167,12 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<catalogue::CatalogueService> catalogue_;
   std::unique_ptr<incidents::IncidentService> incidents_;
   std::unique_ptr<recovery::RecoveryService> recovery_;
+  // Tests that need warninglists add lists here before SetUp builds the services.
+  std::shared_ptr<intel::Warninglists> warninglists_ = std::make_shared<intel::Warninglists>();
+  std::unique_ptr<intel::IntelService> intel_;
+  std::unique_ptr<intel::IntelAnalysis> intel_analysis_;
+  std::unique_ptr<intel::FeedService> feeds_;
+  std::unique_ptr<intel::ExportService> exports_;
   std::unique_ptr<Api> api_;
   std::int64_t centre_id_ = 0;
   std::int64_t root_id_ = 0;

@@ -75,6 +75,23 @@ TEST_F(RandomTest, EncodersMatchKnownVectors) {
   EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
   EXPECT_EQ(Base64UrlEncode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(Base64UrlEncode("f"), "Zg");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
+}
+
+TEST_F(RandomTest, DecodersInvertTheEncodersAndRefuseAnythingElse) {
+  EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");
+  EXPECT_EQ(Base64Decode("+/8="), "\xfb\xff");
+  EXPECT_EQ(Base64Decode(""), "");
+  EXPECT_EQ(Base64UrlDecode("-_8"), "\xfb\xff");
+  EXPECT_FALSE(Base64Decode("Zm9vYg"));       // padding missing
+  EXPECT_FALSE(Base64Decode("Zm9v Yg=="));    // not base64
+  EXPECT_FALSE(Base64Decode("-_8="));         // URL alphabet in the standard form
+  EXPECT_FALSE(Base64UrlDecode("+/8"));       // and the reverse
+  EXPECT_FALSE(Base64UrlDecode("Zm9vYg=="));  // padding in the unpadded form
+  const std::string bytes = RandomBytes(257);
+  EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
+  EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(bytes)), bytes);
 }
 
 TEST(ConstantTimeEqual, ComparesContentAndLength) {

@@ -97,6 +97,20 @@ TEST(ParseTargetTest, DecodesPathAndQuery) {
   EXPECT_EQ(t->query[3], (std::pair<std::string, std::string>{"empty", ""}));
 }
 
+TEST(ParseTargetTest, ReadsRawBracketsInTheQueryAsEncoded) {
+  const auto raw = ParseTarget("/taxii2/eu/collections/x/objects/?match[type]=indicator&limit=5");
+  ASSERT_TRUE(raw.has_value());
+  EXPECT_EQ(raw->path, "/taxii2/eu/collections/x/objects/");
+  ASSERT_EQ(raw->query.size(), 2u);
+  EXPECT_EQ(raw->query[0].first, "match[type]");
+  EXPECT_EQ(raw->query[0].second, "indicator");
+  const auto encoded = ParseTarget("/a?match%5Btype%5D=indicator");
+  ASSERT_TRUE(encoded.has_value());
+  ASSERT_EQ(encoded->query.size(), 1u);
+  EXPECT_EQ(encoded->query[0], raw->query[0]);
+  EXPECT_FALSE(ParseTarget("/a[b]?x=1").has_value()) << "brackets stay refused in the path";
+}
+
 TEST(ParseTargetTest, AcceptsRootUtf8AndTrailingSlash) {
   EXPECT_EQ(ParseTarget("/")->path, "/");
   EXPECT_EQ(ParseTarget("/caf%C3%A9")->path, "/caf\xC3\xA9");
@@ -179,6 +193,23 @@ TEST(RouterTest, MatchingIsExact) {
     EXPECT_EQ(m.route, nullptr) << path;
     EXPECT_FALSE(m.path_matched) << path;
   }
+}
+
+TEST(RouterTest, ATrailingSlashPatternMatchesOnlyPathsWithTheSlash) {
+  Router router;
+  router.Add(Method::kGet, "/taxii2/", Returns(1));
+  router.Add(Method::kGet, "/taxii2/{root}/", Returns(2));
+  Request discovery = RequestFor(Method::kGet, "/taxii2/");
+  ASSERT_NE(router.Find(discovery).route, nullptr);
+  EXPECT_EQ(router.Find(discovery).route->pattern, "/taxii2/");
+  Request root = RequestFor(Method::kGet, "/taxii2/eu/");
+  ASSERT_NE(router.Find(root).route, nullptr);
+  EXPECT_EQ(root.PathParam("root"), "eu");
+  for (const char* path : {"/taxii2", "/taxii2/eu", "/taxii2//", "/taxii2/eu//"}) {
+    Request r = RequestFor(Method::kGet, path);
+    EXPECT_EQ(router.Find(r).route, nullptr) << path;
+  }
+  EXPECT_THROW(router.Add(Method::kGet, "/taxii2//", Returns(1)), std::invalid_argument);
 }
 
 TEST(RouterTest, LiteralSegmentBeatsParameterRegardlessOfOrder) {

@@ -409,3 +409,102 @@ TEST(Policy, ProvidersStaffButNotViewersOpenIncidentsForTheirOwnOrganisation) {
 
 }  // namespace
 }  // namespace caduceus::identity
+
+namespace caduceus::identity {
+namespace {
+
+// TLP 2.0 on the hierarchy: rows are (object's TLP, whether the viewer is named), columns the
+// viewer: the producer P11, its authority A1, its sibling P12, A2, P21, the support centre.
+TEST(Policy, TlpLevelsReachExactlyTheirAudience) {
+  struct Row {
+    TlpLevel tlp;
+    bool p21_named;
+    bool p11, a1, p12, a2, p21, sc;
+  };
+  const Row rows[] = {
+      {TlpLevel::kClear, false, true, true, true, true, true, true},
+      {TlpLevel::kGreen, false, true, true, true, true, true, true},
+      {TlpLevel::kAmber, false, true, true, false, false, false, false},
+      {TlpLevel::kAmber, true, true, true, false, false, true, false},
+      {TlpLevel::kAmberStrict, false, true, false, false, false, false, false},
+      {TlpLevel::kAmberStrict, true, true, false, false, false, false, false},
+      {TlpLevel::kRed, false, true, false, false, false, false, false},
+      {TlpLevel::kRed, true, true, false, false, false, true, false},
+  };
+  for (const Row& row : rows) {
+    const std::vector<std::int64_t> named =
+        row.p21_named ? std::vector<std::int64_t>{kP21.id} : std::vector<std::int64_t>{};
+    const IntelObjectScope object{row.tlp, kP11.id, kP11.parent_id, named};
+    const std::pair<const OrgRef*, bool> expected[] = {{&kP11, row.p11}, {&kA1, row.a1},
+                                                       {&kP12, row.p12}, {&kA2, row.a2},
+                                                       {&kP21, row.p21}, {&kSc, row.sc}};
+    for (const auto& [viewer, sees] : expected) {
+      EXPECT_EQ(AllowedToSeeIntel(viewer->id, object), sees)
+          << TlpName(row.tlp) << " named=" << row.p21_named << " viewer " << viewer->id;
+    }
+  }
+}
+
+TEST(Policy, CollectionAccessFollowsCommunityDefaultsGrantsAndRoles) {
+  CollectionRef community;
+  community.in_community = true;
+  community.community_read = true;
+  CollectionRef outsider = community;
+  outsider.in_community = false;
+  CollectionRef granted = outsider;
+  granted.grant_read = true;
+  granted.grant_write = true;
+  CollectionRef revoked = community;
+  revoked.grant_read = false;
+  constexpr Role kAll[] = {Role::kAdmin, Role::kAnalyst, Role::kReporter, Role::kViewer};
+  for (auto role : kAll) {
+    const auto p = Member("P11", role);
+    const bool staff = role == Role::kAdmin || role == Role::kAnalyst;
+    EXPECT_TRUE(AllowedOnCollection(p, CollectionAction::kRead, community));
+    EXPECT_FALSE(AllowedOnCollection(p, CollectionAction::kWrite, community));
+    EXPECT_EQ(AllowedOnCollection(p, CollectionAction::kSight, community), role != Role::kViewer);
+    EXPECT_FALSE(AllowedOnCollection(p, CollectionAction::kRead, outsider));
+    EXPECT_FALSE(AllowedOnCollection(p, CollectionAction::kSight, outsider));
+    EXPECT_TRUE(AllowedOnCollection(p, CollectionAction::kRead, granted));
+    EXPECT_EQ(AllowedOnCollection(p, CollectionAction::kWrite, granted), staff);
+    EXPECT_FALSE(AllowedOnCollection(p, CollectionAction::kRead, revoked));
+    EXPECT_FALSE(AllowedOnCollection(p, CollectionAction::kAdminister, granted));
+  }
+}
+
+TEST(Policy, ObjectsAreWithdrawnByCollectionAdministratorsOrTheProducersStaff) {
+  constexpr Role kAll[] = {Role::kAdmin, Role::kAnalyst, Role::kReporter, Role::kViewer};
+  for (auto role : kAll) {
+    const bool staff = role == Role::kAdmin || role == Role::kAnalyst;
+    EXPECT_EQ(AllowedToWithdrawIntel(Member("P11", role), false, kP11.id), staff);
+    EXPECT_FALSE(AllowedToWithdrawIntel(Member("P12", role), false, kP11.id));
+    EXPECT_FALSE(AllowedToWithdrawIntel(Member("A1", role), false, kP11.id));
+    EXPECT_TRUE(AllowedToWithdrawIntel(Member("A1", role), true, kP11.id));
+  }
+}
+
+TEST(Policy, CollectionsAreAdministeredByTheSupportCentreAndTheirCountrysAuthorityAdmins) {
+  CollectionRef belgian;
+  belgian.root_country = "BE";
+  belgian.own_country = "BE";
+  CollectionRef dutch = belgian;
+  dutch.root_country = "NL";
+  CollectionRef eu;
+  EXPECT_TRUE(AllowedOnCollection(Member("SC", Role::kAdmin), CollectionAction::kAdminister, eu));
+  EXPECT_TRUE(
+      AllowedOnCollection(Member("SC", Role::kAdmin), CollectionAction::kAdminister, belgian));
+  EXPECT_TRUE(
+      AllowedOnCollection(Member("A1", Role::kAdmin), CollectionAction::kAdminister, belgian));
+  EXPECT_FALSE(
+      AllowedOnCollection(Member("A1", Role::kAdmin), CollectionAction::kAdminister, dutch));
+  EXPECT_FALSE(AllowedOnCollection(Member("A1", Role::kAdmin), CollectionAction::kAdminister, eu));
+  EXPECT_FALSE(
+      AllowedOnCollection(Member("A1", Role::kAnalyst), CollectionAction::kAdminister, belgian));
+  EXPECT_FALSE(
+      AllowedOnCollection(Member("SC", Role::kAnalyst), CollectionAction::kAdminister, eu));
+  EXPECT_FALSE(
+      AllowedOnCollection(Member("P11", Role::kAdmin), CollectionAction::kAdminister, belgian));
+}
+
+}  // namespace
+}  // namespace caduceus::identity

@@ -1,5 +1,5 @@
-// Navigation by role, the hub's refusal of admin pages to non-admins, and the service areas
-// that arrive with later releases.
+// Navigation by role, the hub's refusal of admin pages to non-admins, and the service area that
+// arrives with a later release.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,10 +8,7 @@ import { demoAdmin, demoUser, login, useBrowserForFile, withPage } from "./helpe
 
 useBrowserForFile();
 
-const kAreas = [
-  ["Threat intel", "/intel"],
-  ["Early warnings", "/warnings"],
-];
+const kAreas = [["Early warnings", "/warnings"]];
 
 test("a viewer has no Administration group and is refused /admin/users by the hub", async (t) => {
   const viewer = demoUser((u) => u.role === "viewer", "viewer");
@@ -43,7 +40,7 @@ test("an administrator sees the Administration group", async (t) => {
   });
 });
 
-test("each of the two later service areas shows its 'later release' panel", async (t) => {
+test("the later service area shows its 'later release' panel", async (t) => {
   const user = demoUser((u) => u.role !== "admin", "non-admin user");
   await withPage(t, async (page) => {
     await login(page, user.username, user.password);

@@ -37,7 +37,8 @@ try {
       ["/admin/users", "users"],
       ["/admin/audit", "audit"],
       ["/account", "account"],
-      ["/intel", "placeholder"],
+      ["/intel", "intel"],
+      ["/warnings", "placeholder"],
     ]) {
       await page.goto(route);
       await page.locator("main h1").waitFor();

@@ -4,6 +4,28 @@
 
 import type {
   Clues,
+  Correlation,
+  CreatedExportFeed,
+  ExportFeed,
+  ExportFilters,
+  ExportFormat,
+  FeedRun,
+  FreetextCandidate,
+  IndicatorInput,
+  IngestReport,
+  IntelCollection,
+  IntelCollectionInput,
+  IntelFeed,
+  IntelFeedInput,
+  IntelGrant,
+  IntelObjectPage,
+  IntelObjectView,
+  IntelRoot,
+  ObservableKind,
+  SightingInput,
+  SightingSummary,
+  Tlp,
+  WarninglistSummary,
   Decryptor,
   DecryptorInput,
   FamilyDetail,
@@ -242,4 +264,88 @@ export const recoveryApi = {
     post<FamilyDetail>(`/api/v1/recovery/families/${id}/markers`, body),
   deleteMarker: (id: number, markerId: number) =>
     del<void>(`/api/v1/recovery/families/${id}/markers/${markerId}`),
+};
+
+// ---------- Threat intelligence (issue 3) ----------
+
+const kIntel = "/api/v1/intel";
+const seg = (s: string) => encodeURIComponent(s);
+
+/** Query of a direct export download: filters with a value only. */
+function exportQuery(filters: ExportFilters): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filters)) {
+    if (v === undefined || v === null || v === "" || v === false) continue;
+    q.set(k, String(v));
+  }
+  return q;
+}
+
+/** Typed calls of the threat-intelligence API; the paths live here only. */
+export const intelApi = {
+  roots: () => get<Items<IntelRoot>>(`${kIntel}/roots`),
+  createRoot: (body: { slug: string; title: string; description: string }) =>
+    post<IntelRoot>(`${kIntel}/roots`, body),
+  collections: () => get<Items<IntelCollection>>(`${kIntel}/collections`),
+  createCollection: (body: IntelCollectionInput) =>
+    post<IntelCollection>(`${kIntel}/collections`, body),
+  updateCollection: (id: string, body: Partial<IntelCollectionInput>) =>
+    patch<IntelCollection>(`${kIntel}/collections/${seg(id)}`, body),
+  grants: (id: string) => get<Items<IntelGrant>>(`${kIntel}/collections/${seg(id)}/grants`),
+  setGrants: (id: string, items: IntelGrant[]) =>
+    put<Items<IntelGrant>>(`${kIntel}/collections/${seg(id)}/grants`, { items }),
+  submitObjects: (
+    collection: string,
+    body: { bundle: unknown; tlp?: Tlp; recipients?: number[] },
+  ) => post<IngestReport>(`${kIntel}/collections/${seg(collection)}/objects`, body),
+  submitIndicator: (collection: string, body: IndicatorInput) =>
+    post<IngestReport>(`${kIntel}/collections/${seg(collection)}/indicators`, body),
+  submitBatch: (
+    collection: string,
+    body: {
+      items: Array<{ kind: ObservableKind; value: string }>;
+      tlp: Tlp;
+      recipients?: number[];
+      name_prefix?: string;
+    },
+  ) => post<IngestReport>(`${kIntel}/collections/${seg(collection)}/indicators/batch`, body),
+  /** A MISP event file as it is (MISP JSON), not parsed again in the browser. */
+  importMisp: (collection: string, text: string, tlp?: Tlp, recipients?: number[]) => {
+    const q = new URLSearchParams();
+    if (tlp) q.set("tlp", tlp);
+    if (recipients?.length) q.set("recipients", recipients.join(","));
+    const query = q.toString();
+    return upload<IngestReport>(
+      `${kIntel}/collections/${seg(collection)}/misp${query ? `?${query}` : ""}`,
+      new Blob([text]),
+      "application/json",
+    );
+  },
+  search: (query: URLSearchParams) => get<IntelObjectPage>(`${kIntel}/objects?${query}`),
+  object: (id: string) => get<IntelObjectView>(`${kIntel}/objects/${seg(id)}`),
+  mispUrl: (id: string) => `${kIntel}/objects/${seg(id)}/misp`,
+  correlations: (id: string) =>
+    get<Items<Correlation>>(`${kIntel}/objects/${seg(id)}/correlations`),
+  sightings: (id: string) => get<SightingSummary>(`${kIntel}/objects/${seg(id)}/sightings`),
+  reportSighting: (body: SightingInput) => post<unknown>(`${kIntel}/sightings`, body),
+  freetext: (text: string) => post<Items<FreetextCandidate>>(`${kIntel}/freetext`, { text }),
+  warninglists: () => get<Items<WarninglistSummary>>(`${kIntel}/warninglists`),
+  feeds: () => get<Items<IntelFeed>>(`${kIntel}/feeds`),
+  feed: (id: number) => get<IntelFeed>(`${kIntel}/feeds/${id}`),
+  createFeed: (body: IntelFeedInput) => post<IntelFeed>(`${kIntel}/feeds`, body),
+  updateFeed: (id: number, body: Partial<IntelFeedInput>) =>
+    patch<IntelFeed>(`${kIntel}/feeds/${id}`, body),
+  deleteFeed: (id: number) => del<void>(`${kIntel}/feeds/${id}`),
+  runFeed: (id: number) => post<FeedRun>(`${kIntel}/feeds/${id}/run`),
+  feedRuns: (id: number) => get<Items<FeedRun>>(`${kIntel}/feeds/${id}/runs`),
+  exportUrl: (format: ExportFormat, filters: ExportFilters) => {
+    const q = exportQuery(filters).toString();
+    return `${kIntel}/exports/${format}${q ? `?${q}` : ""}`;
+  },
+  exportFeeds: () => get<Items<ExportFeed>>(`${kIntel}/export-feeds`),
+  createExportFeed: (body: { name: string; format: ExportFormat; params: ExportFilters }) =>
+    post<CreatedExportFeed>(`${kIntel}/export-feeds`, body),
+  revokeExportFeed: (id: number) => del<void>(`${kIntel}/export-feeds/${id}`),
+  /** The absolute pull address of a path the hub returned. */
+  absolute: (path: string) => `${location.origin}${path}`,
 };

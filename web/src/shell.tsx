@@ -22,6 +22,12 @@ import { NewIncidentPage, StageReportPage } from "./pages/incident-report";
 import { IncidentStatisticsPage } from "./pages/incident-statistics";
 import { IncidentsPage, incidentsTitle } from "./pages/incidents";
 import { IndexPage } from "./pages/index-dashboard";
+import { IntelPage } from "./pages/intel";
+import { IntelCollectionPage, IntelCollectionsPage } from "./pages/intel-collections";
+import { IntelExportsPage } from "./pages/intel-exports";
+import { IntelFeedPage, IntelFeedsPage } from "./pages/intel-feeds";
+import { IntelObjectPage } from "./pages/intel-object";
+import { IntelSubmitPage } from "./pages/intel-submit";
 import { NotFoundPage } from "./pages/not-found";
 import { OrganisationsPage } from "./pages/organisations";
 import { OverviewPage } from "./pages/overview";
@@ -55,6 +61,16 @@ function pageFor(path: string): ComponentChildren {
   if (recovery !== null) return <IncidentPage key={recovery} id={recovery} view="recovery" />;
   const family = id(/^\/recovery\/families\/(\d{1,15})$/);
   if (family !== null) return <FamilyPage key={family} id={family} />;
+  const intelObject = /^\/intel\/objects\/([a-z0-9][a-z0-9-]{0,249}--[0-9a-fA-F-]{36})$/.exec(
+    clean,
+  );
+  if (intelObject) return <IntelObjectPage key={intelObject[1]} id={intelObject[1]} />;
+  const intelCollection = /^\/intel\/collections\/([0-9a-fA-F-]{36})$/.exec(clean);
+  if (intelCollection) {
+    return <IntelCollectionPage key={intelCollection[1]} id={intelCollection[1]} />;
+  }
+  const intelFeed = id(/^\/intel\/feeds\/(\d{1,15})$/);
+  if (intelFeed !== null) return <IntelFeedPage key={intelFeed} id={intelFeed} />;
   const stageReport = /^\/incidents\/(\d{1,15})\/reports\/([a-z_]+)$/.exec(clean);
   if (stageReport) {
     const stage = kStages.find((s) => s === stageReport[2]);
@@ -93,6 +109,22 @@ function pageFor(path: string): ComponentChildren {
       return <DecryptorsPage />;
     case "/recovery/families":
       return <FamiliesPage />;
+    case "/intel":
+      return <IntelPage />;
+    case "/intel/submit":
+      return <IntelSubmitPage key="indicator" mode="indicator" />;
+    case "/intel/submit/bundle":
+      return <IntelSubmitPage key="bundle" mode="bundle" />;
+    case "/intel/submit/misp":
+      return <IntelSubmitPage key="misp" mode="misp" />;
+    case "/intel/submit/freetext":
+      return <IntelSubmitPage key="freetext" mode="freetext" />;
+    case "/intel/collections":
+      return <IntelCollectionsPage />;
+    case "/intel/feeds":
+      return <IntelFeedsPage />;
+    case "/intel/exports":
+      return <IntelExportsPage />;
     case "/admin/organisations":
       return <OrganisationsPage />;
     case "/admin/users":
@@ -167,6 +199,7 @@ function serviceItems(me: Me): NavItem[] {
       ? []
       : [{ path: "/incidents/statistics", label: "Incident statistics", icon: "stats" } as const]),
     { path: "/recovery", label: "Ransomware recovery", icon: "recovery" },
+    { path: "/intel", label: "Threat intel", icon: "intel" },
   ];
 }
 

@@ -798,3 +798,318 @@ export interface FamilyDetail {
   created_at: string;
   updated_at: string;
 }
+
+// ---------- Threat intelligence (issue 3) ----------
+
+/** TLP 2.0 levels as the API writes them, least restrictive first. */
+export type Tlp = "clear" | "green" | "amber" | "amber+strict" | "red";
+
+export type ObservableKind =
+  | "domain"
+  | "ipv4"
+  | "ipv6"
+  | "url"
+  | "email"
+  | "md5"
+  | "sha1"
+  | "sha256"
+  | "sha512"
+  | "file-name"
+  | "asn"
+  | "mutex"
+  | "windows-registry-key";
+
+export interface IntelRoot {
+  slug: string;
+  title: string;
+  description: string;
+  kind: "eu" | "country" | "custom";
+  country: string | null;
+}
+
+export interface IntelCollection {
+  /** The TAXII collection id (a UUID). */
+  id: string;
+  root: string;
+  title: string;
+  description: string;
+  alias: string | null;
+  default_tlp: Tlp;
+  community_read: boolean;
+  community_write: boolean;
+  can_read: boolean;
+  can_write: boolean;
+  can_administer: boolean;
+  /** Latest versions the reader may see. */
+  objects: number;
+}
+
+export interface IntelCollectionInput {
+  root: string;
+  title: string;
+  description: string;
+  alias: string;
+  default_tlp: Tlp;
+  community_read: boolean;
+  community_write: boolean;
+}
+
+export interface IntelGrant {
+  org_id: number;
+  org_name?: string;
+  can_read: boolean;
+  can_write: boolean;
+}
+
+export interface IntelRef {
+  id: string;
+  title: string;
+}
+
+export interface IntelProducer {
+  id: number;
+  name: string;
+}
+
+export interface IntelObjectSummary {
+  id: string;
+  type: string;
+  name: string;
+  version: string;
+  date_added: string;
+  tlp: Tlp;
+  collection: IntelRef;
+  producer: IntelProducer;
+  confidence: number | null;
+  revoked: boolean;
+  warninglisted: boolean;
+}
+
+export interface IntelObjectPage {
+  items: IntelObjectSummary[];
+  next: string | null;
+}
+
+export interface IntelWarning {
+  id: string;
+  kind: string;
+  value: string;
+  list: string;
+}
+
+export interface IntelRelationship {
+  id: string;
+  relationship_type: string;
+  outgoing: boolean;
+  other_id: string;
+  other_type: string;
+  /** Empty when the reader may not see the other object. */
+  other_name: string;
+}
+
+export interface IntelVersion {
+  version: string;
+  date_added: string;
+  tlp: Tlp;
+}
+
+export interface IntelObjectView {
+  object: Record<string, unknown>;
+  tlp: Tlp;
+  collection: IntelRef;
+  producer: IntelProducer;
+  /** Only for members of the producing organisation. */
+  recipients?: number[];
+  versions: IntelVersion[];
+  relationships: IntelRelationship[];
+  warnings: IntelWarning[];
+}
+
+export interface IngestReport {
+  status_id: string;
+  accepted: Array<{ id: string; version: string; stored: boolean }>;
+  rejected: Array<{ index: number; id: string; field: string; message: string }>;
+  warnings: IntelWarning[];
+  /** MISP imports: the event, its report object, the sightings kept and what was left out. */
+  event_uuid?: string;
+  report_id?: string;
+  sightings?: number;
+  skipped?: Array<{ uuid: string; type: string; reason: string }>;
+}
+
+export interface IntelObservable {
+  kind: string;
+  value: string;
+}
+
+export interface RelatedObject {
+  id: string;
+  type: string;
+  name: string;
+  collection: string | IntelRef;
+  relation: "same" | "parent" | "child";
+  matched: string | IntelObservable;
+}
+
+export interface Correlation {
+  kind: string;
+  value: string;
+  objects: number;
+  organisations: number;
+  /** A common value: the counts are a lower bound. */
+  capped: boolean;
+  related: RelatedObject[];
+}
+
+export interface CountrySightings {
+  country: string;
+  organisations: number;
+  count: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+export interface NamedSighting {
+  org_id: number;
+  org_name: string;
+  count: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+export interface SightingSummary {
+  total: number;
+  by_country: CountrySightings[];
+  own: NamedSighting[];
+  shared: NamedSighting[];
+}
+
+export interface SightingInput {
+  sighting_of_ref: string;
+  count: number;
+  first_seen?: string;
+  last_seen?: string;
+  share_identity: boolean;
+}
+
+export interface IndicatorInput {
+  kind: ObservableKind;
+  value: string;
+  name?: string;
+  description?: string;
+  tlp: Tlp;
+  recipients?: number[];
+  confidence?: number;
+  valid_until?: string;
+  labels?: string[];
+}
+
+export interface FreetextCandidate {
+  kind: ObservableKind;
+  value: string;
+  raw: string;
+  offset: number;
+  refanged: boolean;
+  valid: boolean;
+  reason?: string;
+  warninglists: string[];
+  known?: { objects: number; organisations: number };
+}
+
+export type FeedKind = "misp" | "taxii" | "text" | "csv";
+
+export interface FeedRun {
+  id: number;
+  at: string;
+  finished_at: string | null;
+  /** running, ok, not_modified, partial, error. */
+  status: string;
+  fetched: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  not_modified: boolean;
+  message?: string;
+}
+
+export interface FeedParsing {
+  /** Every value is of this kind; absent: detected per value. */
+  kind?: ObservableKind;
+  column: number;
+  delimiter: string;
+  header: boolean;
+}
+
+export interface IntelFeed {
+  id: number;
+  name: string;
+  kind: FeedKind;
+  url: string;
+  /** The collection's id (UUID). */
+  collection: string;
+  collection_title: string;
+  owner_org_id: number;
+  enabled: boolean;
+  interval_minutes: number;
+  /** For what arrives without a TLP; null: the collection's default. */
+  tlp: Tlp | null;
+  parsing: FeedParsing;
+  /** Whether a credential is stored (it is never returned). */
+  has_auth: boolean;
+  created_at: string;
+  next_run_at: string | null;
+  last_run: FeedRun | null;
+}
+
+export interface IntelFeedInput {
+  name: string;
+  kind: FeedKind;
+  url: string;
+  collection: string;
+  enabled: boolean;
+  interval_minutes: number;
+  tlp: Tlp | null;
+  parsing: FeedParsing;
+  /** Write-only: a header value or token; omitted to keep the stored one. */
+  auth?: string;
+}
+
+export type ExportFormat =
+  "suricata-rules" | "suricata-dataset" | "zeek-intel" | "blocklist" | "rpz" | "csv" | "stix";
+
+export interface ExportFilters {
+  kind?: string;
+  collection?: string;
+  type?: string;
+  tlp_max?: Tlp;
+  max_age_days?: number;
+  min_confidence?: number;
+  include_warninglisted?: boolean;
+}
+
+export interface ExportFeed {
+  id: number;
+  name: string;
+  format: ExportFormat;
+  /** The export's query parameters as the hub stores them (ExportFilters, as text). */
+  params: Record<string, string>;
+  token_prefix: string;
+  created_by: string;
+  created_at: string;
+  last_pulled_at: string | null;
+  pulls: number;
+}
+
+export interface CreatedExportFeed extends ExportFeed {
+  /** Shown once. */
+  token: string;
+  /** Path of the pull address, with the token. */
+  url: string;
+}
+
+export interface WarninglistSummary {
+  name: string;
+  description: string;
+  type: string;
+  entries: number;
+}

@@ -1,4 +1,4 @@
-// The service areas that later releases of the hub will provide. Each page says plainly what
+// The service area that a later release of the hub will provide. Each page says plainly what
 // the area will do; none shows invented data.
 
 import { Card, PageHeader } from "../components";
@@ -12,15 +12,6 @@ export interface Area {
 }
 
 export const kAreas: readonly Area[] = [
-  {
-    path: "/intel",
-    label: "Threat intel",
-    icon: "intel",
-    summary:
-      "Threat intelligence shared between the support centre, national authorities and healthcare " +
-      "providers as STIX 2.1 over TAXII 2.1. Indicators relevant to healthcare are collected in one " +
-      "place, and each organisation decides what it shares and with whom.",
-  },
   {
     path: "/warnings",
     label: "Early warnings",
