@@ -17,7 +17,7 @@ targets+=(fuzz_incident_report)
 targets+=(fuzz_stix_bundle)
 targets+=(fuzz_ransom_note fuzz_recovery_clues)
 targets+=(fuzz_freetext fuzz_warninglist fuzz_misp_event fuzz_taxii_query)
-targets+=(fuzz_version_range fuzz_cyclonedx fuzz_inventory_csv)
+targets+=(fuzz_version_range fuzz_cyclonedx fuzz_inventory_csv fuzz_cpe)
 
 cmake -S "$root" -B "$build" -G Ninja -DCADUCEUS_FUZZ=ON -DCADUCEUS_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14

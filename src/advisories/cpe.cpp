@@ -257,6 +257,11 @@ std::string Cpe::ToFormattedString() const {
       out += '-';
       continue;
     }
+    // A value of a lone quoted hyphen keeps its quote: unquoted, "-" would bind NA.
+    if (a.value == "\\-") {
+      out += a.value;
+      continue;
+    }
     for (std::size_t i = 0; i < a.value.size(); ++i) {
       if (a.value[i] == '\\' && i + 1 < a.value.size()) {
         const char next = a.value[++i];

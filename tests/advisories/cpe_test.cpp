@@ -79,6 +79,13 @@ TEST(ParseCpe23Test, RejectsMalformedNames) {
   EXPECT_FALSE(ParseCpe("pkg:npm/foo").has_value());
 }
 
+TEST(ParseCpe23Test, AQuotedHyphenStaysAValueAndDoesNotBecomeNotApplicable) {
+  const Cpe cpe = MustParse(R"(cpe:2.3:a:vendor:product:1.0:*:\-:*:*:*:*:*)");
+  EXPECT_EQ(cpe.attributes[5].kind, CpeValue::Kind::kValue);
+  EXPECT_EQ(cpe.ToFormattedString(), R"(cpe:2.3:a:vendor:product:1.0:*:\-:*:*:*:*:*)");
+  EXPECT_EQ(MustParse(cpe.ToFormattedString()), cpe);
+}
+
 TEST(ParseCpe22UriTest, BindsToTheSameNameAsTheFormattedString) {
   EXPECT_EQ(MustParse("cpe:/a:microsoft:internet_explorer:8.0.6001:beta"),
             MustParse("cpe:2.3:a:microsoft:internet_explorer:8.0.6001:beta:*:*:*:*:*:*"));
