@@ -1,0 +1,15 @@
+// The reader with format detection and decompression (gzip, zstd) on arbitrary bytes; the checks
+// are in fuzz_log_common.cpp.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "sweep/record.h"
+
+namespace caduceus::sweep {
+int FuzzLog(std::optional<Format> format, const std::uint8_t* data, std::size_t size);
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return caduceus::sweep::FuzzLog(std::nullopt, data, size);
+}

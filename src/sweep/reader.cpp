@@ -1,0 +1,167 @@
+#include "sweep/reader.h"
+
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "sweep/parse.h"
+
+namespace caduceus::sweep {
+namespace {
+
+constexpr std::size_t kDetectLines = 64;
+constexpr std::size_t kBinaryProbeBytes = 4096;
+
+// Formats a single line can be told by, in the order they are tried.
+constexpr Format kLineFormats[] = {Format::kZeekJson, Format::kJsonLines,  Format::kCef,
+                                   Format::kLeef,     Format::kSyslog5424, Format::kWindowsDns,
+                                   Format::kBind,     Format::kUnbound,    Format::kDnsmasq,
+                                   Format::kSquid,    Format::kCombined,   Format::kProxifier,
+                                   Format::kZeekTsv,  Format::kSyslog};
+
+std::size_t Index(Format format) { return static_cast<std::size_t>(format); }
+
+}  // namespace
+
+Detection DetectFormat(std::string_view head, bool complete) {
+  Detection d;
+  d.binary = std::memchr(head.data(), '\0', std::min(head.size(), kBinaryProbeBytes)) != nullptr;
+  std::vector<std::string_view> lines;
+  std::string_view rest = head;
+  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
+  while (!rest.empty() && lines.size() < kDetectLines) {
+    const std::size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos && !complete) break;
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+  }
+  if (!lines.empty() &&
+      (detail::StartsWith(lines[0], "#separator") || detail::StartsWith(lines[0], "#fields"))) {
+    d.format = Format::kZeekTsv;
+    d.lines = d.matched = lines.size();
+    return d;
+  }
+  std::array<std::size_t, kFormatCount> counts{};
+  for (std::string_view line : lines) {
+    if (line.empty() || line.front() == '#') continue;
+    ++d.lines;
+    for (Format f : kLineFormats) {
+      if (detail::LooksLike(f, line)) {
+        ++counts[Index(f)];
+        break;
+      }
+    }
+  }
+  std::size_t best = Index(Format::kText);
+  for (std::size_t f = 0; f < counts.size(); ++f) {
+    if (counts[f] > counts[best]) best = f;
+  }
+  const bool csv = lines.size() >= 2 && detail::LooksLikeCsvHeader(lines[0], lines[1]);
+  if (csv && counts[best] * 2 < d.lines) {
+    d.format = Format::kCsv;
+    d.matched = d.lines;
+  } else if (counts[best] > 0) {
+    d.format = static_cast<Format>(best);
+    d.matched = counts[best];
+  }
+  return d;
+}
+
+struct RecordReader::State {
+  State(std::unique_ptr<ByteSource> source, ReaderOptions o)
+      : lines(std::move(source), o.lines), options(o) {}
+
+  detail::LineParser* Parser(Format format) {
+    auto& slot = parsers[Index(format)];
+    if (!slot) slot = detail::MakeParser(format);
+    return slot.get();
+  }
+
+  Status Start() {
+    started = true;
+    if (options.format) {
+      detection.format = *options.format;
+    } else {
+      auto head = lines.Head(options.detect_bytes);
+      if (!head) return head.error();
+      detection = DetectFormat(*head, head->size() < options.detect_bytes);
+      follow = detection.format != Format::kText;
+    }
+    current = Parser(detection.format);
+    return {};
+  }
+
+  // The parser that takes the line (current first), or the tokenizer.
+  bool Parse(std::string_view text, Record& record) {
+    record.format = current->format();
+    const auto outcome = current->Parse(text, builder);
+    if (outcome != detail::LineParser::Outcome::kNotMine) {
+      return outcome == detail::LineParser::Outcome::kRecord;
+    }
+    if (follow) {
+      const Format refused = current->format();
+      for (Format f : kLineFormats) {
+        if (f == refused || !detail::LooksLike(f, text)) continue;
+        detail::LineParser* parser = Parser(f);
+        record.format = f;
+        const auto o = parser->Parse(text, builder);
+        if (o == detail::LineParser::Outcome::kNotMine) continue;
+        current = parser;
+        return o == detail::LineParser::Outcome::kRecord;
+      }
+    }
+    record.format = Format::kText;
+    Parser(Format::kText)->Parse(text, builder);
+    return true;
+  }
+
+  LineReader lines;
+  ReaderOptions options;
+  Detection detection;
+  bool started = false;
+  bool follow = false;
+  std::array<std::unique_ptr<detail::LineParser>, kFormatCount> parsers;
+  detail::LineParser* current = nullptr;
+  detail::RecordBuilder builder;
+};
+
+RecordReader::RecordReader(std::unique_ptr<ByteSource> source, ReaderOptions options)
+    : state_(std::make_unique<State>(std::move(source), options)) {}
+
+RecordReader::~RecordReader() = default;
+RecordReader::RecordReader(RecordReader&&) noexcept = default;
+RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
+
+Result<bool> RecordReader::Next(Record& record) {
+  State& s = *state_;
+  if (!s.started) {
+    if (auto started = s.Start(); !started) return started.error();
+  }
+  Line line;
+  while (true) {
+    auto more = s.lines.Next(line);
+    if (!more) return more.error();
+    if (!*more) return false;
+    record.line = line.number;
+    record.offset = line.offset;
+    record.text = line.text;
+    record.piece = line.continued || line.partial;
+    s.builder.Begin(record, line.text, line.offset);
+    if (record.piece) {
+      record.format = Format::kText;
+      s.Parser(Format::kText)->Parse(line.text, s.builder);
+      return true;
+    }
+    if (line.text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (s.Parse(line.text, record)) return true;
+  }
+}
+
+const Detection& RecordReader::detection() const { return state_->detection; }
+
+std::uint64_t RecordReader::position() const { return state_->lines.position(); }
+
+}  // namespace caduceus::sweep
