@@ -74,8 +74,22 @@ bool Allowed(const Principal& p, Permission permission, const OrgRef& target) {
     case Permission::kReviewAssessment:
       return target.kind == OrgKind::kProvider && p.org_kind != OrgKind::kProvider &&
              InOversight(p, target) && IsStaff(p);
+    case Permission::kReadInventory:
+    case Permission::kReadAlerts:
+      return target.kind == OrgKind::kProvider && InOversight(p, target);
+    case Permission::kManageInventory:
+    case Permission::kHandleAlerts:
+      return target.kind == OrgKind::kProvider && target.id == p.organisation_id && IsStaff(p);
+    case Permission::kManageDelivery:
+      return target.id == p.organisation_id && IsStaff(p);
+    case Permission::kPublishAdvisory:
+      return target.kind != OrgKind::kProvider && target.id == p.organisation_id && IsStaff(p);
+    case Permission::kSetAlertDeadlines:
+      return target.kind != OrgKind::kProvider && target.id == p.organisation_id &&
+             p.role == Role::kAdmin;
     case Permission::kReadProgressReport:
     case Permission::kReadIncidentStatistics:
+    case Permission::kReadAlertStatistics:
       return target.kind != OrgKind::kProvider && InOversight(p, target) && IsStaff(p);
     case Permission::kReportIncident:
       return target.kind == OrgKind::kProvider && target.id == p.organisation_id &&

@@ -68,6 +68,26 @@ enum class Permission {
   // Incident statistics; the target is the organisation whose scope they cover (as for
   // kReadProgressReport).
   kReadIncidentStatistics,
+  // Early warning (advisories matched to asset inventories). Target: the provider whose
+  // inventory or alerts they are, unless said otherwise.
+  kReadInventory,    // its assets and upload history: its own members, its authority and the
+                     // support centre
+  kManageInventory,  // upload inventories, edit single assets: its own admins and analysts
+  kReadAlerts,       // its alerts and their history: its own members, its authority and the
+                     // support centre
+  kHandleAlerts,     // acknowledge, remediate, resolve: its own admins and analysts
+  kManageDelivery,   // its subscriptions, webhooks and e-mail recipients: its own admins and
+                     // analysts (the target may be any kind of organisation)
+  // Publish advisories (import CSAF, author one in the hub, manage advisory sources and the
+  // vendor/product alias tables). Target: the publishing organisation itself; its admins and
+  // analysts, when it is the support centre or an authority.
+  kPublishAdvisory,
+  // Set the acknowledgement and remediation deadlines. Target: an authority (for its providers)
+  // or the support centre (the defaults): that organisation's own admins.
+  kSetAlertDeadlines,
+  // Early-warning dashboards over many providers. Target: the organisation whose scope they
+  // cover (as for kReadProgressReport).
+  kReadAlertStatistics,
 };
 
 // The facts about a target organisation that decisions depend on, loaded from storage.

@@ -407,6 +407,44 @@ TEST(Policy, ProvidersStaffButNotViewersOpenIncidentsForTheirOwnOrganisation) {
   EXPECT_TRUE(Allowed(Member("SC", Role::kAnalyst), Permission::kReadIncidentStatistics, kSc));
 }
 
+// Early warning: a provider's inventory and alerts are read in its line of oversight and handled
+// only by its own staff; advisories are published and deadlines set by the overseers themselves.
+TEST(Policy, EarlyWarningFollowsTheLineOfOversightAndOnlyTheProviderActs) {
+  for (Permission read : {Permission::kReadInventory, Permission::kReadAlerts}) {
+    EXPECT_TRUE(Allowed(Member("P11", Role::kViewer), read, kP11));
+    EXPECT_TRUE(Allowed(Member("A1", Role::kViewer), read, kP11));
+    EXPECT_TRUE(Allowed(Member("SC", Role::kViewer), read, kP11));
+    EXPECT_FALSE(Allowed(Member("P12", Role::kAdmin), read, kP11));
+    EXPECT_FALSE(Allowed(Member("A2", Role::kAdmin), read, kP11));
+    EXPECT_FALSE(Allowed(Member("A1", Role::kAdmin), read, kA1));
+  }
+  for (Permission act : {Permission::kManageInventory, Permission::kHandleAlerts}) {
+    EXPECT_TRUE(Allowed(Member("P11", Role::kAnalyst), act, kP11));
+    EXPECT_TRUE(Allowed(Member("P11", Role::kAdmin), act, kP11));
+    EXPECT_FALSE(Allowed(Member("P11", Role::kViewer), act, kP11));
+    EXPECT_FALSE(Allowed(Member("P11", Role::kReporter), act, kP11));
+    EXPECT_FALSE(Allowed(Member("A1", Role::kAdmin), act, kP11));
+    EXPECT_FALSE(Allowed(Member("SC", Role::kAdmin), act, kP11));
+  }
+  EXPECT_TRUE(Allowed(Member("P11", Role::kAnalyst), Permission::kManageDelivery, kP11));
+  EXPECT_TRUE(Allowed(Member("A1", Role::kAdmin), Permission::kManageDelivery, kA1));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kAdmin), Permission::kManageDelivery, kP11));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kViewer), Permission::kManageDelivery, kP11));
+  EXPECT_TRUE(Allowed(Member("A1", Role::kAnalyst), Permission::kPublishAdvisory, kA1));
+  EXPECT_TRUE(Allowed(Member("SC", Role::kAdmin), Permission::kPublishAdvisory, kSc));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAdmin), Permission::kPublishAdvisory, kP11));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kViewer), Permission::kPublishAdvisory, kA1));
+  EXPECT_FALSE(Allowed(Member("SC", Role::kAdmin), Permission::kPublishAdvisory, kA1));
+  EXPECT_TRUE(Allowed(Member("A1", Role::kAdmin), Permission::kSetAlertDeadlines, kA1));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kAnalyst), Permission::kSetAlertDeadlines, kA1));
+  EXPECT_FALSE(Allowed(Member("SC", Role::kAdmin), Permission::kSetAlertDeadlines, kA1));
+  EXPECT_TRUE(Allowed(Member("SC", Role::kAdmin), Permission::kSetAlertDeadlines, kSc));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAdmin), Permission::kSetAlertDeadlines, kP11));
+  EXPECT_TRUE(Allowed(Member("A1", Role::kAnalyst), Permission::kReadAlertStatistics, kA1));
+  EXPECT_FALSE(Allowed(Member("A1", Role::kAnalyst), Permission::kReadAlertStatistics, kA2));
+  EXPECT_FALSE(Allowed(Member("P11", Role::kAdmin), Permission::kReadAlertStatistics, kP11));
+}
+
 }  // namespace
 }  // namespace caduceus::identity
 
