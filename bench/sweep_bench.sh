@@ -1,46 +1,61 @@
 #!/usr/bin/env bash
-# The sweep's log readers beside cat, GNU grep and ripgrep on one gen_logs.py file: best wall
-# time of RUNS runs each (page cache warm), MB/s, user CPU, peak RSS, and the ratios. grep and
-# rg run once with a regex that finds dotted quads and names, counting every match (grep -o |
-# wc -l, rg --count-matches), which is about what the tokenizer finds, and once with -F -c -f
-# over 100k indicators as plain strings (what analysts script; the issue's baseline). The sweep
-# and rg runs are single-threaded.
+# The indicator sweep beside cat, GNU grep and ripgrep on the same gen_logs.py file, at 1M and
+# at 100k gen_iocs.py indicators (the 100k are the first 100k of the 1M list the logs were
+# planted from): wall time, MB/s, user CPU, peak RSS, and the issue's ratios from this one run.
+#   cat > /dev/null                       the read limit
+#   grep -F -c -f LIST, rg -F -c -f LIST  literal matching of the indicator values (what analysts
+#                                         script; counts into a file, see the README's note)
+#   sweep 1 thread, sweep all cores       sweep_bench --mode sweep: Sweep() of sweeper.h with a
+#                                         memory-mapped index, the code `caduceus sweep logs` runs
+# plus the index build (seconds, bytes per indicator, RSS), the readers alone (tokenize, read),
+# and the sweep's recall and precision against the ground truth (score_hits.py).
 #
 #   SWEEP_BENCH=build/release/bin/sweep_bench SIZE=256M bash bench/sweep_bench.sh
 #
 # Data goes to W (default /tmp/caduceus-sweep-bench), generated on first use with
-# ../shared/bench/gen_iocs.py and gen_logs.py (seed 1). Needs python3, GNU time; rg if installed.
+# ../shared/bench/gen_iocs.py and gen_logs.py (seed 1). RUNS (default 3) runs each, the best
+# wall time kept, except grep and rg (GREP_RUNS, default 1: minutes each). RG_MEM_KIB caps
+# ripgrep's virtual memory (default 14 GiB; it needs about 11 GiB at 1M). Needs python3 and GNU
+# time; rg when installed (Debian package ripgrep), else its rows are left out.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${CADUCEUS_SHARED_DIR:-$root/../shared}"
 W="${W:-/tmp/caduceus-sweep-bench}"
 SIZE="${SIZE:-256M}"
 RUNS="${RUNS:-3}"
+GREP_RUNS="${GREP_RUNS:-1}"
+RG_MEM_KIB="${RG_MEM_KIB:-14680064}"
 bin="${SWEEP_BENCH:-$root/build/release/bin/sweep_bench}"
-iocs="$W/iocs_100k.txt"
+iocs_1m="$W/iocs_1m.txt"
+iocs_100k="$W/iocs_1m_first100k.txt"
 log="$W/logs_$SIZE.log"
 
 mkdir -p "$W"
 [[ -x "$bin" ]] || { echo "no sweep_bench at $bin (set SWEEP_BENCH)" >&2; exit 2; }
-if [[ ! -f "$iocs" ]]; then
-  python3 "$shared/bench/gen_iocs.py" --count 100000 --seed 1 --no-stix --out "$W/iocs_100k" >&2
+if [[ ! -f "$iocs_1m" ]]; then
+  python3 "$shared/bench/gen_iocs.py" --count 1000000 --seed 1 --no-stix --out "$W/iocs_1m" >&2
 fi
+[[ -f "$iocs_100k" ]] || head -n 100000 "$iocs_1m" > "$iocs_100k"
 if [[ ! -f "$log" ]]; then
-  python3 "$shared/bench/gen_logs.py" --size "$SIZE" --seed 1 --iocs "$iocs" --out "$log" >&2
+  python3 "$shared/bench/gen_logs.py" --size "$SIZE" --seed 1 --iocs "$iocs_1m" --out "$log" >&2
 fi
 bytes=$(stat -c %s "$log")
 cat "$log" > /dev/null
-
-regex='([0-9]{1,3}\.){3}[0-9]{1,3}|[A-Za-z0-9-]+\.[A-Za-z][A-Za-z0-9-]+'
 results="$W/results.tsv"
 : > "$results"
+have_rg=0
+command -v rg > /dev/null && have_rg=1
+[[ $have_rg == 1 ]] || echo "ripgrep is not installed (apt-get install ripgrep): rg rows left out" >&2
 
-# measure NAME CMD...: best of RUNS by wall time; stdout of CMD goes to a file.
+# measure NAME RUNS CMD...: best of RUNS by wall time; stdout of CMD goes to a file.
 measure() {
-  local name="$1"; shift
+  local name="$1" runs="$2"; shift 2
   local best="" line
-  for _ in $(seq "$RUNS"); do
-    line=$( { /usr/bin/time -f "%e %U %M" "$@" > "$W/out.txt"; } 2>&1 | tail -1 )
+  for _ in $(seq "$runs"); do
+    if ! line=$( { /usr/bin/time -f "%e %U %M" "$@" > "$W/out.txt"; } 2>&1 | tail -1 ); then
+      echo "$name: failed ($line)" >&2
+      return 0
+    fi
     if [[ -z "$best" ]] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then
       best="$line"
     fi
@@ -49,26 +64,53 @@ measure() {
   echo "$name: $best (wall s, user s, max RSS KiB)" >&2
 }
 
-measure "cat" sh -c 'cat "$0" > /dev/null' "$log"
-measure "grep -o -E names+quads" sh -c 'grep -o -E "$0" "$1" | wc -l' "$regex" "$log"
-measure "grep -F -c -f 100k" grep -F -c -f "$iocs" "$log"
-if command -v rg > /dev/null; then
-  measure "rg -j1 --count-matches names+quads" rg -j1 --count-matches "$regex" "$log"
-  measure "rg -j1 -F -c -f 100k" rg -j1 -F -c -f "$iocs" "$log"
-fi
-measure "sweep tokenize" "$bin" --mode tokenize "$log"
-measure "sweep read --format text" "$bin" --mode text "$log"
-measure "sweep read (detect+parse)" "$bin" --mode read "$log"
+measure "cat" "$RUNS" sh -c 'cat "$0" > /dev/null' "$log"
+measure "reader: tokenize" "$RUNS" "$bin" --mode tokenize "$log"
+measure "reader: read (detect+parse)" "$RUNS" "$bin" --mode read "$log"
+for n in 1m 100k; do
+  list="$iocs_1m"
+  [[ $n == 100k ]] && list="$iocs_100k"
+  idx="$W/index_$n.bin"
+  /usr/bin/time -f "%e %U %M" -o "$W/time.txt" "$bin" --mode index --iocs "$list" --out "$idx" \
+    > "$W/index_$n.json"
+  echo "index $n: $(cat "$W/index_$n.json") $(cat "$W/time.txt")" >&2
+  echo -e "index $n build\t$(cat "$W/time.txt")" >> "$results"
+  measure "grep -F -c -f $n" "$GREP_RUNS" grep -F -c -f "$list" "$log"
+  if [[ $have_rg == 1 ]]; then
+    measure "rg -F -c -f $n" "$GREP_RUNS" sh -c 'ulimit -v "$0"; exec rg -F -c -f "$1" "$2"' \
+      "$RG_MEM_KIB" "$list" "$log"
+  fi
+  measure "sweep $n 1 thread" "$RUNS" "$bin" --mode sweep --index "$idx" --threads 1 "$log"
+  measure "sweep $n all cores" "$RUNS" "$bin" --mode sweep --index "$idx" --threads 0 "$log"
+  "$bin" --mode sweep --index "$idx" --threads 0 --lines "$W/lines_$n.txt" "$log" > /dev/null
+  python3 "$shared/bench/score_hits.py" --truth "${log%.log}.truth.tsv" \
+    --decoys "${log%.log}.decoys.tsv" --iocs "$list" --json < "$W/lines_$n.txt" \
+    > "$W/recall_$n.json" || true
+  echo -e "recall $n\t$(tr -d '\n' < "$W/recall_$n.json")" >> "$W/recall.tsv.tmp"
+done
 
 awk -F'\t' -v bytes="$bytes" '
-  { split($2, t, " "); name[NR] = $1; wall[NR] = t[1]; user[NR] = t[2]; rss[NR] = t[3] }
+  /build$/ { next }
+  { split($2, t, " "); name[++n] = $1; wall[n] = t[1]; user[n] = t[2]; rss[n] = t[3] }
   $1 == "cat" { cat = t[1] }
-  $1 ~ /names\+quads/ && (best_re == "" || t[1] < best_re) { best_re = t[1] }
   END {
-    printf "%-36s %9s %8s %8s %9s %9s %9s\n", "run", "MB/s", "wall s", "user s", "RSS MiB", "% of cat", "x regex"
-    for (i = 1; i <= NR; i++) {
+    printf "%-30s %9s %8s %8s %9s %9s\n", "run", "MB/s", "wall s", "user s", "RSS MiB", "% of cat"
+    for (i = 1; i <= n; i++) {
       w = wall[i] > 0 ? wall[i] : 0.01
-      printf "%-36s %9.1f %8.2f %8.2f %9.1f %9.2f %9.2f\n", name[i], bytes / w / 1e6, wall[i], user[i], rss[i] / 1024, 100 * cat / w, best_re / w
+      c = cat > 0 ? cat : 0.01
+      printf "%-30s %9.1f %8.2f %8.2f %9.1f %9.2f\n", name[i], bytes / w / 1e6, wall[i], user[i], rss[i] / 1024, 100 * c / w
     }
-    printf "%d bytes, best of runs; x regex: speed over the faster regex run\n", bytes
+    for (k = 1; k <= 2; k++) {
+      s = k == 1 ? "1m" : "100k"
+      best = 0
+      for (i = 1; i <= n; i++) {
+        if (name[i] ~ ("^(grep|rg) .* " s "$") && (best == 0 || wall[i] < best)) best = wall[i]
+        if (name[i] == "sweep " s " 1 thread") { one = wall[i]; one_rss = rss[i] }
+        if (name[i] == "sweep " s " all cores") { all = wall[i] }
+      }
+      printf "%s indicators: sweep 1 thread = %.2f%% of cat, %.1fx the faster of grep/rg; all cores %.2fx 1 thread; peak RSS %.0f MiB\n", s, 100 * cat / one, best / one, one / all, one_rss / 1024
+    }
+    printf "%d bytes (cat at the resolution of /usr/bin/time: 0.01 s)\n", bytes
   }' "$results"
+grep -h . "$W"/index_*.json
+cat "$W/recall.tsv.tmp" && rm -f "$W/recall.tsv.tmp"

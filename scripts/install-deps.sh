@@ -12,6 +12,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libpsl-dev libidn2-dev libpcre2-dev libzstd-dev zlib1g-dev
+  libgpgme-dev gnupg libyara-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
