@@ -5,6 +5,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -418,6 +420,13 @@ struct KindKey {
   auto operator<=>(const KindKey&) const = default;
 };
 
+struct KindKeyHash {
+  std::size_t operator()(const KindKey& k) const {
+    const std::hash<std::string_view> h;
+    return h(k.vkey) * 31 + h(k.kind);
+  }
+};
+
 // A PostgreSQL array literal of text elements: each quoted, with '"' and '\\' escaped.
 std::string TextArrayLiteral(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -578,11 +587,18 @@ RelatedObject Related(const VisibleRow& row, Relation relation) {
 
 // --- Writes ---
 
+// One distinct value of a batch: its key, the observable it stands for, and its id once known.
+struct Fresh {
+  KindKey key;
+  const Observable* observable = nullptr;
+  std::int64_t id = 0;
+};
+
+// Inserts the values that are not in the index yet and sets their ids.
 void UpsertValues(Tx& tx,
-                  const std::vector<std::pair<KindKey, const Observable*>>& fresh,
-                  std::map<KindKey, std::int64_t>& ids) {
-  using Item = std::pair<KindKey, const Observable*>;
-  RunChunked<Item>(
+                  std::vector<Fresh>& fresh,
+                  const std::unordered_map<KindKey, std::size_t, KindKeyHash>& slot_of) {
+  RunChunked<Fresh>(
       tx, fresh, kChunkSizes,
       [](std::size_t size) {
         return fmt::format(
@@ -590,11 +606,11 @@ void UpsertValues(Tx& tx,
             "VALUES {} ON CONFLICT (kind, vkey) DO NOTHING RETURNING id, kind, vkey",
             Placeholders(size, "(?, ?, ?, ?, ?, ?, ?, ?)"));
       },
-      [](const Item& item, std::vector<Value>& params) {
-        ValueColumns c = ColumnsOf(*item.second);
+      [](const Fresh& item, std::vector<Value>& params) {
+        ValueColumns c = ColumnsOf(*item.observable);
         params.push_back(Text(std::move(c.kind)));
         params.push_back(Text(std::move(c.vkey)));
-        params.push_back(Text(item.second->value));
+        params.push_back(Text(item.observable->value));
         params.push_back(c.dkey ? Value(Blob{std::move(*c.dkey)}) : Null());
         params.push_back(c.v4lo ? Int(*c.v4lo) : Null());
         params.push_back(c.v4hi ? Int(*c.v4hi) : Null());
@@ -602,7 +618,9 @@ void UpsertValues(Tx& tx,
         params.push_back(c.v6plen ? Int(*c.v6plen) : Null());
       },
       [&](const storage::Row& row) {
-        ids[{row.Text(1), row.Text(2)}] = row.Int(0);
+        if (auto it = slot_of.find({row.Text(1), row.Text(2)}); it != slot_of.end()) {
+          fresh[it->second].id = row.Int(0);
+        }
       });
 }
 
@@ -618,14 +636,17 @@ void CorrelationIndex::Index(Tx& tx,
 }
 
 void CorrelationIndex::IndexAll(Tx& tx, std::span<const IndexEntry> entries) const {
-  // Every observable's key, and the distinct values among them.
-  std::vector<KindKey> keys;
-  std::map<KindKey, const Observable*> values;
+  // The distinct values, and for every observable the slot of its value among them.
+  std::vector<Fresh> fresh;
+  std::unordered_map<KindKey, std::size_t, KindKeyHash> slot_of;
+  std::vector<std::size_t> slots;
   std::set<std::pair<Family, int>> networks;
   for (const auto& e : entries) {
     for (const Observable& o : e.observables) {
-      keys.push_back({std::string(KindName(o.kind)), ValueKey(o)});
-      values.emplace(keys.back(), &o);
+      KindKey key{std::string(KindName(o.kind)), ValueKey(o)};
+      const auto [it, inserted] = slot_of.try_emplace(std::move(key), fresh.size());
+      if (inserted) fresh.push_back({it->first, &o, 0});
+      slots.push_back(it->second);
       if (IsNetwork(o)) {
         if (auto net = NetworkOf(o)) {
           networks.emplace(net->v6 ? Family::kV6 : Family::kV4, net->prefix);
@@ -633,31 +654,32 @@ void CorrelationIndex::IndexAll(Tx& tx, std::span<const IndexEntry> entries) con
       }
     }
   }
-  if (values.empty()) return;
+  if (fresh.empty()) return;
 
   // Insert first (most values of a bulk load are new), then look up those already there,
   // including any another transaction inserted meanwhile.
-  std::map<KindKey, std::int64_t> ids;
-  UpsertValues(tx, std::vector<std::pair<KindKey, const Observable*>>(values.begin(), values.end()),
-               ids);
+  UpsertValues(tx, fresh, slot_of);
   std::set<KindKey> known;
-  for (const auto& [key, o] : values) {
-    if (!ids.contains(key)) known.insert(key);
+  for (const Fresh& f : fresh) {
+    if (f.id == 0) known.insert(f.key);
   }
   if (!known.empty()) {
-    for (auto& [key, id] : LookUpIds(tx, known, false)) ids[key] = id;
+    for (auto& [key, id] : LookUpIds(tx, known, false)) {
+      if (auto it = slot_of.find(key); it != slot_of.end()) fresh[it->second].id = id;
+    }
   }
 
   std::vector<std::pair<std::int64_t, std::int64_t>> refs;
+  refs.reserve(slots.size());
   std::size_t k = 0;
   for (const auto& e : entries) {
     for (std::size_t i = 0; i < e.observables.size(); ++i, ++k) {
-      auto it = ids.find(keys[k]);
-      if (it == ids.end()) {
+      const std::int64_t id = fresh[slots[k]].id;
+      if (id == 0) {
         throw storage::StorageError(storage::StorageError::Kind::kOther,
                                     "an indexed value has no id");
       }
-      refs.emplace_back(it->second, e.object_seq);
+      refs.emplace_back(id, e.object_seq);
     }
   }
   std::sort(refs.begin(), refs.end());

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -57,6 +58,7 @@ constexpr std::size_t kMaxRelationships = 200;
 constexpr std::size_t kMaxFirstFailures = 100;
 constexpr std::size_t kImportChunkBytes = 1024 * 1024;
 constexpr std::int64_t kImportCacheKib = 256 * 1024;
+constexpr std::int64_t kImportCheckpointPages = 32768;  // 128 MiB of 4 KiB pages
 constexpr std::uint64_t kAnalyseAfterRows = 5000;
 constexpr std::int64_t kStatusRetentionUs = std::int64_t{7} * 24 * 3600 * 1'000'000;
 constexpr std::int64_t kDefaultRootsLock = 0x696e74656c726f6fLL;  // "intelroo"
@@ -572,6 +574,7 @@ struct IngestTarget {
   std::optional<std::int64_t> producer_parent_id;
   ViewScope reporter;  // the producer's scope, for sightings
   const SubmitOptions* options = nullptr;
+  bool report_successes = true;  // false: BatchOutcome::successes stays empty (counts only)
 };
 
 struct Pending {
@@ -792,12 +795,26 @@ constexpr std::string_view kInsertColumns =
     "producer_parent_id, tlp, is_latest, revoked, valid_until_us, confidence, warninglisted, name, "
     "name_lc, body";
 
-// Sets each inserted row's seq from RETURNING seq, stix_id, version_ns.
+// Sets the seq of each row of `chunk` (indexes into rows and decisions; (id, version_ns) is unique
+// in a batch) from RETURNING seq, stix_id, version_ns. The rows usually come back in the order
+// they were inserted; in any other order they are matched by key.
 void TakeSeqs(const storage::QueryResult& result,
-              std::map<std::pair<std::string_view, std::int64_t>, Decision*>& by_key) {
-  for (const auto& row : result.rows) {
+              const std::vector<NewRow>& rows,
+              std::vector<Decision>& decisions,
+              std::span<const std::size_t> chunk) {
+  std::map<std::pair<std::string_view, std::int64_t>, std::size_t> by_key;  // built if needed
+  for (std::size_t k = 0; k < result.rows.size(); ++k) {
+    const Row& row = result.rows[k];
     const std::string& id = row.Text(1);
-    if (auto it = by_key.find({id, row.Int(2)}); it != by_key.end()) it->second->seq = row.Int(0);
+    const std::int64_t ns = row.Int(2);
+    if (k < chunk.size() && decisions[chunk[k]].version_ns == ns && rows[chunk[k]].id == id) {
+      decisions[chunk[k]].seq = row.Int(0);
+      continue;
+    }
+    if (by_key.empty()) {
+      for (std::size_t i : chunk) by_key[{rows[i].id, decisions[i].version_ns}] = i;
+    }
+    if (auto it = by_key.find({id, ns}); it != by_key.end()) decisions[it->second].seq = row.Int(0);
   }
 }
 
@@ -820,11 +837,9 @@ void InsertRowsSqlite(Tx& tx,
     sql += " RETURNING seq, stix_id, version_ns";
     values.clear();
     values.reserve(n * kColumns);
-    std::map<std::pair<std::string_view, std::int64_t>, Decision*> by_key;  // unique in a batch
     for (std::size_t i = 0; i < n; ++i) {
       const NewRow& r = rows[to_store[start + i]];
-      Decision& d = decisions[to_store[start + i]];
-      by_key[{r.id, d.version_ns}] = &d;
+      const Decision& d = decisions[to_store[start + i]];
       values.push_back(Int(c.target.collection.id));
       values.push_back(Text(r.id));
       values.push_back(Text(r.type));
@@ -844,8 +859,8 @@ void InsertRowsSqlite(Tx& tx,
       values.push_back(Text(r.name_lc));
       values.push_back(Text(r.body));
     }
-    auto result = tx.Exec(sql, values);
-    TakeSeqs(result, by_key);
+    TakeSeqs(tx.Exec(sql, values), rows, decisions,
+             std::span<const std::size_t>(to_store).subspan(start, n));
   }
 }
 
@@ -910,11 +925,9 @@ void InsertRowsPostgres(Tx& tx,
   for (std::size_t start = 0; start < to_store.size(); start += kRowsPerInsertPostgres) {
     const std::size_t n = std::min(kRowsPerInsertPostgres, to_store.size() - start);
     std::array<PgArray, kArrays> a;
-    std::map<std::pair<std::string_view, std::int64_t>, Decision*> by_key;  // unique in a batch
     for (std::size_t i = 0; i < n; ++i) {
       const NewRow& r = rows[to_store[start + i]];
-      Decision& d = decisions[to_store[start + i]];
-      by_key[{r.id, d.version_ns}] = &d;
+      const Decision& d = decisions[to_store[start + i]];
       a[0].Add(r.id);
       a[1].Add(r.type);
       a[2].Add(r.spec_version);
@@ -937,8 +950,8 @@ void InsertRowsPostgres(Tx& tx,
     std::vector<Value> values{Int(c.target.collection.id), Int(c.added_us),
                               Int(c.target.producer_id), OptInt(c.target.producer_parent_id)};
     for (auto& column : a) values.push_back(column.Take());
-    auto result = tx.Exec(kSql, values);
-    TakeSeqs(result, by_key);
+    TakeSeqs(tx.Exec(kSql, values), rows, decisions,
+             std::span<const std::size_t>(to_store).subspan(start, n));
   }
 }
 
@@ -1028,7 +1041,8 @@ void IntelService::Impl::StoreBatch(Tx& tx,
   };
   {
     const std::size_t per_query = postgres ? kIdsPerArray : kIdsPerQuery;
-    std::set<std::string_view> asked;
+    std::unordered_set<std::string_view> asked;
+    asked.reserve(rows.size());
     for (const auto& r : rows) {
       if (!asked.insert(r.id).second) continue;
       ids.push_back(r.id);
@@ -1058,7 +1072,7 @@ void IntelService::Impl::StoreBatch(Tx& tx,
       d.store = false;
     }
     if (!d.store) {
-      out.successes.push_back({r.id, d.version, false});
+      if (t.report_successes) out.successes.push_back({r.id, d.version, false});
       ++out.duplicates;
       continue;
     }
@@ -1121,7 +1135,7 @@ void IntelService::Impl::StoreBatch(Tx& tx,
       refs.push_back(Text(ref));
       refs.push_back(Text(kind));
     }
-    out.successes.push_back({r.id, decisions[i].version, true});
+    if (t.report_successes) out.successes.push_back({r.id, decisions[i].version, true});
     ++out.stored;
   }
   if (!index.empty()) correlation_.IndexAll(tx, index);
@@ -1779,6 +1793,7 @@ Result<ImportSummary> IntelService::Import(std::int64_t collection_id,
   batch = std::clamp<std::size_t>(batch, 1, 100000);
   IngestTarget t;
   t.options = &options;
+  t.report_successes = false;
   auto loaded = db_.Transact([&](Tx& tx) -> Status {
     const auto c = CollectionById(tx, collection_id);
     if (!c) return Error::NotFound("no such collection");
@@ -1794,25 +1809,31 @@ Result<ImportSummary> IntelService::Import(std::int64_t collection_id,
   if (!loaded) return loaded.error();
 
   // SQLite: a page cache that holds the identifier index, so that a batch writes each page once
-  // at commit instead of spilling pages it will dirty again (the pool lends this thread the
-  // connection it used last, and the size goes back to SQLite's default at the end).
-  struct CacheSize {
+  // at commit instead of spilling pages it will dirty again; and a checkpoint every
+  // kImportCheckpointPages of WAL instead of after every commit, so that a page that several
+  // batches dirty is copied into the database file (and synced) once per checkpoint, not once per
+  // batch. Neither changes what a commit guarantees. The pool lends this thread the connection it
+  // used last; both settings go back to SQLite's defaults at the end.
+  struct BulkSettings {
     storage::Database& db;
     bool sqlite;
-    explicit CacheSize(storage::Database& d)
+    explicit BulkSettings(storage::Database& d)
         : db(d), sqlite(d.dialect() == storage::Dialect::kSqlite) {
-      if (sqlite) db.Query(fmt::format("PRAGMA cache_size = -{}", kImportCacheKib));
+      if (!sqlite) return;
+      db.Query(fmt::format("PRAGMA cache_size = -{}", kImportCacheKib));
+      db.Query(fmt::format("PRAGMA wal_autocheckpoint = {}", kImportCheckpointPages));
     }
-    ~CacheSize() {
+    ~BulkSettings() {
       if (!sqlite) return;
       try {
+        db.Query("PRAGMA wal_autocheckpoint = 1000");
         db.Query("PRAGMA cache_size = -2000");
       } catch (const storage::StorageError&) {  // a broken connection is discarded anyway
       }
     }
-    CacheSize(const CacheSize&) = delete;
-    CacheSize& operator=(const CacheSize&) = delete;
-  } cache(db_);
+    BulkSettings(const BulkSettings&) = delete;
+    BulkSettings& operator=(const BulkSettings&) = delete;
+  } settings(db_);
 
   // One thread reads and prepares the next batch while this one writes the last.
   BatchChannel channel(2);
@@ -1934,24 +1955,46 @@ Result<ObjectPage> RunPage(Tx& tx, const PageQuery& q) {
   const ObjectFilter& f = *q.filter;
   auto cond = Conditions(q);
   if (!cond) return cond.error();
-  Sql s;
-  s.Add("SELECT ").Add(kObjectColumns).Add(", o.body FROM intel_objects o WHERE ");
-  AddSql(s, *cond);
+  std::optional<std::pair<std::int64_t, std::int64_t>> cursor;
   if (!f.next.empty()) {
-    const auto cursor = DecodeCursor(f.next);
+    cursor = DecodeCursor(f.next);
     if (!cursor) return Error::Invalid("next is not a cursor of this server", "next");
-    // A row value, so both databases seek to the cursor instead of scanning up to it.
-    s.Add(" AND (o.date_added_us, o.seq) > (?", Int(cursor->first))
-        .Add(", ?)", Int(cursor->second));
   }
   const std::size_t limit = std::clamp<std::size_t>(f.limit, 1, kMaxPageSize);
-  s.Add(" ORDER BY o.date_added_us, o.seq LIMIT ?", Int(static_cast<std::int64_t>(limit + 1)));
-  auto result = tx.Exec(s.text, s.params);
+  // Up to `rows` rows of one range of the page order that meet the conditions.
+  const auto select = [&](std::string_view range, std::span<const Value> bounds, std::size_t rows) {
+    Sql s;
+    s.Add("SELECT ").Add(kObjectColumns).Add(", o.body FROM intel_objects o WHERE ");
+    AddSql(s, *cond);
+    s.text += range;
+    s.params.insert(s.params.end(), bounds.begin(), bounds.end());
+    s.Add(" ORDER BY o.date_added_us, o.seq LIMIT ?", Int(static_cast<std::int64_t>(rows)));
+    return std::move(tx.Exec(s.text, s.params).rows);
+  };
+  std::vector<Row> rows;
+  if (!cursor) {
+    rows = select("", {}, limit + 1);
+  } else if (tx.dialect() == storage::Dialect::kPostgres) {
+    // A row value, so that the index scan starts at the cursor.
+    const std::array<Value, 2> bounds{Int(cursor->first), Int(cursor->second)};
+    rows = select(" AND (o.date_added_us, o.seq) > (?, ?)", bounds, limit + 1);
+  } else {
+    // SQLite seeks a row value on its first column only, and would step over every earlier row
+    // of the cursor's date_added (a whole import batch shares one) before the first it returns:
+    // two exact seeks instead, the rest of that date_added, then what follows it.
+    const std::array<Value, 2> same{Int(cursor->first), Int(cursor->second)};
+    rows = select(" AND o.date_added_us = ? AND o.seq > ?", same, limit + 1);
+    if (rows.size() <= limit) {
+      const std::array<Value, 1> after{Int(cursor->first)};
+      auto next = select(" AND o.date_added_us > ?", after, limit + 1 - rows.size());
+      std::move(next.begin(), next.end(), std::back_inserter(rows));
+    }
+  }
   ObjectPage page;
-  page.more = result.rows.size() > limit;
-  const std::size_t n = std::min(limit, result.rows.size());
+  page.more = rows.size() > limit;
+  const std::size_t n = std::min(limit, rows.size());
   page.objects.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) page.objects.push_back(ReadObject(result.rows[i], true));
+  for (std::size_t i = 0; i < n; ++i) page.objects.push_back(ReadObject(rows[i], true));
   if (!page.objects.empty()) {
     page.first_added = page.objects.front().date_added;
     page.last_added = page.objects.back().date_added;

@@ -538,6 +538,102 @@ TEST_P(StoreTest, ImportStreamsABundleInBatches) {
   EXPECT_TRUE(FailsWith(svc_->Import(eu.id + 1000, de_, any, {}, {}), Errc::kNotFound));
 }
 
+TEST_P(StoreTest, ImportKeepsEveryVersionOfOneBatchAndMarksOnlyTheNewestLatest) {
+  const auto eu = Collection("eu", "indicators");
+  const std::string id = "indicator--" + NumberedUuid(1);
+  // One batch: three versions of one object out of order, an exact duplicate of one of them, and
+  // two other objects that share its domain.
+  const std::string text =
+      Bundle({Indicator(NumberedUuid(1), "shared.example", "2026-01-02T00:00:00.000Z"),
+              Indicator(NumberedUuid(2), "shared.example"),
+              Indicator(NumberedUuid(1), "shared.example", "2026-01-03T00:00:00.000Z"),
+              Indicator(NumberedUuid(1), "shared.example", "2026-01-02T00:00:00.000Z"),
+              Indicator(NumberedUuid(1), "shared.example", "2026-01-01T00:00:00.000Z"),
+              Indicator(NumberedUuid(3), "shared.example")});
+  std::istringstream in(text);
+  auto summary = svc_->Import(eu.id, de_, in, {}, {}, 100);
+  ASSERT_TRUE(Succeeds(summary));
+  EXPECT_EQ(summary->accepted, 5u);
+  EXPECT_EQ(summary->duplicates, 1u);
+  EXPECT_EQ(summary->rejected, 0u);
+
+  const Actor reader = Actor::Of(As(aphp_));
+  ObjectFilter all;
+  all.version_all = true;
+  auto versions = svc_->Versions(reader, "eu", eu.uuid, id, all);
+  ASSERT_TRUE(Succeeds(versions));
+  ASSERT_EQ(versions->objects.size(), 3u);
+  std::map<std::string, bool> latest;
+  for (const auto& o : versions->objects) latest[o.version] = o.is_latest;
+  EXPECT_EQ(latest, (std::map<std::string, bool>{{"2026-01-01T00:00:00.000Z", false},
+                                                 {"2026-01-02T00:00:00.000Z", false},
+                                                 {"2026-01-03T00:00:00.000Z", true}}));
+  auto page = svc_->Objects(reader, "eu", eu.uuid, {});
+  ASSERT_TRUE(Succeeds(page));
+  std::map<std::string, std::string> last;
+  for (const auto& o : page->objects) last[o.id] = o.version;
+  EXPECT_EQ(last.size(), 3u);
+  EXPECT_EQ(last[id], "2026-01-03T00:00:00.000Z");
+  // Pages come in the order of the input.
+  ASSERT_EQ(page->objects.size(), 3u);
+  EXPECT_EQ(page->objects[0].id, "indicator--" + NumberedUuid(2));
+
+  // A second batch with a newer version moves "latest" to it.
+  std::istringstream newer(
+      Bundle({Indicator(NumberedUuid(1), "shared.example", "2026-01-04T00:00:00.000Z")}));
+  auto second = svc_->Import(eu.id, de_, newer, {}, {});
+  ASSERT_TRUE(Succeeds(second));
+  EXPECT_EQ(second->accepted, 1u);
+  versions = svc_->Versions(reader, "eu", eu.uuid, id, all);
+  ASSERT_TRUE(Succeeds(versions));
+  std::size_t latest_count = 0;
+  for (const auto& o : versions->objects) {
+    if (o.is_latest) {
+      ++latest_count;
+      EXPECT_EQ(o.version, "2026-01-04T00:00:00.000Z");
+    }
+  }
+  EXPECT_EQ(latest_count, 1u);
+
+  // Every stored version is in the correlation index under the one shared value.
+  const auto links = svc_->db().Transact([](storage::Tx& tx) {
+    return tx
+        .One(
+            "SELECT COUNT(*) FROM intel_corr_refs r JOIN intel_corr_values v ON v.id = "
+            "r.value_id WHERE v.kind = 'domain' AND v.value = 'shared.example'")
+        ->Int(0);
+  });
+  EXPECT_EQ(links, 6);
+  const auto values = svc_->db().Transact([](storage::Tx& tx) {
+    return tx.One("SELECT COUNT(*) FROM intel_corr_values WHERE value = 'shared.example'")->Int(0);
+  });
+  EXPECT_EQ(values, 1);
+}
+
+TEST_P(StoreTest, PagesResumeInsideAndAcrossTheDateAddedOfImportBatches) {
+  const auto eu = Collection("eu", "indicators");
+  std::vector<json::object> objects;
+  for (int i = 0; i < 8; ++i) objects.push_back(Indicator(NumberedUuid(i), "x.example"));
+  const std::string text = Bundle(objects);
+  std::istringstream in(text);
+  ASSERT_TRUE(Succeeds(svc_->Import(eu.id, de_, in, {}, {}, 3)));  // three date_added values
+  for (std::size_t limit : {1u, 2u, 3u, 5u}) {
+    ObjectFilter f;
+    f.limit = limit;
+    std::vector<std::string> seen;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = svc_->Objects(Actor::Of(As(aphp_)), "eu", eu.uuid, f);
+      ASSERT_TRUE(Succeeds(page));
+      for (const auto& o : page->objects) seen.push_back(o.id);
+      if (!page->more) break;
+      f.next = page->next;
+    }
+    std::vector<std::string> expected;
+    for (int i = 0; i < 8; ++i) expected.push_back("indicator--" + NumberedUuid(i));
+    EXPECT_EQ(seen, expected) << "limit " << limit;
+  }
+}
+
 TEST_P(StoreTest, SystemSubmissionsNameTheirProducer) {
   const auto eu = Collection("eu", "indicators");
   EXPECT_TRUE(FailsWith(
