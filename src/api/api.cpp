@@ -58,6 +58,9 @@ class Api::Impl final : public Registrar {
     RegisterIntelAnalysisRoutes(*this, services_);
     RegisterIntelFeedRoutes(*this, services_);
     RegisterIntelExportRoutes(*this, services_);
+    RegisterAdvisoryRoutes(*this, services_);
+    RegisterAlertRoutes(*this, services_);
+    RegisterDeliveryRoutes(*this, services_);
     RegisterTaxiiRoutes(*this, services_);
     Add(http::Method::kGet, "/healthz",
         {identity::RouteAccess::kPublic, identity::Gate::kNormal, ""},

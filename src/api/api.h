@@ -50,6 +50,12 @@ class FeedService;
 class ExportService;
 class Warninglists;
 }  // namespace intel
+namespace advisories {
+class AdvisoryService;
+class AlertService;
+class InventoryService;
+class DeliveryService;
+}  // namespace advisories
 }  // namespace caduceus
 
 namespace caduceus::api {
@@ -77,6 +83,10 @@ struct Services {
   intel::FeedService& feeds;
   intel::ExportService& exports;
   const intel::Warninglists& warninglists;
+  advisories::AdvisoryService& advisories;
+  advisories::AlertService& alerts;
+  advisories::InventoryService& inventories;
+  advisories::DeliveryService& delivery;
   MetricsRegistry& metrics;
   const Clock& clock;
 };

@@ -63,6 +63,9 @@ void RegisterIntelRoutes(Registrar& r, Services& s);
 void RegisterIntelAnalysisRoutes(Registrar& r, Services& s);
 void RegisterIntelFeedRoutes(Registrar& r, Services& s);
 void RegisterIntelExportRoutes(Registrar& r, Services& s);
+void RegisterAdvisoryRoutes(Registrar& r, Services& s);
+void RegisterAlertRoutes(Registrar& r, Services& s);
+void RegisterDeliveryRoutes(Registrar& r, Services& s);
 // TAXII 2.1 (routes_taxii.cpp): every route under /taxii2/.
 void RegisterTaxiiRoutes(Registrar& r, Services& s);
 // Whether a request path is TAXII's, and the TAXII error resource (section 3.6.1, media type

@@ -3,6 +3,7 @@
 // these types at the socket boundary.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,14 +51,44 @@ struct Request {
   std::string_view PathParam(std::string_view name) const;
 };
 
+// The body of a streamed response (e.g. Server-Sent Events), produced piecemeal while the
+// connection stays open. The server polls it on the connection's I/O strand: one call at a time,
+// at once after a chunk was written and otherwise every kStreamPollInterval. Poll must not block.
+class StreamSource {
+ public:
+  enum class Status { kData, kPending, kEnd };
+  virtual ~StreamSource() = default;
+  // kData: appended the next bytes to `out` (non-empty); kPending: nothing yet; kEnd: the body is
+  // complete (nothing appended).
+  virtual Status Poll(std::string& out) = 0;
+  // The stream is over: ended by the source, the client went away, a write failed or the server
+  // is stopping. Called once, on an I/O thread; no Poll follows.
+  virtual void Close() {}
+};
+
+inline constexpr std::chrono::milliseconds kStreamPollInterval{50};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the server sends the headers without Content-Length and then what the source
+  // yields, ignoring `body`: chunked for HTTP/1.1, delimited by closing for HTTP/1.0; the
+  // connection is closed after the stream. A HEAD request gets the headers only.
+  std::shared_ptr<StreamSource> stream;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
   static Response NoContent();
+  static Response Stream(int status,
+                         std::shared_ptr<StreamSource> source,
+                         std::string content_type) {
+    Response r;
+    r.status = status;
+    r.headers.Set("Content-Type", std::move(content_type));
+    r.stream = std::move(source);
+    return r;
+  }
 };
 
 // Parses a request-target into a decoded path and query parameters. Fails (returns nullopt)

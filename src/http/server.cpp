@@ -102,6 +102,8 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::seconds kRefusalLogInterval{5};
+// A streamed body is written in chunks of about this size at most.
+constexpr std::size_t kMaxStreamChunkBytes = 64 * 1024;
 
 std::string HttpDate() {
   static constexpr std::array<std::string_view, 7> kDays{"Sun", "Mon", "Tue", "Wed",
@@ -151,18 +153,20 @@ bool IsMalformedRequest(beast::error_code ec) {
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
-BeastResponse ToBeastResponse(Response response,
-                              unsigned version,
-                              bool keep_alive,
-                              bool head,
-                              const std::string& request_id) {
-  if (response.status < 200 || response.status > 599) {
-    spdlog::error("handler returned invalid HTTP status {} (request {})", response.status,
-                  request_id);
-    response = Problem(500, Slug(Errc::kInternal), "Internal Server Error",
-                       "the server produced an invalid response", request_id);
-  }
-  BeastResponse out;
+bool IsValidStatus(int status) { return status >= 200 && status <= 599; }
+
+Response InvalidStatusProblem(int status, const std::string& request_id) {
+  spdlog::error("handler returned invalid HTTP status {} (request {})", status, request_id);
+  return Problem(500, Slug(Errc::kInternal), "Internal Server Error",
+                 "the server produced an invalid response", request_id);
+}
+
+template <class Body>
+void FillHeader(bhttp::response<Body>& out,
+                const Response& response,
+                unsigned version,
+                bool keep_alive,
+                const std::string& request_id) {
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
   for (const auto& [name, value] : response.headers.fields()) {
@@ -177,6 +181,18 @@ BeastResponse ToBeastResponse(Response response,
   out.set(bhttp::field::server, "caduceus");
   out.set("X-Request-ID", request_id);
   out.keep_alive(keep_alive);
+}
+
+BeastResponse ToBeastResponse(Response response,
+                              unsigned version,
+                              bool keep_alive,
+                              bool head,
+                              const std::string& request_id) {
+  if (!IsValidStatus(response.status)) {
+    response = InvalidStatusProblem(response.status, request_id);
+  }
+  BeastResponse out;
+  FillHeader(out, response, version, keep_alive, request_id);
   if (response.status == 204 || response.status == 304) return out;
   out.content_length(response.body.size());
   if (!head) out.body() = std::move(response.body);
@@ -378,8 +394,12 @@ class Session final : public SessionBase {
         id_(id),
         stream_(MakeStream(core, std::move(socket))),
         remote_address_(std::move(remote_address)),
-        slot_(std::move(slot)) {}
-  ~Session() override { core_.Unregister(id_); }
+        slot_(std::move(slot)),
+        poll_timer_(stream_.get_executor()) {}
+  ~Session() override {
+    CloseSource();
+    core_.Unregister(id_);
+  }
 
   void Start() override {
     asio::dispatch(stream_.get_executor(), [self = Self()] { self->Begin(); });
@@ -396,7 +416,9 @@ class Session final : public SessionBase {
   }
 
  private:
-  enum class Phase { kHandshake, kReading, kBusy, kClosing, kClosed };
+  // kStreaming: writing a streamed body (Response::stream); kStreamEnding: it is complete and the
+  // connection lingers until the client closes.
+  enum class Phase { kHandshake, kReading, kBusy, kStreaming, kStreamEnding, kClosing, kClosed };
 
   static Stream MakeStream(ServerCore& core, tcp::socket socket) {
     if constexpr (kTls) {
@@ -511,7 +533,121 @@ class Session final : public SessionBase {
       spdlog::debug("{} {} {} {} {}", remote_address_, MethodName(request->method), request->target,
                     response.status, request_id);
     }
+    if (response.stream) {
+      if (!head && IsValidStatus(response.status) && response.status != 204 &&
+          response.status != 304) {
+        return StartStream(std::move(response), version, request_id);
+      }
+      source_ = std::move(response.stream);
+      CloseSource();
+    }
     Write(std::move(response), version, keep_alive, head, request_id);
+  }
+
+  // Streamed responses: the header, then chunks as the source yields them, polled on
+  // poll_timer_. Meanwhile a read watches for the client closing (WatchClient). At most one write
+  // and one timer wait are pending at a time.
+  void StartStream(Response response, unsigned version, const std::string& request_id) {
+    phase_ = Phase::kStreaming;
+    source_ = std::move(response.stream);
+    chunked_ = version >= 11;
+    stream_header_.emplace();
+    FillHeader(*stream_header_, response, version, false, request_id);
+    if (chunked_) stream_header_->chunked(true);
+    stream_serializer_.emplace(*stream_header_);
+    write_pending_ = true;
+    Tcp().expires_after(core_.options().write_timeout);
+    bhttp::async_write_header(stream_, *stream_serializer_,
+                              [self = Self()](beast::error_code ec, std::size_t) {
+                                self->write_pending_ = false;
+                                if (ec) return self->CloseNow();
+                                self->WatchClient();
+                                self->Pump();
+                              });
+  }
+
+  // A client sends nothing while it reads a stream; EOF or an error means it has gone.
+  void WatchClient() {
+    Tcp().expires_never();
+    watching_ = true;
+    stream_.async_read_some(asio::buffer(linger_buffer_),
+                            [self = Self()](beast::error_code ec, std::size_t n) {
+                              self->watching_ = false;
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > kLingerBytes) return self->CloseNow();
+                              self->WatchClient();
+                            });
+  }
+
+  void Pump() {
+    if (phase_ != Phase::kStreaming || write_pending_) return;
+    if (core_.stopping() || source_ended_) return FinishStream();
+    chunk_.clear();
+    while (chunk_.size() < kMaxStreamChunkBytes) {
+      StreamSource::Status status = StreamSource::Status::kEnd;
+      try {
+        status = source_->Poll(chunk_);
+      } catch (const std::exception& e) {
+        spdlog::error("stream source failed: {}", e.what());
+      }
+      if (status == StreamSource::Status::kEnd) source_ended_ = true;
+      if (status != StreamSource::Status::kData) break;
+    }
+    if (!chunk_.empty()) return WriteChunk();
+    if (source_ended_) return FinishStream();
+    poll_timer_.expires_after(kStreamPollInterval);
+    poll_timer_.async_wait([self = Self()](beast::error_code) { self->Pump(); });
+  }
+
+  void WriteChunk() {
+    write_pending_ = true;
+    Tcp().expires_after(core_.options().write_timeout);
+    auto done = [self = Self()](beast::error_code ec, std::size_t) {
+      self->write_pending_ = false;
+      if (ec) return self->CloseNow();
+      self->Pump();
+    };
+    if (chunked_) {
+      asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk_)), std::move(done));
+    } else {
+      asio::async_write(stream_, asio::buffer(chunk_), std::move(done));
+    }
+  }
+
+  void FinishStream() {
+    phase_ = Phase::kStreamEnding;
+    CloseSource();
+    if (!chunked_) return LingerAfterStream();
+    write_pending_ = true;
+    Tcp().expires_after(core_.options().write_timeout);
+    asio::async_write(stream_, bhttp::make_chunk_last(),
+                      [self = Self()](beast::error_code ec, std::size_t) {
+                        self->write_pending_ = false;
+                        if (ec) return self->CloseNow();
+                        self->LingerAfterStream();
+                      });
+  }
+
+  // The pending WatchClient read drains what the client still sends, bounded by poll_timer_.
+  void LingerAfterStream() {
+    if (kTls || !watching_ || core_.stopping()) return CloseNow();
+    beast::error_code ec;
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return CloseNow();
+    poll_timer_.expires_after(kLingerTimeout);
+    poll_timer_.async_wait([self = Self()](beast::error_code wait_ec) {
+      if (!wait_ec) self->CloseNow();
+    });
+  }
+
+  void CloseSource() {
+    if (!source_) return;
+    const std::shared_ptr<StreamSource> source = std::move(source_);
+    try {
+      source->Close();
+    } catch (const std::exception& e) {
+      spdlog::error("closing a stream source failed: {}", e.what());
+    }
   }
 
   void Write(Response response,
@@ -555,6 +691,8 @@ class Session final : public SessionBase {
 
   void CloseNow() {
     phase_ = Phase::kClosed;
+    CloseSource();
+    poll_timer_.cancel();
     beast::error_code ec;
     Socket().shutdown(tcp::socket::shutdown_both, ec);
     Socket().close(ec);
@@ -569,6 +707,12 @@ class Session final : public SessionBase {
         break;
       case Phase::kReading:
         if (buffer_.size() == 0 && parser_ && !parser_->got_some()) Tcp().cancel();
+        break;
+      case Phase::kStreaming:
+        poll_timer_.cancel();
+        break;
+      case Phase::kStreamEnding:
+        if (!write_pending_) CloseNow();
         break;
       case Phase::kBusy:
       case Phase::kClosed:
@@ -589,6 +733,15 @@ class Session final : public SessionBase {
   std::array<char, 4096> linger_buffer_{};
   std::size_t lingered_ = 0;
   Phase phase_ = Phase::kReading;
+  asio::steady_timer poll_timer_;
+  std::shared_ptr<StreamSource> source_;
+  std::optional<bhttp::response<bhttp::empty_body>> stream_header_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+  std::string chunk_;
+  bool chunked_ = false;
+  bool source_ended_ = false;
+  bool write_pending_ = false;
+  bool watching_ = false;
 };
 
 ServerCore::ServerCore(ServerOptions options, Handler handler)

@@ -72,30 +72,42 @@ Result<Config> LoadConfig(const std::string& path) {
           fmt::format("{}: {} (line {})", path, e.description(), e.source().begin.line));
     }
     std::string listen;
-    for (auto s : {Read(t, "server", "listen", listen),
-                   Read(t, "server", "threads", c.threads),
-                   Read(t, "server", "max_body_bytes", c.max_body_bytes),
-                   Read(t, "server", "max_connections", c.max_connections),
-                   Read(t, "server", "max_connections_per_address", c.max_connections_per_address),
-                   Read(t, "server", "read_timeout_seconds", c.read_timeout_seconds),
-                   Read(t, "server", "write_timeout_seconds", c.write_timeout_seconds),
-                   Read(t, "server", "tls_certificate", c.tls_certificate),
-                   Read(t, "server", "tls_private_key", c.tls_private_key),
-                   Read(t, "server", "metrics_token", c.metrics_token),
-                   Read(t, "database", "url", c.database_url),
-                   Read(t, "database", "pool_size", c.pool_size),
-                   Read(t, "web", "root", c.web_root),
-                   Read(t, "data", "dir", c.data_dir),
-                   Read(t, "feeds", "file_root", c.feed_file_root),
-                   Read(t, "feeds", "ca_file", c.feed_ca_file),
-                   Read(t, "feeds", "allow_private_addresses", c.feed_allow_private_addresses),
-                   Read(t, "log", "level", c.log_level),
-                   Read(t, "log", "format", c.log_format),
-                   Read(t, "security", "secret_key_file", c.secret_key_file),
-                   Read(t, "security", "session_idle_minutes", c.session_idle_minutes),
-                   Read(t, "security", "session_absolute_hours", c.session_absolute_hours),
-                   Read(t, "security", "argon2_opslimit", c.argon2_opslimit),
-                   Read(t, "security", "argon2_memlimit_kib", c.argon2_memlimit_kib)}) {
+    for (auto s :
+         {Read(t, "server", "listen", listen),
+          Read(t, "server", "threads", c.threads),
+          Read(t, "server", "max_body_bytes", c.max_body_bytes),
+          Read(t, "server", "max_connections", c.max_connections),
+          Read(t, "server", "max_connections_per_address", c.max_connections_per_address),
+          Read(t, "server", "read_timeout_seconds", c.read_timeout_seconds),
+          Read(t, "server", "write_timeout_seconds", c.write_timeout_seconds),
+          Read(t, "server", "tls_certificate", c.tls_certificate),
+          Read(t, "server", "tls_private_key", c.tls_private_key),
+          Read(t, "server", "metrics_token", c.metrics_token),
+          Read(t, "database", "url", c.database_url),
+          Read(t, "database", "pool_size", c.pool_size),
+          Read(t, "web", "root", c.web_root),
+          Read(t, "data", "dir", c.data_dir),
+          Read(t, "feeds", "file_root", c.feed_file_root),
+          Read(t, "feeds", "ca_file", c.feed_ca_file),
+          Read(t, "feeds", "allow_private_addresses", c.feed_allow_private_addresses),
+          Read(t, "advisories", "publisher_namespace", c.advisory_publisher_namespace),
+          Read(t, "advisories", "file_root", c.advisory_file_root),
+          Read(t, "advisories", "allow_private_addresses", c.advisory_allow_private_addresses),
+          Read(t, "smtp", "host", c.smtp_host),
+          Read(t, "smtp", "port", c.smtp_port),
+          Read(t, "smtp", "from", c.smtp_from),
+          Read(t, "smtp", "username", c.smtp_username),
+          Read(t, "smtp", "password_file", c.smtp_password_file),
+          Read(t, "smtp", "starttls", c.smtp_starttls),
+          Read(t, "alerts", "public_url", c.public_url),
+          Read(t, "alerts", "webhook_allow_private_addresses", c.webhook_allow_private_addresses),
+          Read(t, "log", "level", c.log_level),
+          Read(t, "log", "format", c.log_format),
+          Read(t, "security", "secret_key_file", c.secret_key_file),
+          Read(t, "security", "session_idle_minutes", c.session_idle_minutes),
+          Read(t, "security", "session_absolute_hours", c.session_absolute_hours),
+          Read(t, "security", "argon2_opslimit", c.argon2_opslimit),
+          Read(t, "security", "argon2_memlimit_kib", c.argon2_memlimit_kib)}) {
       if (!s)
         return Error::Invalid(fmt::format("{}: {}", path, s.error().message), s.error().field);
     }
@@ -154,6 +166,12 @@ Status Finalise(Config& c) {
   }
   if (c.tls_certificate.empty() != c.tls_private_key.empty()) {
     return Error::Invalid("TLS needs both tls_certificate and tls_private_key", "server.tls");
+  }
+  if (c.smtp_port < 1 || c.smtp_port > 65535) {
+    return Error::Invalid("smtp port must be 1 to 65535", "smtp.port");
+  }
+  if (!c.smtp_username.empty() && c.smtp_password_file.empty()) {
+    return Error::Invalid("an smtp username needs password_file", "smtp.password_file");
   }
   if (c.argon2_opslimit < 1 || c.argon2_memlimit_kib < 8) {
     return Error::Invalid("argon2 limits are too low", "security.argon2_memlimit_kib");

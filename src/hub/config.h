@@ -16,9 +16,10 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   int threads = 4;
-  // Any request body; uploads (assessment evidence) need more than JSON bodies, which the API
-  // caps at api::kMaxJsonBodyBytes.
-  std::size_t max_body_bytes = 16 * 1024 * 1024;  // TAXII roots advertise 16 MiB
+  // Any request body; uploads (assessment evidence, CSAF documents up to 32 MiB, asset
+  // inventories up to 64 MiB) need more than JSON bodies, which the API caps at
+  // api::kMaxJsonBodyBytes; TAXII roots enforce their own max_content_length (16 MiB).
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM chain; TLS is on when both are set
@@ -40,6 +41,21 @@ struct Config {
   std::string feed_file_root;  // directory file:// feeds must lie under; empty: none allowed
   std::string feed_ca_file;    // extra CA bundle (PEM) for https feeds
   bool feed_allow_private_addresses = false;  // pull from loopback / private networks
+  // [smtp] E-mail of early-warning alerts and digests (docs/delivery.md); no host: no e-mail.
+  std::string smtp_host;
+  int smtp_port = 25;
+  std::string smtp_from = "caduceus@localhost";
+  std::string smtp_username;
+  std::string smtp_password_file;  // the password, read from this file (mode 0600)
+  bool smtp_starttls = false;
+  // [advisories] Early-warning advisory sources (docs/advisories.md).
+  std::string advisory_publisher_namespace =
+      "https://caduceus.invalid";  // of advisories written here
+  std::string advisory_file_root;  // file:// sources must lie under it; default: [feeds] file_root
+  bool advisory_allow_private_addresses = false;  // fetch from loopback / private networks
+  // [alerts] Early-warning delivery.
+  std::string public_url;  // the hub's address as users reach it, for links in e-mails
+  bool webhook_allow_private_addresses = false;  // webhooks to loopback / private networks
   // [log]
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"

@@ -540,6 +540,74 @@ Status SeedIntel(Runtime& rt, const std::map<std::string, identity::Organisation
 
 }  // namespace
 
+// Early warning: asset inventories for three hospitals and an advisory written by the support
+// centre about an infusion-pump gateway, which two of them run in an affected version (the third
+// runs the fixed one), so their alert inboxes and the authorities' dashboards show something.
+Status SeedEarlyWarning(Runtime& rt, const std::map<std::string, identity::Organisation>& orgs) {
+  constexpr const char* kTrackingId = "CADUCEUS-DEMO-2026-0001";
+  advisories::AdvisoryFilter existing;
+  existing.q = kTrackingId;
+  auto found = rt.advisories->List(existing);
+  if (!found) return found.error();
+  if (!found->items.empty()) return {};
+  struct DemoInventory {
+    const char* org;
+    const char* csv;
+  };
+  constexpr DemoInventory kInventories[] = {
+      {"h1",
+       "vendor,product,version,model number,serial,location,department,owner,network "
+       "connected,patient-safety critical\n"
+       "Meridian Medical,InfuLink Gateway,4.2.1,ILG-400,ILG4-00817,Building A,Intensive care,"
+       "Biomedical engineering,yes,yes\n"
+       "Meridian Medical,InfuLink Gateway,4.2.1,ILG-400,ILG4-00818,Building B,Oncology,"
+       "Biomedical engineering,yes,yes\n"
+       "Philips,IntelliVue MX40,B.06.54,867989,DE71234567,Building A,Cardiology,Clinical "
+       "engineering,yes,yes\n"
+       "Microsoft,Windows Server,2019,,,Data centre,IT,IT operations,yes,no\n"},
+      {"h5",
+       "vendor,product,version,model number,serial,location,department,owner,network "
+       "connected,patient-safety critical\n"
+       "Meridian Medical,InfuLink Gateway,3.9.0,ILG-300,ILG3-11020,Main building,Surgery,"
+       "Biomedical engineering,yes,yes\n"
+       "Siemens Healthineers,syngo.via,VB60A,,,Radiology,Radiology,PACS team,yes,no\n"},
+      {"h3",
+       "vendor,product,version,model number,serial,location,department,owner,network "
+       "connected,patient-safety critical\n"
+       "Meridian Medical,InfuLink Gateway,4.3.0,ILG-400,ILG4-20031,Tower 2,Intensive care,"
+       "Medical technology,yes,yes\n"
+       "GE HealthCare,CARESCAPE Central Station,2.1,,,Tower 2,Intensive care,Medical "
+       "technology,yes,yes\n"},
+  };
+  for (const auto& inventory : kInventories) {
+    advisories::UploadRequest upload;
+    upload.org_id = orgs.at(inventory.org).id;
+    upload.format = "csv";
+    upload.file_name = "demo-inventory.csv";
+    upload.content = inventory.csv;
+    auto uploaded = rt.inventories->Upload(Actor::System(), upload);
+    if (!uploaded) return uploaded.error();
+  }
+  advisories::AuthoredAdvisory form;
+  form.title = "Meridian InfuLink Gateway: authentication bypass in the pump management service";
+  form.tracking_id = kTrackingId;
+  form.tlp = "WHITE";
+  form.summary =
+      "The pump management service of InfuLink Gateway before 4.3.0 accepts a crafted session "
+      "token, letting a network attacker change infusion pump libraries. A demonstration "
+      "advisory: the vendor and product are fictitious.";
+  form.vendor = "Meridian Medical";
+  form.product = "InfuLink Gateway";
+  form.versions.push_back({"", "< 4.3.0", "known_affected"});
+  form.versions.push_back({"4.3.0", "", "fixed"});
+  form.cves.push_back({"CVE-2026-0001", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                       "Authentication bypass in the pump management service."});
+  form.remediation = {"vendor_fix", "Update InfuLink Gateway to 4.3.0 or later.", ""};
+  auto authored = rt.advisories->Author(Actor::System(), form, orgs.at("eu").id);
+  if (!authored) return authored.error();
+  return {};
+}
+
 int SeedDemo(Runtime& rt, const std::string& credentials_file) {
   auto& ids = *rt.identity;
   std::map<std::string, identity::Organisation> by_name;
@@ -616,6 +684,10 @@ int SeedDemo(Runtime& rt, const std::string& credentials_file) {
   }
   if (auto seeded = SeedIntel(rt, orgs); !seeded) {
     std::cerr << "error: demo threat intelligence: " << seeded.error().message << "\n";
+    return 1;
+  }
+  if (auto seeded = SeedEarlyWarning(rt, orgs); !seeded) {
+    std::cerr << "error: demo early warning: " << seeded.error().message << "\n";
     return 1;
   }
   if (auto seeded = SeedAssessments(rt, orgs); !seeded) {

@@ -526,6 +526,91 @@ int Main(int argc, char** argv) {
     if (runs.empty()) fmt::print("no feed is due\n");
   });
 
+  // advisories
+  auto* advisories_cmd = app.add_subcommand("advisories", "Early warning: security advisories");
+  advisories_cmd->require_subcommand(1);
+  auto* advisories_import = advisories_cmd->add_subcommand(
+      "import",
+      "Import CSAF 2.0 documents from a file or a directory (recursive *.json); matching runs "
+      "on every new advisory and revision (exit 3: some documents were refused)");
+  AddCommon(advisories_import, common);
+  std::string advisories_path;
+  advisories_import->add_option("path", advisories_path, "CSAF document or directory")->required();
+  advisories_import->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto report = advisories::ImportPath(*(*rt)->advisories, advisories_path);
+    if (!report) return void(exit_code = Fail(report.error()));
+    fmt::print("{} created, {} revised, {} unchanged, {} older, {} refused\n", report->created,
+               report->revised, report->unchanged, report->older, report->rejected);
+    for (const auto& error : report->errors) fmt::print("  {}\n", error);
+    if (report->rejected > 0) exit_code = 3;
+  });
+  auto* advisories_kev = advisories_cmd->add_subcommand(
+      "kev", "Replace the CISA Known Exploited Vulnerabilities catalogue from its JSON file");
+  AddCommon(advisories_kev, common);
+  std::string kev_file;
+  advisories_kev->add_option("file", kev_file, "known_exploited_vulnerabilities.json")->required();
+  advisories_kev->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto meta = advisories::ImportKevFile(*(*rt)->advisories, kev_file);
+    if (!meta) return void(exit_code = Fail(meta.error()));
+    fmt::print("KEV catalogue {} ({}): {} entries, {} known used by ransomware\n",
+               meta->catalog_version, meta->date_released, meta->count, meta->ransomware_count);
+  });
+  auto* advisories_sources = advisories_cmd->add_subcommand("sources", "Advisory sources");
+  advisories_sources->require_subcommand(1);
+  auto* sources_run = advisories_sources->add_subcommand(
+      "run", "Fetch the sources that are due now, or one source (exit 3: a run failed)");
+  AddCommon(sources_run, common);
+  std::int64_t source_id = 0;
+  sources_run->add_option("--id", source_id, "fetch this source even if it is not due");
+  sources_run->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    std::vector<advisories::SourceRun> runs;
+    if (source_id > 0) {
+      auto run = (*rt)->advisories->sources().Run(identity::Actor::System(), source_id);
+      if (!run) return void(exit_code = Fail(run.error()));
+      runs.push_back(std::move(*run));
+    } else {
+      runs = (*rt)->advisories->sources().RunDue();
+    }
+    for (const auto& run : runs) {
+      fmt::print("source {} run {}: {}  fetched {}  imported {}  unchanged {}  rejected {}\n",
+                 run.source_id, run.id, run.status, run.fetched, run.imported, run.unchanged,
+                 run.rejected);
+      for (const auto& line : run.log) fmt::print("  {}\n", line);
+      if (run.status == "failed" || run.status == "partial") exit_code = 3;
+    }
+    if (runs.empty()) fmt::print("no source is due\n");
+  });
+
+  // inventory
+  auto* inventory_cmd = app.add_subcommand("inventory", "Early warning: asset inventories");
+  inventory_cmd->require_subcommand(1);
+  auto* inventory_upload = inventory_cmd->add_subcommand(
+      "upload",
+      "Upload a provider's inventory (CycloneDX 1.4-1.6 JSON or CSV); nothing is applied when "
+      "a row is bad");
+  AddCommon(inventory_upload, common);
+  std::string inventory_org, inventory_file, inventory_mode = "replace";
+  inventory_upload->add_option("file", inventory_file, "CycloneDX JSON or CSV file")->required();
+  inventory_upload->add_option("--org", inventory_org, "provider (id or name)")->required();
+  inventory_upload->add_option("--mode", inventory_mode, "replace (default) or merge")
+      ->check(CLI::IsMember({"replace", "merge"}));
+  inventory_upload->callback([&] {
+    auto rt = Open(common, true, false);
+    if (!rt) return void(exit_code = Fail(rt.error()));
+    auto org_id = ResolveOrg(**rt, inventory_org);
+    if (!org_id) return void(exit_code = Fail(org_id.error()));
+    auto printed = advisories::UploadInventoryFile(*(*rt)->inventories, *org_id, inventory_file,
+                                                   inventory_mode);
+    if (!printed) return void(exit_code = Fail(printed.error()));
+    fmt::print("{}\n", *printed);
+  });
+
   // demo
   auto* demo = app.add_subcommand("demo", "Create the demo data set (idempotent)");
   AddCommon(demo, common);

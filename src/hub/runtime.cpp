@@ -66,6 +66,17 @@ void SetUpLogging(const Config& config) {
   access->set_level(spdlog::get_level());
 }
 
+namespace {
+
+// Names this hub process in leases it takes ("host:pid"), for operators reading the tables.
+std::string HubInstanceName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}", host[0] != '\0' ? host : "hub", ::getpid());
+}
+
+}  // namespace
+
 Status WritePrivateFile(const std::string& path, std::string_view data, bool exclusive) {
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
   const int fd = ::open(path.c_str(), flags, 0600);
@@ -120,7 +131,11 @@ std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
           {"intel", intel::IntelService::Migrations()},
           {"intel_analysis", intel::IntelAnalysis::Migrations()},
           {"intel_feeds", intel::FeedService::Migrations()},
-          {"intel_exports", intel::ExportService::Migrations()}};
+          {"intel_exports", intel::ExportService::Migrations()},
+          {"advisories", advisories::AdvisoryService::Migrations()},
+          {"advisories_inventory", advisories::AlertService::InventoryMigrations()},
+          {"advisories_alerts", advisories::AlertService::Migrations()},
+          {"advisories_delivery", advisories::DeliveryService::Migrations()}};
 }
 
 }  // namespace
@@ -203,13 +218,50 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(Config config, bool migrate, bool c
       std::make_unique<intel::IntelService>(*rt->db, rt->clock, *rt->identity, rt->warninglists);
   rt->intel_analysis = std::make_unique<intel::IntelAnalysis>(*rt->db, rt->clock, *rt->intel);
   intel::FeedServiceOptions feed_options;
-  feed_options.secret_key = std::move(*key);
+  feed_options.secret_key = *key;
   feed_options.file_root = rt->config.feed_file_root;
   feed_options.ca_file = rt->config.feed_ca_file;
   feed_options.allow_private_addresses = rt->config.feed_allow_private_addresses;
   rt->feeds =
       std::make_unique<intel::FeedService>(*rt->db, rt->clock, *rt->intel, std::move(feed_options));
   rt->exports = std::make_unique<intel::ExportService>(*rt->db, rt->clock, *rt->intel);
+  advisories::AdvisoryServiceOptions advisory_options;
+  advisory_options.publisher_namespace = rt->config.advisory_publisher_namespace;
+  advisory_options.sources.allow_private_addresses = rt->config.advisory_allow_private_addresses;
+  advisory_options.sources.file_root = rt->config.advisory_file_root.empty()
+                                           ? rt->config.feed_file_root
+                                           : rt->config.advisory_file_root;
+  advisory_options.sources.ca_file = rt->config.feed_ca_file;
+  advisory_options.sources.hub_id = HubInstanceName();
+  rt->advisories = std::make_unique<advisories::AdvisoryService>(*rt->db, rt->clock, *rt->identity,
+                                                                 std::move(advisory_options));
+  rt->alerts = std::make_unique<advisories::AlertService>(*rt->db, rt->clock, *rt->identity,
+                                                          *rt->advisories);
+  rt->advisories->SetChangeListener([alerts = rt->alerts.get()](std::int64_t advisory_id) {
+    if (const Status matched = alerts->MatchAdvisory(advisory_id); !matched) {
+      spdlog::error("matching advisory {} failed: {}", advisory_id, matched.error().message);
+    }
+  });
+  rt->inventories = std::make_unique<advisories::InventoryService>(*rt->db, rt->clock,
+                                                                   *rt->identity, *rt->alerts);
+  advisories::DeliveryOptions delivery_options;
+  delivery_options.secret_key = std::move(*key);
+  delivery_options.allow_private_addresses = rt->config.webhook_allow_private_addresses;
+  delivery_options.ca_file = rt->config.feed_ca_file;
+  delivery_options.hub_url = rt->config.public_url;
+  delivery_options.smtp.host = rt->config.smtp_host;
+  delivery_options.smtp.port = rt->config.smtp_port;
+  delivery_options.smtp.from = rt->config.smtp_from;
+  delivery_options.smtp.username = rt->config.smtp_username;
+  delivery_options.smtp.starttls = rt->config.smtp_starttls;
+  if (!rt->config.smtp_password_file.empty()) {
+    std::ifstream in(rt->config.smtp_password_file, std::ios::binary);
+    if (!in)
+      return Error::Invalid("cannot read [smtp] password_file " + rt->config.smtp_password_file);
+    std::getline(in, delivery_options.smtp.password);
+  }
+  rt->delivery = std::make_unique<advisories::DeliveryService>(*rt->db, rt->clock, *rt->identity,
+                                                               std::move(delivery_options));
   rt->db->ExportMetrics(rt->metrics);
   return rt;
 }

@@ -5,6 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "advisories/alerts.h"
+#include "advisories/delivery.h"
+#include "advisories/inventories.h"
+#include "advisories/service.h"
 #include "assessment/service.h"
 #include "audit/audit.h"
 #include "catalogue/service.h"
@@ -49,6 +53,10 @@ struct Runtime {
   std::unique_ptr<intel::IntelAnalysis> intel_analysis;
   std::unique_ptr<intel::FeedService> feeds;
   std::unique_ptr<intel::ExportService> exports;
+  std::unique_ptr<advisories::AdvisoryService> advisories;
+  std::unique_ptr<advisories::AlertService> alerts;
+  std::unique_ptr<advisories::InventoryService> inventories;
+  std::unique_ptr<advisories::DeliveryService> delivery;
 };
 
 // Opens the database and applies pending migrations (when `migrate`), then builds the services.

@@ -3,13 +3,20 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "advisories/alerts.h"
+#include "advisories/delivery.h"
+#include "advisories/service.h"
+#include "advisories/sources.h"
 #include "api/api.h"
 #include "http/server.h"
 #include "hub/runtime.h"
@@ -19,13 +26,19 @@ namespace caduceus::hub {
 
 namespace {
 
-// Pulls the threat-intelligence feeds that are due, every minute, on its own thread, until it is
-// destroyed (which waits for a pull in progress to end). Several hubs may run it: a lease in the
-// database gives each feed to one of them.
-class FeedTimer {
+// Runs the hub's periodic jobs — pulling the threat-intelligence feeds and the advisory sources
+// that are due, escalating overdue alerts — once a minute on its own thread, until it is destroyed
+// (which waits for a job in progress to end). Several hubs may run it: a lease in the database
+// gives each feed and source to one of them, and an alert is escalated once.
+class Scheduler {
  public:
-  explicit FeedTimer(intel::FeedService& feeds) : thread_([this, &feeds] { Loop(feeds); }) {}
-  ~FeedTimer() {
+  struct Job {
+    std::string name;
+    std::function<void()> run;
+  };
+
+  explicit Scheduler(std::vector<Job> jobs) : jobs_(std::move(jobs)), thread_([this] { Loop(); }) {}
+  ~Scheduler() {
     {
       std::lock_guard lock(mutex_);
       stop_ = true;
@@ -33,32 +46,60 @@ class FeedTimer {
     wake_.notify_all();
     thread_.join();
   }
-  FeedTimer(const FeedTimer&) = delete;
-  FeedTimer& operator=(const FeedTimer&) = delete;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
 
  private:
-  void Loop(intel::FeedService& feeds) {
+  void Loop() {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) {
       lock.unlock();
-      try {
-        for (const auto& run : feeds.RunDue()) {
-          spdlog::info("feed run {}: {} ({} fetched, {} stored, {} rejected){}{}", run.id,
-                       run.status, run.fetched, run.accepted, run.rejected,
-                       run.message.empty() ? "" : ": ", run.message);
+      for (const Job& job : jobs_) {
+        try {
+          job.run();
+        } catch (const std::exception& e) {
+          spdlog::error("{}: {}", job.name, e.what());
         }
-      } catch (const std::exception& e) {
-        spdlog::error("feed timer: {}", e.what());
       }
       lock.lock();
     }
   }
 
+  std::vector<Job> jobs_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;
 };
+
+std::vector<Scheduler::Job> PeriodicJobs(Runtime& r) {
+  std::vector<Scheduler::Job> jobs;
+  jobs.push_back({"feed timer", [&r] {
+                    for (const auto& run : r.feeds->RunDue()) {
+                      spdlog::info("feed run {}: {} ({} fetched, {} stored, {} rejected){}{}",
+                                   run.id, run.status, run.fetched, run.accepted, run.rejected,
+                                   run.message.empty() ? "" : ": ", run.message);
+                    }
+                  }});
+  jobs.push_back({"advisory sources", [&r] {
+                    for (const auto& run : r.advisories->sources().RunDue()) {
+                      spdlog::info(
+                          "advisory source {} run {}: {} ({} fetched, {} imported, {} unchanged, "
+                          "{} rejected)",
+                          run.source_id, run.id, run.status, run.fetched, run.imported,
+                          run.unchanged, run.rejected);
+                    }
+                  }});
+  jobs.push_back({"alert escalation", [&r] {
+                    auto escalated = r.alerts->EscalateOverdue();
+                    if (!escalated) {
+                      spdlog::error("alert escalation: {}", escalated.error().message);
+                    } else if (*escalated > 0) {
+                      spdlog::info("escalated {} overdue alert deadline(s)", *escalated);
+                    }
+                  }});
+  return jobs;
+}
 
 }  // namespace
 
@@ -96,10 +137,10 @@ int Serve(Config config, const ServeFlags& flags) {
   api_options.trusted_proxies = r.config.trusted_proxies;
   api_options.json_access_log = r.config.log_format == "json";
   api_options.metrics_token = r.config.metrics_token;
-  api::Api api(
-      {*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, *r.incidents, *r.recovery,
-       *r.intel, *r.intel_analysis, *r.feeds, *r.exports, *r.warninglists, r.metrics, r.clock},
-      api_options);
+  api::Api api({*r.db, *r.identity, *r.audit, *r.assessment, *r.catalogue, *r.incidents,
+                *r.recovery, *r.intel, *r.intel_analysis, *r.feeds, *r.exports, *r.warninglists,
+                *r.advisories, *r.alerts, *r.inventories, *r.delivery, r.metrics, r.clock},
+               api_options);
 
   http::ServerOptions options;
   options.address = r.config.listen_address;
@@ -129,10 +170,15 @@ int Serve(Config config, const ServeFlags& flags) {
                  options.threads,
                  r.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL");
     if (r.config.web_root.empty()) spdlog::warn("no web root configured: the web UI is not served");
+    if (auto caught_up = r.alerts->CatchUp(); !caught_up) {
+      spdlog::error("matching the advisories left unmatched: {}", caught_up.error().message);
+    }
     {
-      FeedTimer feeds(*r.feeds);
+      r.delivery->Start();
+      Scheduler scheduler(PeriodicJobs(r));
       server.Run();
     }
+    r.delivery->Stop();
     spdlog::info("caduceus-hub stopped");
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -2,23 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <system_error>
 #include <utility>
 
-#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
-#include "client/http_client.h"
+#include "client/fetcher.h"
 #include "core/random.h"
 #include "identity/crypto.h"
 #include "intel/stix.h"
@@ -125,255 +118,19 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = hex(s[i + 1]);
-    const int lo = hex(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
+using client::Conditional;
+using client::Fetched;
+using client::JoinUrl;
+
+client::FetcherOptions FetcherOptionsOf(const FeedServiceOptions& options) {
+  client::FetcherOptions out;
+  out.allow_private_addresses = options.allow_private_addresses;
+  out.file_root = options.file_root;
+  out.ca_file = options.ca_file;
+  out.timeout = options.timeout;
+  out.max_body_bytes = options.max_document_bytes;
   return out;
 }
-
-// --- URLs and where they may lead --------------------------------------------------------------
-
-struct ParsedUrl {
-  std::string scheme;  // lower case: http, https, file
-  std::string host;    // without brackets
-  std::string path;    // file: the decoded local path
-};
-
-std::optional<ParsedUrl> ParseUrl(std::string_view url) {
-  if (url.size() > 2048 || HasControl(url) || url.find(' ') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  const std::size_t colon = url.find("://");
-  if (colon == std::string_view::npos) return std::nullopt;
-  ParsedUrl out;
-  for (const char c : url.substr(0, colon)) {
-    out.scheme.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
-  }
-  const std::string_view rest = url.substr(colon + 3);
-  if (out.scheme == "file") {
-    if (rest.empty() || rest.front() != '/') return std::nullopt;  // file:///absolute only
-    auto path = PercentDecode(rest.substr(0, rest.find_first_of("?#")));
-    if (!path || path->find('\0') != std::string::npos) return std::nullopt;
-    out.path = std::move(*path);
-    return out;
-  }
-  if (out.scheme != "http" && out.scheme != "https") return std::nullopt;
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-  if (authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(authority.substr(1, close - 1));
-  } else {
-    out.host = std::string(authority.substr(0, authority.find(':')));
-  }
-  if (out.host.empty()) return std::nullopt;
-  return out;
-}
-
-bool IsPublicV4(const in_addr& a) {
-  const std::uint32_t ip = ntohl(a.s_addr);
-  const auto in = [&](std::uint32_t net, int bits) {
-    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
-    return (ip & mask) == net;
-  };
-  return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
-           in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4));
-}
-
-bool IsPublicV6(const in6_addr& a) {
-  const unsigned char* b = a.s6_addr;
-  static const unsigned char kZero[16] = {};
-  if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return false;  // :: and ::1
-  if (IN6_IS_ADDR_V4MAPPED(&a)) {
-    in_addr v4{};
-    std::memcpy(&v4.s_addr, b + 12, 4);
-    return IsPublicV4(v4);
-  }
-  if ((b[0] & 0xFE) == 0xFC) return false;                  // fc00::/7 unique local
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return false;  // fe80::/10 link local
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return false;  // fec0::/10 site local
-  if (b[0] == 0xFF) return false;                           // multicast
-  return true;
-}
-
-// Resolves `host` and refuses it when any of its addresses is not public.
-Status CheckPublicHost(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
-    return Error{Errc::kUnavailable, "the feed's host name does not resolve", {}};
-  }
-  bool ok = true;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      ok = ok && IsPublicV4(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr);
-    } else if (a->ai_family == AF_INET6) {
-      ok = ok && IsPublicV6(reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    }
-  }
-  freeaddrinfo(found);
-  if (!ok) {
-    return Error::Denied(
-        "the feed's host is a loopback, private or link-local address, which this hub does not "
-        "fetch from");
-  }
-  return {};
-}
-
-std::string JoinUrl(std::string_view base, std::string_view name) {
-  std::string out(base);
-  if (out.empty() || out.back() != '/') out.push_back('/');
-  out += name;
-  return out;
-}
-
-// --- Fetching ------------------------------------------------------------------------------------
-
-struct Conditional {
-  std::string etag;
-  std::string last_modified;
-};
-
-struct Fetched {
-  bool not_modified = false;
-  std::string body;
-  std::string etag;
-  std::string last_modified;
-  std::string date_added_last;  // TAXII: X-TAXII-Date-Added-Last
-};
-
-std::string HeaderOf(const client::ClientResponse& r, std::string_view name) {
-  for (const auto& [key, value] : r.headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return value;
-    }
-  }
-  return {};
-}
-
-class Fetcher {
- public:
-  explicit Fetcher(const FeedServiceOptions& options) : options_(options) {}
-
-  // Whether a file:// path lies under file_root; the canonical path when it does.
-  std::optional<std::filesystem::path> AllowedFile(const std::string& path) const {
-    if (options_.file_root.empty()) return std::nullopt;
-    std::error_code ec;
-    const auto root = std::filesystem::weakly_canonical(options_.file_root, ec);
-    if (ec) return std::nullopt;
-    const auto target = std::filesystem::weakly_canonical(path, ec);
-    if (ec) return std::nullopt;
-    const std::string r = root.string();
-    const std::string t = target.string();
-    if (t != r && !(t.size() > r.size() && t.compare(0, r.size(), r) == 0 &&
-                    (r.back() == '/' || t[r.size()] == '/'))) {
-      return std::nullopt;
-    }
-    return target;
-  }
-
-  Result<Fetched> Get(const std::string& url,
-                      const Conditional& conditional,
-                      const std::string& auth,
-                      std::string_view accept) const {
-    const auto parsed = ParseUrl(url);
-    if (!parsed) return Error::Invalid("the feed URL is not valid", "url");
-    if (parsed->scheme == "file") return GetFile(parsed->path, conditional);
-    if (!options_.allow_private_addresses) {
-      if (auto s = CheckPublicHost(parsed->host); !s) return s.error();
-    }
-    client::ClientRequest request;
-    request.url = url;
-    request.headers.emplace_back("User-Agent", "caduceus-hub");
-    if (!accept.empty()) request.headers.emplace_back("Accept", std::string(accept));
-    if (!auth.empty()) request.headers.emplace_back("Authorization", auth);
-    if (!conditional.etag.empty()) request.headers.emplace_back("If-None-Match", conditional.etag);
-    if (!conditional.last_modified.empty()) {
-      request.headers.emplace_back("If-Modified-Since", conditional.last_modified);
-    }
-    client::ClientOptions client_options;
-    client_options.timeout = options_.timeout;
-    client_options.ca_file = options_.ca_file;
-    client_options.max_body_bytes = options_.max_document_bytes;
-    auto response = client::Send(request, client_options);
-    if (!response) {
-      return Error{
-          Errc::kUnavailable, "the feed could not be fetched: " + response.error().message, {}};
-    }
-    Fetched out;
-    if (response->status == 304) {
-      out.not_modified = true;
-      return out;
-    }
-    if (response->status < 200 || response->status > 299) {
-      return Error{
-          Errc::kUnavailable, fmt::format("the feed answered HTTP {}", response->status), {}};
-    }
-    out.body = std::move(response->body);
-    out.etag = HeaderOf(*response, "ETag");
-    out.last_modified = HeaderOf(*response, "Last-Modified");
-    out.date_added_last = HeaderOf(*response, "X-TAXII-Date-Added-Last");
-    if (out.etag.size() > 512 || HasControl(out.etag)) out.etag.clear();
-    if (out.last_modified.size() > 128 || HasControl(out.last_modified)) out.last_modified.clear();
-    return out;
-  }
-
- private:
-  // A file stands in for a URL: its modification time and size are its ETag.
-  Result<Fetched> GetFile(const std::string& path, const Conditional& conditional) const {
-    const auto allowed = AllowedFile(path);
-    if (!allowed) return Error::Denied("the file is outside the directory feeds may read");
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(*allowed, ec)) {
-      return Error{Errc::kUnavailable, "the feed file does not exist", {}};
-    }
-    const auto size = std::filesystem::file_size(*allowed, ec);
-    const auto mtime = std::filesystem::last_write_time(*allowed, ec);
-    if (ec) return Error{Errc::kUnavailable, "the feed file cannot be read", {}};
-    if (size > options_.max_document_bytes) {
-      return Error{Errc::kPayloadTooLarge, "the feed file is too large", {}};
-    }
-    Fetched out;
-    out.etag = fmt::format("\"{}-{}\"", mtime.time_since_epoch().count(), size);
-    if (out.etag == conditional.etag) {
-      out.not_modified = true;
-      return out;
-    }
-    std::ifstream in(*allowed, std::ios::binary);
-    out.body.resize(size);
-    if (!in.read(out.body.data(), static_cast<std::streamsize>(size))) {
-      return Error{Errc::kUnavailable, "the feed file cannot be read", {}};
-    }
-    return out;
-  }
-
-  const FeedServiceOptions& options_;
-};
 
 // --- Block lists ---------------------------------------------------------------------------------
 
@@ -557,7 +314,11 @@ std::optional<FeedKind> ParseFeedKind(std::string_view name) {
 class FeedService::Impl {
  public:
   Impl(storage::Database& db, const Clock& clock, IntelService& store, FeedServiceOptions options)
-      : db_(db), clock_(clock), store_(store), options_(std::move(options)), fetcher_(options_) {
+      : db_(db),
+        clock_(clock),
+        store_(store),
+        options_(std::move(options)),
+        fetcher_(FetcherOptionsOf(options_)) {
     if (options_.secret_key.size() == 32) box_.emplace(options_.secret_key);
   }
 
@@ -619,7 +380,7 @@ class FeedService::Impl {
   }
 
   Status CheckUrl(FeedKind kind, const std::string& url) const {
-    const auto parsed = ParseUrl(url);
+    const auto parsed = client::ParseFetchUrl(url);
     if (!parsed) {
       return Error::Invalid("url must be an http(s):// URL without credentials, or file:///",
                             "url");
@@ -1132,7 +893,7 @@ class FeedService::Impl {
   const Clock& clock_;
   IntelService& store_;
   FeedServiceOptions options_;
-  Fetcher fetcher_;
+  client::Fetcher fetcher_;
   std::optional<identity::SecretBox> box_;
 };
 

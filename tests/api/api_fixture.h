@@ -9,6 +9,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "advisories/alerts.h"
+#include "advisories/delivery.h"
+#include "advisories/inventories.h"
+#include "advisories/service.h"
 #include "api/api.h"
 #include "assessment/service.h"
 #include "audit/audit.h"
@@ -60,6 +64,12 @@ class ApiTest : public ::testing::Test {
     storage::ApplyMigrations(*db_, "intel_analysis", intel::IntelAnalysis::Migrations());
     storage::ApplyMigrations(*db_, "intel_feeds", intel::FeedService::Migrations());
     storage::ApplyMigrations(*db_, "intel_exports", intel::ExportService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories", advisories::AdvisoryService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories_inventory",
+                             advisories::AlertService::InventoryMigrations());
+    storage::ApplyMigrations(*db_, "advisories_alerts", advisories::AlertService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories_delivery",
+                             advisories::DeliveryService::Migrations());
     identity::IdentityOptions options;
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
@@ -73,9 +83,20 @@ class ApiTest : public ::testing::Test {
     intel_analysis_ = std::make_unique<intel::IntelAnalysis>(*db_, clock_, *intel_);
     feeds_ = std::make_unique<intel::FeedService>(*db_, clock_, *intel_);
     exports_ = std::make_unique<intel::ExportService>(*db_, clock_, *intel_);
+    advisories_ = std::make_unique<advisories::AdvisoryService>(*db_, clock_, *ids_);
+    alerts_ = std::make_unique<advisories::AlertService>(*db_, clock_, *ids_, *advisories_);
+    advisories_->SetChangeListener(
+        [this](std::int64_t advisory_id) { ASSERT_TRUE(alerts_->MatchAdvisory(advisory_id)); });
+    inventories_ = std::make_unique<advisories::InventoryService>(*db_, clock_, *ids_, *alerts_);
+    advisories::DeliveryOptions delivery_options;
+    delivery_options.allow_private_addresses = true;
+    delivery_options.poll_interval = std::chrono::milliseconds(20);
+    delivery_ = std::make_unique<advisories::DeliveryService>(*db_, clock_, *ids_,
+                                                              std::move(delivery_options));
     api_ = std::make_unique<Api>(
         Services{*db_, *ids_, *audit_, *assessment_, *catalogue_, *incidents_, *recovery_, *intel_,
-                 *intel_analysis_, *feeds_, *exports_, *warninglists_, metrics_, clock_},
+                 *intel_analysis_, *feeds_, *exports_, *warninglists_, *advisories_, *alerts_,
+                 *inventories_, *delivery_, metrics_, clock_},
         ApiOptions{});
 
     identity::NewOrganisation centre;
@@ -173,6 +194,10 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<intel::IntelAnalysis> intel_analysis_;
   std::unique_ptr<intel::FeedService> feeds_;
   std::unique_ptr<intel::ExportService> exports_;
+  std::unique_ptr<advisories::AdvisoryService> advisories_;
+  std::unique_ptr<advisories::AlertService> alerts_;
+  std::unique_ptr<advisories::InventoryService> inventories_;
+  std::unique_ptr<advisories::DeliveryService> delivery_;
   std::unique_ptr<Api> api_;
   std::int64_t centre_id_ = 0;
   std::int64_t root_id_ = 0;

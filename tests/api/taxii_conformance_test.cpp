@@ -53,8 +53,13 @@ struct Hub {
         analysis(db, clock, intel),
         feeds(db, clock, intel),
         exports(db, clock, intel),
+        advisories(db, clock, ids),
+        alerts(db, clock, ids, advisories),
+        inventories(db, clock, ids, alerts),
+        delivery(db, clock, ids, {}),
         api(Services{db, ids, audit, assessment, catalogue, incidents, recovery, intel, analysis,
-                     feeds, exports, *warninglists, metrics, clock},
+                     feeds, exports, *warninglists, advisories, alerts, inventories, delivery,
+                     metrics, clock},
             ApiOptions{}) {}
 
   MetricsRegistry metrics;
@@ -68,6 +73,10 @@ struct Hub {
   intel::IntelAnalysis analysis;
   intel::FeedService feeds;
   intel::ExportService exports;
+  advisories::AdvisoryService advisories;
+  advisories::AlertService alerts;
+  advisories::InventoryService inventories;
+  advisories::DeliveryService delivery;
   Api api;
 };
 
@@ -142,6 +151,12 @@ class TaxiiConformance : public ApiTest, public ::testing::WithParamInterface<Ba
     storage::ApplyMigrations(*db_, "intel_analysis", intel::IntelAnalysis::Migrations());
     storage::ApplyMigrations(*db_, "intel_feeds", intel::FeedService::Migrations());
     storage::ApplyMigrations(*db_, "intel_exports", intel::ExportService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories", advisories::AdvisoryService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories_inventory",
+                             advisories::AlertService::InventoryMigrations());
+    storage::ApplyMigrations(*db_, "advisories_alerts", advisories::AlertService::Migrations());
+    storage::ApplyMigrations(*db_, "advisories_delivery",
+                             advisories::DeliveryService::Migrations());
     options_.password_hash = {1, 8 * 1024 * 1024};
     options_.secret_key = identity::SecretBox::GenerateKey();
     ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options_);
@@ -154,9 +169,20 @@ class TaxiiConformance : public ApiTest, public ::testing::WithParamInterface<Ba
     intel_analysis_ = std::make_unique<intel::IntelAnalysis>(*db_, clock_, *intel_);
     feeds_ = std::make_unique<intel::FeedService>(*db_, clock_, *intel_);
     exports_ = std::make_unique<intel::ExportService>(*db_, clock_, *intel_);
+    advisories_ = std::make_unique<advisories::AdvisoryService>(*db_, clock_, *ids_);
+    alerts_ = std::make_unique<advisories::AlertService>(*db_, clock_, *ids_, *advisories_);
+    advisories_->SetChangeListener(
+        [this](std::int64_t advisory_id) { ASSERT_TRUE(alerts_->MatchAdvisory(advisory_id)); });
+    inventories_ = std::make_unique<advisories::InventoryService>(*db_, clock_, *ids_, *alerts_);
+    advisories::DeliveryOptions delivery_options;
+    delivery_options.allow_private_addresses = true;
+    delivery_options.poll_interval = std::chrono::milliseconds(20);
+    delivery_ = std::make_unique<advisories::DeliveryService>(*db_, clock_, *ids_,
+                                                              std::move(delivery_options));
     api_ = std::make_unique<Api>(
         Services{*db_, *ids_, *audit_, *assessment_, *catalogue_, *incidents_, *recovery_, *intel_,
-                 *intel_analysis_, *feeds_, *exports_, *warninglists_, metrics_, clock_},
+                 *intel_analysis_, *feeds_, *exports_, *warninglists_, *advisories_, *alerts_,
+                 *inventories_, *delivery_, metrics_, clock_},
         ApiOptions{});
 
     centre_id_ = Org("EU Support Centre", OrgKind::kSupportCentre, {}, {});

@@ -51,6 +51,8 @@ export interface Problem {
   detail?: string;
   instance?: string;
   field?: string;
+  /** The problem object as the hub sent it, with its extension members (e.g. row errors). */
+  body?: Record<string, unknown>;
 }
 
 export class ApiError extends Error {
@@ -108,6 +110,7 @@ async function readProblem(res: Response): Promise<Problem> {
           detail: typeof body.detail === "string" ? body.detail : undefined,
           field: typeof body.field === "string" ? body.field : undefined,
           instance: typeof body.instance === "string" ? body.instance : undefined,
+          body: body as Record<string, unknown>,
         };
       }
     } catch {

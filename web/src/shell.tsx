@@ -9,6 +9,11 @@ import { kindLabel, kRoleLabels } from "./format";
 import { isAdmin, useSession } from "./session";
 import type { Me } from "./types";
 import { AccountPage } from "./pages/account";
+import { AdvisoriesPage } from "./pages/advisories";
+import { AdvisoryImportPage, AdvisoryWritePage, AliasesPage } from "./pages/advisories-import";
+import { AdvisoryPage } from "./pages/advisories-page";
+import { AlertsPage } from "./pages/alerts";
+import { AlertPage } from "./pages/alerts-page";
 import { AssessmentHomePage } from "./pages/assessment";
 import { AssessmentPage } from "./pages/assessment-page";
 import { ReviewQueuePage } from "./pages/assessment-reviews";
@@ -16,6 +21,9 @@ import { AuditPage } from "./pages/audit";
 import { CataloguePage } from "./pages/catalogue";
 import { CatalogueEntryPage } from "./pages/catalogue-entry";
 import { CatalogueFormPage } from "./pages/catalogue-form";
+import { EarlyWarningPage } from "./pages/early-warning";
+import { isProvider as isProviderOrg } from "./pages/early-warning-model";
+import { EarlyWarningSettingsPage } from "./pages/early-warning-settings";
 import { kStages } from "./pages/incident-model";
 import { IncidentPage } from "./pages/incident-page";
 import { NewIncidentPage, StageReportPage } from "./pages/incident-report";
@@ -28,10 +36,10 @@ import { IntelExportsPage } from "./pages/intel-exports";
 import { IntelFeedPage, IntelFeedsPage } from "./pages/intel-feeds";
 import { IntelObjectPage } from "./pages/intel-object";
 import { IntelSubmitPage } from "./pages/intel-submit";
+import { InventoryPage } from "./pages/inventory";
 import { NotFoundPage } from "./pages/not-found";
 import { OrganisationsPage } from "./pages/organisations";
 import { OverviewPage } from "./pages/overview";
-import { kAreas, PlaceholderPage } from "./pages/placeholder";
 import { RecommendationsPage } from "./pages/recommendations";
 import { RecoveryPage } from "./pages/recovery";
 import { DecryptorsPage } from "./pages/recovery-decryptors";
@@ -41,8 +49,6 @@ import { UsersPage } from "./pages/users";
 function pageFor(path: string): ComponentChildren {
   const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
   if (clean === "/") return <OverviewPage />;
-  const area = kAreas.find((a) => a.path === clean);
-  if (area) return <PlaceholderPage area={area} />;
   const id = (re: RegExp) => {
     const m = re.exec(clean);
     return m ? Number(m[1]) : null;
@@ -69,6 +75,10 @@ function pageFor(path: string): ComponentChildren {
   if (intelCollection) {
     return <IntelCollectionPage key={intelCollection[1]} id={intelCollection[1]} />;
   }
+  const alert = id(/^\/alerts\/(\d{1,15})$/);
+  if (alert !== null) return <AlertPage key={alert} id={alert} />;
+  const advisory = id(/^\/advisories\/(\d{1,15})$/);
+  if (advisory !== null) return <AdvisoryPage key={advisory} id={advisory} />;
   const intelFeed = id(/^\/intel\/feeds\/(\d{1,15})$/);
   if (intelFeed !== null) return <IntelFeedPage key={intelFeed} id={intelFeed} />;
   const stageReport = /^\/incidents\/(\d{1,15})\/reports\/([a-z_]+)$/.exec(clean);
@@ -125,6 +135,22 @@ function pageFor(path: string): ComponentChildren {
       return <IntelFeedsPage />;
     case "/intel/exports":
       return <IntelExportsPage />;
+    case "/warnings":
+      return <EarlyWarningPage />;
+    case "/warnings/settings":
+      return <EarlyWarningSettingsPage />;
+    case "/alerts":
+      return <AlertsPage />;
+    case "/inventory":
+      return <InventoryPage />;
+    case "/advisories":
+      return <AdvisoriesPage />;
+    case "/advisories/import":
+      return <AdvisoryImportPage />;
+    case "/advisories/new":
+      return <AdvisoryWritePage />;
+    case "/advisories/aliases":
+      return <AliasesPage />;
     case "/admin/organisations":
       return <OrganisationsPage />;
     case "/admin/users":
@@ -151,10 +177,7 @@ export function Shell(props: { path: string }) {
           <NavSection items={[{ path: "/", label: "Overview", icon: "home" }]} path={props.path} />
           <NavSection
             title="Services"
-            items={[
-              ...serviceItems(me),
-              ...kAreas.map((a) => ({ path: a.path, label: a.label, icon: a.icon, later: true })),
-            ]}
+            items={serviceItems(me)}
             path={props.path}
           />
           {isAdmin(me) && (
@@ -200,6 +223,12 @@ function serviceItems(me: Me): NavItem[] {
       : [{ path: "/incidents/statistics", label: "Incident statistics", icon: "stats" } as const]),
     { path: "/recovery", label: "Ransomware recovery", icon: "recovery" },
     { path: "/intel", label: "Threat intel", icon: "intel" },
+    { path: "/warnings", label: "Early warnings", icon: "warning" },
+    { path: "/alerts", label: "Alerts", icon: "bell" },
+    { path: "/advisories", label: "Advisories", icon: "advisory" },
+    ...(isProviderOrg(me)
+      ? [{ path: "/inventory", label: "Asset inventory", icon: "inventory" } as const]
+      : []),
   ];
 }
 
@@ -207,7 +236,6 @@ interface NavItem {
   path: string;
   label: string;
   icon: IconName;
-  later?: boolean;
 }
 
 /** The item of `items` the path belongs to: the longest whose path is a prefix of it. */
@@ -239,7 +267,6 @@ function NavSection(props: { title?: string; items: NavItem[]; path: string }) {
               <Link href={item.path} class="nav-link" current={current}>
                 <NavIcon name={item.icon} />
                 <span class="nav-label">{item.label}</span>
-                {item.later && <span class="nav-later">Soon</span>}
               </Link>
             </li>
           );
@@ -371,6 +398,9 @@ export type IconName =
   | "home"
   | "intel"
   | "warning"
+  | "bell"
+  | "advisory"
+  | "inventory"
   | "incident"
   | "recovery"
   | "assessment"
@@ -388,6 +418,9 @@ const kIconPaths: Record<IconName, string> = {
   home: "M3 11.5 12 4l9 7.5M5.5 9.5V20h13V9.5",
   intel: "M12 3a9 9 0 1 0 9 9M12 7.5a4.5 4.5 0 1 0 4.5 4.5M12 12l8-8",
   warning: "M12 3 2.5 19.5h19zM12 10v4.5m0 2.5v.01",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0",
+  advisory: "M6 3h9l4 4v14H6zM14 3v5h5M12 11v4m0 2.5v.01",
+  inventory: "M4 7.5 12 3l8 4.5v9L12 21l-8-4.5zM4 7.5l8 4.5 8-4.5M12 12v9",
   incident: "M4 20V5l8-2 8 2v15M9 20v-5h6v5M12 7v4m-2-2h4",
   recovery: "M4 12a8 8 0 1 0 2.4-5.7L4 8.5M4 4v4.5h4.5",
   assessment: "M9 5h10M9 12h10M9 19h10M4 5l1 1 2-2M4 12l1 1 2-2M4 19l1 1 2-2",
