@@ -401,9 +401,15 @@ bool IsAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
 }
 
-// RFC 2047 encoded words for a UTF-8 header value, folded; ASCII text as is.
-std::string EncodeHeaderValue(std::string_view text) {
-  if (IsAscii(text)) return std::string(text);
+// RFC 2047 encoded words for a UTF-8 header value, folded; ASCII text as is. Control characters
+// become spaces first: a CR or LF in an advisory's title would otherwise start a header (a Bcc:,
+// say) of the advisory author's choosing.
+std::string EncodeHeaderValue(std::string_view raw) {
+  std::string text(raw);
+  std::replace_if(
+      text.begin(), text.end(),
+      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }, ' ');
+  if (IsAscii(text)) return text;
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -413,7 +419,7 @@ std::string EncodeHeaderValue(std::string_view text) {
       --n;
     }
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + Base64(text.substr(pos, n)) + "?=";
+    out += "=?UTF-8?B?" + Base64(std::string_view(text).substr(pos, n)) + "?=";
     pos += n;
   }
   return out;

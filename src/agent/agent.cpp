@@ -8,6 +8,7 @@
 
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/inventory_upload.h"
 #include "agent/limits.h"
 #include "agent/recovery_collect.h"
 #include "agent/report.h"
@@ -239,6 +240,29 @@ int Main(int argc, char** argv) {
     options.timeout = std::chrono::seconds(timeout);
     exit_code =
         RunReport(ResolveStateDir(state_flag), dry_run, report_json, options, std::cout, std::cerr);
+  });
+
+  auto* inventory_cmd =
+      app.add_subcommand("inventory", "The hospital's asset inventory for early warning");
+  inventory_cmd->require_subcommand(1);
+  auto* inventory_upload = inventory_cmd->add_subcommand(
+      "upload",
+      "Send a CycloneDX 1.4-1.6 JSON or CSV inventory to the hub (all of it or nothing; exit 1 "
+      "lists the refused rows)");
+  InventoryUploadOptions upload;
+  add_state(inventory_upload);
+  inventory_upload->add_option("file", upload.file, "CycloneDX JSON or CSV file")->required();
+  inventory_upload->add_option("--mode", upload.mode, "replace (default) or merge")
+      ->check(CLI::IsMember({"replace", "merge"}));
+  inventory_upload
+      ->add_option("--format", upload.format, "cyclonedx or csv (default: guessed by the hub)")
+      ->check(CLI::IsMember({"cyclonedx", "csv"}));
+  inventory_upload->add_option("--timeout", timeout, "seconds for the request")
+      ->check(CLI::Range(1, 600));
+  inventory_upload->callback([&] {
+    options.timeout = std::chrono::seconds(timeout);
+    exit_code =
+        RunInventoryUpload(ResolveStateDir(state_flag), upload, options, std::cout, std::cerr);
   });
 
   try {

@@ -802,6 +802,23 @@ TEST_P(DeliveryTest, MediumAndAboveAreMailedAtOnceThroughSmtp) {
   EXPECT_EQ(svc.RunOnce().emails_sent, 0u);  // sent once
 }
 
+TEST_P(DeliveryTest, ALineBreakInAnAdvisoryTitleCannotAddAHeaderToTheMail) {
+  SmtpSink sink;
+  auto& svc = Service(true, Smtp(sink.port()));
+  ASSERT_TRUE(svc.AddEmailRecipient(charite_, {"soc@charite.test", "", true}));
+  AlertCreated(kCharite, kBsi, "high", "Pump flaw\r\nBcc: thief@evil.test\nX-Evil: 1");
+  EXPECT_EQ(svc.RunOnce().emails_sent, 1u);
+  const auto mails = sink.mails();
+  ASSERT_EQ(mails.size(), 1u);
+  const auto& m = mails[0];
+  EXPECT_EQ(m.data.find("\r\nBcc:"), std::string::npos) << m.data;
+  EXPECT_EQ(m.data.find("\nX-Evil:"), std::string::npos) << m.data;
+  EXPECT_NE(m.data.find("Subject: [Caduceus] high: Pump flaw  Bcc: thief@evil.test X-Evil: 1\r\n"),
+            std::string::npos)
+      << m.data;
+  EXPECT_EQ(m.to, "<soc@charite.test>");
+}
+
 TEST_P(DeliveryTest, StartTlsUpgradesTheSessionBeforeAuthentication) {
   TlsFiles tls;
   SmtpSink sink(&tls);

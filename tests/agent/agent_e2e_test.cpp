@@ -402,5 +402,43 @@ TEST_F(AgentEndToEnd, ReportSendsExactlyWhatTheDryRunShowsOnceAndTheAuthoritySee
   EXPECT_EQ(e2e::Str(by_country[0].as_object().at("last_seen")), "2026-11-29T11:00:00.000Z");
 }
 
+TEST_F(AgentEndToEnd, InventoryUploadAppliesAllOrNothingAndNamesEveryRefusedRow) {
+  auto enrolled = Agent({"enroll", "--hub", url(), "--token", world_->token});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const std::string header =
+      "vendor,product,version,model number,serial,location,department,owner,network "
+      "connected,patient-safety critical\n";
+  const fs::path good = fs::path(tmp_.path()) / "inventory.csv";
+  WriteFile(good, header +
+                      "Meridian Medical,InfuLink Gateway,4.2.1,ILG-400,S-1,ICU,Intensive care,"
+                      "Biomed,yes,yes\n"
+                      "Philips,IntelliVue MX40,B.06.54,867989,S-2,Ward 3,Cardiology,Biomed,yes,"
+                      "yes\n");
+  auto applied = Agent({"inventory", "upload", good.string()});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_NE(applied.out.find("2 assets (2 added, 0 updated, 0 removed)"), std::string::npos)
+      << applied.out;
+  EXPECT_EQ(applied.out.find(world_->token), std::string::npos);
+
+  const fs::path bad = fs::path(tmp_.path()) / "bad.csv";
+  WriteFile(bad, header + "Acme,Pump,1.0,,,,,,,maybe\n,,2.0,,,,,,,no\n");
+  auto refused = Agent({"inventory", "upload", bad.string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("line 2"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("line 3"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("nothing of this upload was applied"), std::string::npos)
+      << refused.err;
+
+  const auto analyst = e2e::SessionFor(url(), world_->alpha.username, world_->alpha.password);
+  const auto assets = e2e::Get(url(), "/api/v1/inventory/assets", analyst);
+  ASSERT_EQ(assets.status, 200) << e2e::Describe(assets);
+  EXPECT_EQ(e2e::JsonObject(assets).at("total").as_int64(), 2) << e2e::Describe(assets);
+
+  auto missing = Agent({"inventory", "upload", (fs::path(tmp_.path()) / "nope.csv").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  auto wrong_mode = Agent({"inventory", "upload", good.string(), "--mode", "append"});
+  EXPECT_EQ(wrong_mode.exit_code, 2) << wrong_mode.err;
+}
+
 }  // namespace
 }  // namespace caduceus::agent
