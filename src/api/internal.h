@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -42,6 +43,14 @@ struct RouteSpec {
   identity::Gate gate = identity::Gate::kNormal;
   std::string action;  // audit action, e.g. "user.create"
 };
+
+// A route any signed-in caller may reach; the domain service decides what they see.
+inline RouteSpec Read() { return {}; }
+// The same for a route that changes state, audited as `action` (e.g. "intel.submit"); the
+// service checks the caller's permission.
+inline RouteSpec Write(std::string_view action) {
+  return {identity::RouteAccess::kAuthenticated, identity::Gate::kNormal, std::string(action)};
+}
 
 class Registrar {
  public:

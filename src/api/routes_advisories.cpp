@@ -17,15 +17,8 @@ namespace json = boost::json;
 using advisories::AdvisoryService;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 bool IsJsonContent(const http::Request& req) {
   std::string media(req.Header("Content-Type").value_or(""));

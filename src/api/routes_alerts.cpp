@@ -20,15 +20,8 @@ using advisories::AlertService;
 using advisories::InventoryService;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 json::value OptString(const std::optional<std::string>& v) {
   return v ? json::value(*v) : json::value(nullptr);

@@ -17,17 +17,10 @@ using assessment::AnswerValue;
 using assessment::AssessmentService;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
 
 constexpr std::size_t kMaxQuestionIdInError = 96;
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 json::value Round(const std::optional<double>& v) {
   if (!v) return nullptr;

@@ -10,16 +10,10 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
 
 // Any authenticated user; `action` names the audit entry of a change (empty for reads).
-RouteSpec Authenticated(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
-
 // The API form of an entry, with whether the caller may change it.
 json::object EntryBody(const catalogue::Entry& entry, const catalogue::Curator& curator) {
   json::object o = catalogue::ToJson(entry);
@@ -78,7 +72,7 @@ std::string KeyDetail(const catalogue::Entry& entry) {
 void RegisterCatalogueRoutes(Registrar& r, Services& s) {
   auto& catalogue = s.catalogue;
 
-  r.Add(Method::kGet, "/api/v1/catalogue", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/catalogue", Read(),
         [&catalogue](http::Request& req, RequestContext& ctx) {
           auto query = SearchParams(req);
           if (!query) return ErrorResponse(query.error(), req.request_id);
@@ -97,7 +91,7 @@ void RegisterCatalogueRoutes(Registrar& r, Services& s) {
                                                 {"facets", FacetsBody(result->facets)}});
         });
 
-  r.Add(Method::kGet, "/api/v1/catalogue/{id}", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/catalogue/{id}", Read(),
         [&catalogue](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -107,7 +101,7 @@ void RegisterCatalogueRoutes(Registrar& r, Services& s) {
                               EntryBody(*entry, catalogue.CuratorFor(Actor::Of(*ctx.principal))));
         });
 
-  r.Add(Method::kPost, "/api/v1/catalogue", Authenticated("catalogue.create"),
+  r.Add(Method::kPost, "/api/v1/catalogue", Write("catalogue.create"),
         [&catalogue](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -122,7 +116,7 @@ void RegisterCatalogueRoutes(Registrar& r, Services& s) {
           return JsonResponse(201, EntryBody(*created, catalogue.CuratorFor(actor)));
         });
 
-  r.Add(Method::kPatch, "/api/v1/catalogue/{id}", Authenticated("catalogue.update"),
+  r.Add(Method::kPatch, "/api/v1/catalogue/{id}", Write("catalogue.update"),
         [&catalogue](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -138,7 +132,7 @@ void RegisterCatalogueRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, EntryBody(*updated, catalogue.CuratorFor(actor)));
         });
 
-  r.Add(Method::kDelete, "/api/v1/catalogue/{id}", Authenticated("catalogue.delete"),
+  r.Add(Method::kDelete, "/api/v1/catalogue/{id}", Write("catalogue.delete"),
         [&catalogue](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);

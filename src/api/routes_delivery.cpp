@@ -18,8 +18,6 @@ namespace caduceus::api {
 namespace json = boost::json;
 using advisories::DeliveryService;
 using http::Method;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
 
@@ -27,11 +25,6 @@ namespace {
 // connection and a dead client is noticed.
 constexpr std::chrono::seconds kHeartbeat{15};
 constexpr std::size_t kEventsPerPoll = 100;
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 // Serves a LiveStream as text/event-stream: "id:", "event:" and "data:" (the envelope JSON,
 // one line) per event; a retry hint first; comment heartbeats.

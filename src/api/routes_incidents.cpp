@@ -16,16 +16,9 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 using incidents::IncidentService;
 
 namespace {
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 json::object DeadlineJson(const incidents::Deadline& d) {
   json::object o{{"stage", incidents::ToString(d.stage)},

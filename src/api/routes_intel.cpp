@@ -21,8 +21,6 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 using intel::IntelService;
 
 namespace {
@@ -32,11 +30,6 @@ constexpr std::size_t kMaxSubmitBytes = 16 * 1024 * 1024;
 constexpr std::size_t kMaxSubmitDepth = 40;
 constexpr std::size_t kMaxLabels = 20;
 constexpr std::size_t kMaxSearchTypes = 20;
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 // A STIX date_added as the API shows it: RFC 3339 with microseconds.
 std::string FormatMicros(TimePoint t) {

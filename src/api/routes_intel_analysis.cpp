@@ -18,8 +18,6 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 using intel::IntelAnalysis;
 
 namespace {
@@ -28,11 +26,6 @@ namespace {
 constexpr std::size_t kMaxCorrelateBodyBytes = 4 * 1024 * 1024;
 constexpr std::size_t kMaxValueBytes = 8192;
 constexpr std::int64_t kDefaultRelated = 20;
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 std::string_view RelationName(intel::Relation r) {
   switch (r) {

@@ -39,10 +39,6 @@ constexpr std::size_t kMaxValueBytes = 8192;
 constexpr std::size_t kMaxNamePrefix = 200;
 constexpr std::size_t kMaxQueryParams = 20;
 
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 RouteSpec Admin(std::string_view action) {
   return {RouteAccess::kAdmin, Gate::kNormal, std::string(action)};
 }

@@ -16,19 +16,12 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 using intel::FeedService;
 
 namespace {
 
 constexpr std::size_t kMaxMispBodyBytes = 16 * 1024 * 1024;
 constexpr std::size_t kMaxMispDepth = 40;
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 bool IsJsonContent(const http::Request& req) {
   std::string media(req.Header("Content-Type").value_or(""));

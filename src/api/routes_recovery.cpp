@@ -13,16 +13,10 @@ namespace caduceus::api {
 namespace json = boost::json;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
 
 constexpr std::int64_t kDefaultFamilyLimit = 50;
-
-RouteSpec Authenticated(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 json::array Strings(const std::vector<std::string>& list) {
   json::array a;
@@ -137,7 +131,7 @@ Result<std::string> StepParam(const http::Request& req) {
 void RegisterRecoveryRoutes(Registrar& r, Services& s) {
   auto& recovery = s.recovery;
 
-  r.Add(Method::kPost, "/api/v1/recovery/identify", Authenticated("recovery.identify"),
+  r.Add(Method::kPost, "/api/v1/recovery/identify", Write("recovery.identify"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -154,7 +148,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, recovery::ToJson(*result));
         });
 
-  r.Add(Method::kGet, "/api/v1/recovery/families", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/recovery/families", Read(),
         [&recovery](http::Request& req, RequestContext&) {
           std::int64_t limit = kDefaultFamilyLimit;
           if (auto v = req.QueryParam("limit")) {
@@ -175,7 +169,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, json::object{{"items", std::move(items)}});
         });
 
-  r.Add(Method::kPost, "/api/v1/recovery/families", Authenticated("recovery.family.create"),
+  r.Add(Method::kPost, "/api/v1/recovery/families", Write("recovery.family.create"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -196,7 +190,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(201, FamilyBody(*created, recovery.MayCurate(actor)));
         });
 
-  r.Add(Method::kGet, "/api/v1/recovery/families/{id}", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/recovery/families/{id}", Read(),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -206,8 +200,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
                               FamilyBody(*family, recovery.MayCurate(Actor::Of(*ctx.principal))));
         });
 
-  r.Add(Method::kPost, "/api/v1/recovery/families/{id}/markers",
-        Authenticated("recovery.marker.create"),
+  r.Add(Method::kPost, "/api/v1/recovery/families/{id}/markers", Write("recovery.marker.create"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -231,8 +224,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
         });
 
   r.Add(Method::kDelete, "/api/v1/recovery/families/{id}/markers/{marker_id}",
-        Authenticated("recovery.marker.delete"),
-        [&recovery](http::Request& req, RequestContext& ctx) {
+        Write("recovery.marker.delete"), [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
           auto marker = IdParam(req, "marker_id");
@@ -245,7 +237,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return http::Response::NoContent();
         });
 
-  r.Add(Method::kGet, "/api/v1/recovery/knowledge-base", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/recovery/knowledge-base", Read(),
         [&recovery](http::Request& req, RequestContext&) {
           std::int64_t version = 0;
           const auto text = recovery.ExportKnowledgeBase(&version);
@@ -261,7 +253,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return resp;
         });
 
-  r.Add(Method::kGet, "/api/v1/recovery/decryptors", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/recovery/decryptors", Read(),
         [&recovery](http::Request& req, RequestContext&) {
           json::array items;
           for (const auto& d : recovery.Decryptors(req.QueryParam("family"))) {
@@ -270,7 +262,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, json::object{{"items", std::move(items)}});
         });
 
-  r.Add(Method::kPost, "/api/v1/recovery/decryptors", Authenticated("recovery.decryptor.create"),
+  r.Add(Method::kPost, "/api/v1/recovery/decryptors", Write("recovery.decryptor.create"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto body = JsonBody(req);
           if (!body) return ErrorResponse(body.error(), req.request_id);
@@ -283,8 +275,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(201, recovery::ToJson(*created));
         });
 
-  r.Add(Method::kPatch, "/api/v1/recovery/decryptors/{id}",
-        Authenticated("recovery.decryptor.update"),
+  r.Add(Method::kPatch, "/api/v1/recovery/decryptors/{id}", Write("recovery.decryptor.update"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -299,8 +290,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, recovery::ToJson(*updated));
         });
 
-  r.Add(Method::kDelete, "/api/v1/recovery/decryptors/{id}",
-        Authenticated("recovery.decryptor.delete"),
+  r.Add(Method::kDelete, "/api/v1/recovery/decryptors/{id}", Write("recovery.decryptor.delete"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -311,7 +301,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return http::Response::NoContent();
         });
 
-  r.Add(Method::kGet, "/api/v1/incidents/{id}/recovery", Authenticated(""),
+  r.Add(Method::kGet, "/api/v1/incidents/{id}/recovery", Read(),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -320,8 +310,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
           return JsonResponse(200, ChecklistBody(*checklist));
         });
 
-  r.Add(Method::kPut, "/api/v1/incidents/{id}/recovery/steps/{step}",
-        Authenticated("recovery.step.update"),
+  r.Add(Method::kPut, "/api/v1/incidents/{id}/recovery/steps/{step}", Write("recovery.step.update"),
         [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
@@ -344,8 +333,7 @@ void RegisterRecoveryRoutes(Registrar& r, Services& s) {
         });
 
   r.Add(Method::kPost, "/api/v1/incidents/{id}/recovery/steps/{step}/comments",
-        Authenticated("recovery.step.comment"),
-        [&recovery](http::Request& req, RequestContext& ctx) {
+        Write("recovery.step.comment"), [&recovery](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
           ctx.audit_target = fmt::format("incident:{}", *id);

@@ -24,19 +24,12 @@ namespace json = boost::json;
 namespace taxii = intel::taxii;
 using http::Method;
 using identity::Actor;
-using identity::Gate;
-using identity::RouteAccess;
 
 namespace {
 
 constexpr std::string_view kPrefix = "/taxii2/";
 constexpr std::string_view kHidden =
     "the API root, collection, object or status does not exist or is not shared with you";
-
-RouteSpec Read() { return {RouteAccess::kAuthenticated, Gate::kNormal, ""}; }
-RouteSpec Write(std::string_view action) {
-  return {RouteAccess::kAuthenticated, Gate::kNormal, std::string(action)};
-}
 
 std::string_view Title(Errc code) {
   switch (code) {
