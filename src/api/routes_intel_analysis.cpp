@@ -152,6 +152,99 @@ Result<std::optional<TimePoint>> OptTimeField(http::FieldReader& f, std::string_
   return std::optional<TimePoint>(*t);
 }
 
+// Most related objects an item of the sightings listing names.
+constexpr std::size_t kMaxListedRelated = 10;
+constexpr std::size_t kMaxListedDescription = 500;
+
+json::value OptString(const json::object& o, std::string_view key) {
+  if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return *v;
+  return nullptr;
+}
+
+// What a listed sighting shows of its object: enough to act on it without opening it.
+json::object ContextJson(const intel::ObjectView& v) {
+  json::object object;
+  if (auto parsed = json::parse(v.latest.json); parsed.is_object()) {
+    object = std::move(parsed.get_object());
+  }
+  json::array related;
+  for (const auto& r : v.relationships) {
+    if (related.size() == kMaxListedRelated) break;
+    if (r.other_name.empty() || r.relationship_type == "object_ref") continue;
+    related.push_back(json::object{{"id", r.other_id},
+                                   {"type", r.other_type},
+                                   {"name", r.other_name},
+                                   {"relationship_type", r.relationship_type},
+                                   {"outgoing", r.outgoing}});
+  }
+  json::value description = OptString(object, "description");
+  if (const auto* d = description.if_string(); d && d->size() > kMaxListedDescription) {
+    std::string cut(d->data(), kMaxListedDescription);
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
+    if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0x80) != 0) cut.pop_back();
+    description = cut + "…";
+  }
+  json::value confidence = nullptr;
+  if (const auto* c = object.if_contains("confidence"); c && c->is_int64()) confidence = *c;
+  json::array indicator_types;
+  if (const auto* t = object.if_contains("indicator_types"); t && t->is_array()) {
+    for (const auto& item : t->get_array()) {
+      if (item.is_string()) indicator_types.push_back(item);
+    }
+  }
+  const auto* revoked = object.if_contains("revoked");
+  return {{"id", v.latest.id},
+          {"type", v.latest.type},
+          {"name", v.name},
+          {"tlp", TlpKey(v.latest.tlp)},
+          {"confidence", std::move(confidence)},
+          {"revoked", revoked != nullptr && revoked->is_bool() && revoked->get_bool()},
+          {"warninglisted", v.latest.warninglisted},
+          {"valid_until", OptString(object, "valid_until")},
+          {"pattern", OptString(object, "pattern")},
+          {"pattern_type", OptString(object, "pattern_type")},
+          {"indicator_types", std::move(indicator_types)},
+          {"description", std::move(description)},
+          {"collection", json::object{{"id", v.collection_uuid}, {"title", v.collection_title}}},
+          {"producer", json::object{{"id", v.latest.producer_id}, {"name", v.producer_name}}},
+          {"related", std::move(related)}};
+}
+
+Result<intel::SightingQuery> SightingQueryParams(const http::Request& req, bool own) {
+  intel::SightingQuery q;
+  if (auto v = req.QueryParam("source"); v && !v->empty()) {
+    if (!own) return Error::Invalid("source filters only view=own", "source");
+    if (v->size() > 100) return Error::Invalid("source must be at most 100 bytes", "source");
+    q.source = *v;
+  }
+  if (auto v = req.QueryParam("country"); v && !v->empty()) {
+    if (own) return Error::Invalid("country filters only view=all", "country");
+    if (v->size() != 2 || !std::isupper(static_cast<unsigned char>((*v)[0])) ||
+        !std::isupper(static_cast<unsigned char>((*v)[1]))) {
+      return Error::Invalid("country must be two upper-case letters", "country");
+    }
+    q.country = *v;
+  }
+  if (auto v = req.QueryParam("since"); v && !v->empty()) {
+    q.reported_since = ParseRfc3339(*v);
+    if (!q.reported_since) return Error::Invalid("since must be an RFC 3339 time", "since");
+  }
+  if (auto v = req.QueryParam("limit")) {
+    const auto limit =
+        ParseInteger(*v, 1, static_cast<std::int64_t>(intel::SightingQuery::kMaxLimit));
+    if (!limit) return Error::Invalid("limit must be from 1 to 200", "limit");
+    q.limit = static_cast<std::size_t>(*limit);
+  }
+  q.cursor = req.QueryParam("cursor").value_or("");
+  if (q.cursor.size() > 400) return Error::Invalid("is not a cursor of this listing", "cursor");
+  return q;
+}
+
+json::object PageJson(json::array items, const std::string& next) {
+  return {{"items", std::move(items)},
+          {"next", next.empty() ? json::value(nullptr) : json::value(next)}};
+}
+
 }  // namespace
 
 void RegisterIntelAnalysisRoutes(Registrar& r, Services& s) {
@@ -225,6 +318,51 @@ void RegisterIntelAnalysisRoutes(Registrar& r, Services& s) {
           auto summary = svc.Sightings(actor, in.sighting_of_ref);
           if (!summary) return ErrorResponse(summary.error(), req.request_id);
           return JsonResponse(201, SummaryJson(*summary));
+        });
+
+  r.Add(Method::kGet, "/api/v1/intel/sightings", Read(),
+        [&svc](http::Request& req, RequestContext& ctx) {
+          const std::string view = req.QueryParam("view").value_or("own");
+          if (view != "own" && view != "all") {
+            return ErrorResponse(Error::Invalid("view must be own or all", "view"), req.request_id);
+          }
+          auto query = SightingQueryParams(req, view == "own");
+          if (!query) return ErrorResponse(query.error(), req.request_id);
+          const Actor actor = Actor::Of(*ctx.principal);
+          json::array items;
+          if (view == "own") {
+            auto page = svc.OwnSightings(actor, *query);
+            if (!page) return ErrorResponse(page.error(), req.request_id);
+            for (const auto& item : page->items) {
+              const auto& o = item.sighting;
+              items.push_back(json::object{{"id", o.id},
+                                           {"sighting_of_ref", o.sighting_of_ref},
+                                           {"count", o.count},
+                                           {"first_seen", OptTime(o.first_seen)},
+                                           {"last_seen", OptTime(o.last_seen)},
+                                           {"reported_at", FormatRfc3339(o.reported_at)},
+                                           {"source", o.source},
+                                           {"share_identity", o.share_identity},
+                                           {"object", ContextJson(item.object)}});
+            }
+            return JsonResponse(200, PageJson(std::move(items), page->next));
+          }
+          auto page = svc.SightedObjects(actor, *query);
+          if (!page) return ErrorResponse(page.error(), req.request_id);
+          for (const auto& item : page->items) {
+            const auto& o = item.sighting;
+            json::array countries;
+            for (const auto& c : o.countries) countries.push_back(json::string(c));
+            items.push_back(json::object{{"sighting_of_ref", o.sighting_of_ref},
+                                         {"count", o.count},
+                                         {"organisations", o.organisations},
+                                         {"countries", std::move(countries)},
+                                         {"first_seen", OptTime(o.first_seen)},
+                                         {"last_seen", OptTime(o.last_seen)},
+                                         {"reported_at", FormatRfc3339(o.reported_at)},
+                                         {"object", ContextJson(item.object)}});
+          }
+          return JsonResponse(200, PageJson(std::move(items), page->next));
         });
 
   r.Add(Method::kGet, "/api/v1/intel/objects/{stix_id}/sightings", Read(),

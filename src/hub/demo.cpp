@@ -495,18 +495,26 @@ Status SeedIntel(Runtime& rt, const std::map<std::string, identity::Organisation
   if (auto s = Publish(rt, "eu/indicators", eu, std::move(campaign), TlpLevel::kGreen); !s) {
     return s;
   }
-  // Three hospitals in two Member States saw the C2 domain.
+  // Four hospitals in two Member States saw the C2 domain; Sint-Demo's agent also saw the C2
+  // server, so its findings page shows something.
   const auto first_seen = FormatRfc3339(rt.clock.Now() - std::chrono::days(2));
   const auto last_seen = FormatRfc3339(rt.clock.Now() - std::chrono::hours(6));
-  const std::pair<const char*, const char*> kSightings[] = {
-      {"h2", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d01"},
-      {"h5", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d02"},
-      {"h9", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d03"}};
-  int count = 3;
-  for (const auto& [org, id] : kSightings) {
+  struct DemoSighting {
+    const char* org;
+    const char* id;
+    const DemoIndicator& of;
+  };
+  const DemoSighting kSightings[] = {
+      {"h1", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d04", kCampaign[1]},
+      {"h1", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d05", kCampaign[0]},
+      {"h2", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d01", kCampaign[0]},
+      {"h5", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d02", kCampaign[0]},
+      {"h9", "sighting--2d7c4b1e-5f6a-4b8c-9d0e-1f2a3b4c5d03", kCampaign[0]}};
+  int count = 2;
+  for (const auto& [org, id, of] : kSightings) {
     json::object sighting{
         {"type", "sighting"},   {"spec_version", "2.1"},    {"id", id},
-        {"created", last_seen}, {"modified", last_seen},    {"sighting_of_ref", kCampaign[0].id},
+        {"created", last_seen}, {"modified", last_seen},    {"sighting_of_ref", of.id},
         {"count", count++},     {"first_seen", first_seen}, {"last_seen", last_seen}};
     if (auto s = Publish(rt, "eu/indicators", orgs.at(org).id, {std::move(sighting)}, {}); !s) {
       return s;

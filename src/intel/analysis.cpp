@@ -136,9 +136,9 @@ std::vector<std::int64_t> VisibleCollections(Tx& tx,
 
 IntelAnalysis::IntelAnalysis(storage::Database& db,
                              const Clock& clock,
-                             IntelService& /*store*/,
+                             IntelService& store,
                              CorrelationLimits limits)
-    : db_(db), clock_(clock), index_(limits) {}
+    : db_(db), clock_(clock), store_(store), index_(limits) {}
 
 std::span<const storage::Migration> IntelAnalysis::Migrations() { return kMigrations; }
 
@@ -221,6 +221,44 @@ Result<SightingSummary> IntelAnalysis::Sightings(identity::Actor actor, std::str
     const ViewScope scope = LoadViewScope(tx, actor);
     return ledger_.Summarise(tx, scope, std::string(stix_id));
   });
+}
+
+namespace {
+
+// Each listed sighting with its object's context. The listing and the views are separate
+// transactions: a sighting whose object stopped being visible in between is left out.
+template <typename Sighting>
+SightingPage<SightingInContext<Sighting>> WithContext(IntelService& store,
+                                                      identity::Actor actor,
+                                                      SightingPage<Sighting> listed) {
+  SightingPage<SightingInContext<Sighting>> page;
+  page.next = std::move(listed.next);
+  for (auto& s : listed.items) {
+    auto view = store.View(actor, s.sighting_of_ref);
+    if (!view) continue;
+    page.items.push_back({std::move(s), std::move(*view)});
+  }
+  return page;
+}
+
+}  // namespace
+
+Result<SightingPage<SightingInContext<OwnSighting>>> IntelAnalysis::OwnSightings(
+    identity::Actor actor, const SightingQuery& query) {
+  auto listed = db_.Transact([&](Tx& tx) -> Result<SightingPage<OwnSighting>> {
+    return ledger_.ListOwn(tx, LoadViewScope(tx, actor), query);
+  });
+  if (!listed) return listed.error();
+  return WithContext(store_, actor, std::move(*listed));
+}
+
+Result<SightingPage<SightingInContext<SightedObject>>> IntelAnalysis::SightedObjects(
+    identity::Actor actor, const SightingQuery& query) {
+  auto listed = db_.Transact([&](Tx& tx) -> Result<SightingPage<SightedObject>> {
+    return ledger_.ListSighted(tx, LoadViewScope(tx, actor), query);
+  });
+  if (!listed) return listed.error();
+  return WithContext(store_, actor, std::move(*listed));
 }
 
 }  // namespace caduceus::intel

@@ -38,6 +38,13 @@ struct CorrelationReport {
   std::map<std::int64_t, CollectionLabel> collections;
 };
 
+// A listed sighting with the context of its object: the newest version the reader may see.
+template <typename Sighting>
+struct SightingInContext {
+  Sighting sighting;
+  ObjectView object;
+};
+
 class IntelAnalysis {
  public:
   // Most values one CorrelateValues call takes.
@@ -75,9 +82,18 @@ class IntelAnalysis {
   // The sighting summary of an object the actor may see; NotFound otherwise.
   Result<SightingSummary> Sightings(identity::Actor actor, std::string_view stix_id);
 
+  // The actor's organisation's own sightings (what its agents and staff reported), newest first.
+  Result<SightingPage<SightingInContext<OwnSighting>>> OwnSightings(identity::Actor actor,
+                                                                    const SightingQuery& query);
+
+  // Every organisation's sightings, summed per object, newest first; no reporter is named.
+  Result<SightingPage<SightingInContext<SightedObject>>> SightedObjects(identity::Actor actor,
+                                                                        const SightingQuery& query);
+
  private:
   storage::Database& db_;
   const Clock& clock_;
+  IntelService& store_;
   CorrelationIndex index_;
   SightingLedger ledger_;
 };

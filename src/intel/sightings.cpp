@@ -1,8 +1,13 @@
 #include "intel/sightings.h"
 
+#include <charconv>
 #include <chrono>
+#include <map>
+#include <string>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace caduceus::intel {
 namespace {
@@ -47,9 +52,11 @@ Result<std::optional<TimePoint>> TimeProperty(const boost::json::object& json,
       std::chrono::seconds(parsed->seconds) + std::chrono::nanoseconds(parsed->nanos))));
 }
 
+bool SeesNothingOf(const ViewScope& scope) { return !scope.system && scope.collections.empty(); }
+
 // Whether some version of `stix_id` is visible in `scope`.
 bool Visible(storage::Tx& tx, const ViewScope& scope, const std::string& stix_id) {
-  if (!scope.system && scope.collections.empty()) return false;
+  if (SeesNothingOf(scope)) return false;
   const SqlPredicate visible = VisiblePredicate(scope, "o");
   std::vector<Value> params{Text(stix_id)};
   params.insert(params.end(), visible.params.begin(), visible.params.end());
@@ -57,6 +64,50 @@ bool Visible(storage::Tx& tx, const ViewScope& scope, const std::string& stix_id
                 "SELECT 1 FROM intel_objects o WHERE o.stix_id = ? AND " + visible.sql + " LIMIT 1",
                 params)
               .rows.empty();
+}
+
+// A listing's cursor: "<reported_at in µs>.<key>", the last item of the previous page.
+struct Cursor {
+  std::int64_t reported_us = 0;
+  std::string key;
+};
+
+Result<std::optional<Cursor>> ParseCursor(std::string_view text) {
+  if (text.empty()) return std::optional<Cursor>();
+  const auto dot = text.find('.');
+  Cursor cursor;
+  const auto* end = text.data() + (dot == std::string_view::npos ? text.size() : dot);
+  const auto [ptr, ec] = std::from_chars(text.data(), end, cursor.reported_us);
+  if (dot == std::string_view::npos || ec != std::errc() || ptr != end) {
+    return Error::Invalid("is not a cursor of this listing", "cursor");
+  }
+  cursor.key = std::string(text.substr(dot + 1));
+  return std::optional<Cursor>(std::move(cursor));
+}
+
+// A listing reads one row more than `limit`: when it came, the page ends before it and `next`
+// names the page's last item.
+template <typename Item, typename KeyOf>
+void EndPage(SightingPage<Item>& page, std::size_t limit, KeyOf key_of) {
+  if (page.items.size() <= limit) return;
+  page.items.pop_back();
+  const Item& last = page.items.back();
+  page.next = fmt::format("{}.{}", Micros(last.reported_at), key_of(last));
+}
+
+Status CheckLimit(const SightingQuery& query) {
+  if (query.limit < 1 || query.limit > SightingQuery::kMaxLimit) {
+    return Error::Invalid(fmt::format("must be from 1 to {}", SightingQuery::kMaxLimit), "limit");
+  }
+  return {};
+}
+
+// "EXISTS (a version of s.sighting_of_ref the reader may see)".
+std::string VisibleRef(const ViewScope& reader, std::vector<Value>& params) {
+  const SqlPredicate visible = VisiblePredicate(reader, "o");
+  params.insert(params.end(), visible.params.begin(), visible.params.end());
+  return "EXISTS (SELECT 1 FROM intel_objects o WHERE o.stix_id = s.sighting_of_ref AND " +
+         visible.sql + ")";
 }
 
 NamedSighting Named(const storage::Row& row) {
@@ -197,6 +248,130 @@ Result<SightingSummary> SightingLedger::Summarise(storage::Tx& tx,
     summary.shared.push_back(Named(row));
   }
   return summary;
+}
+
+Result<SightingPage<OwnSighting>> SightingLedger::ListOwn(storage::Tx& tx,
+                                                          const ViewScope& reader,
+                                                          const SightingQuery& query) const {
+  if (auto st = CheckLimit(query); !st) return st.error();
+  auto cursor = ParseCursor(query.cursor);
+  if (!cursor) return cursor.error();
+  std::int64_t after_id = 0;
+  if (*cursor) {
+    const auto& key = (*cursor)->key;
+    const auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), after_id);
+    if (ec != std::errc() || ptr != key.data() + key.size() || after_id <= 0) {
+      return Error::Invalid("is not a cursor of this listing", "cursor");
+    }
+  }
+  SightingPage<OwnSighting> page;
+  if (reader.org_id <= 0 || SeesNothingOf(reader)) return page;
+
+  std::vector<Value> params{Int(reader.org_id)};
+  std::string sql =
+      "SELECT s.id, s.sighting_of_ref, s.times, s.first_seen_us, s.last_seen_us, "
+      "s.updated_at_us, s.source, s.share_identity FROM intel_sightings s "
+      "WHERE s.reporter_org_id = ?";
+  if (!query.source.empty()) {
+    sql += " AND s.source = ?";
+    params.push_back(Text(query.source));
+  }
+  if (query.reported_since) {
+    sql += " AND s.updated_at_us >= ?";
+    params.push_back(Int(Micros(*query.reported_since)));
+  }
+  if (*cursor) {
+    sql += " AND (s.updated_at_us < ? OR (s.updated_at_us = ? AND s.id < ?))";
+    params.insert(params.end(),
+                  {Int((*cursor)->reported_us), Int((*cursor)->reported_us), Int(after_id)});
+  }
+  sql += " AND " + VisibleRef(reader, params);
+  sql += " ORDER BY s.updated_at_us DESC, s.id DESC LIMIT ?";
+  params.push_back(Int(static_cast<std::int64_t>(query.limit) + 1));
+
+  for (const auto& row : tx.Exec(sql, params).rows) {
+    OwnSighting o;
+    o.id = row.Int(0);
+    o.sighting_of_ref = row.Text(1);
+    o.count = row.Int(2);
+    o.first_seen = OptTime(row, 3);
+    o.last_seen = OptTime(row, 4);
+    o.reported_at = FromMicros(row.Int(5));
+    o.source = row.Text(6);
+    o.share_identity = row.Int(7) != 0;
+    page.items.push_back(std::move(o));
+  }
+  EndPage(page, query.limit, [](const OwnSighting& last) { return std::to_string(last.id); });
+  return page;
+}
+
+Result<SightingPage<SightedObject>> SightingLedger::ListSighted(storage::Tx& tx,
+                                                                const ViewScope& reader,
+                                                                const SightingQuery& query) const {
+  if (auto st = CheckLimit(query); !st) return st.error();
+  auto cursor = ParseCursor(query.cursor);
+  if (!cursor) return cursor.error();
+  if (*cursor && !IsStixIdentifier((*cursor)->key)) {
+    return Error::Invalid("is not a cursor of this listing", "cursor");
+  }
+  SightingPage<SightedObject> page;
+  if (SeesNothingOf(reader)) return page;
+
+  std::vector<Value> params;
+  std::string sql =
+      "SELECT s.sighting_of_ref, CAST(SUM(s.times) AS BIGINT), COUNT(DISTINCT s.reporter_org_id), "
+      "MIN(s.first_seen_us), MAX(s.last_seen_us), MAX(s.updated_at_us) FROM intel_sightings s "
+      "WHERE ";
+  if (!query.country.empty()) {
+    sql += "s.country = ? AND ";
+    params.push_back(Text(query.country));
+  }
+  sql += VisibleRef(reader, params) + " GROUP BY s.sighting_of_ref HAVING 1 = 1";
+  if (query.reported_since) {
+    sql += " AND MAX(s.updated_at_us) >= ?";
+    params.push_back(Int(Micros(*query.reported_since)));
+  }
+  if (*cursor) {
+    sql +=
+        " AND (MAX(s.updated_at_us) < ? OR (MAX(s.updated_at_us) = ? AND s.sighting_of_ref < ?))";
+    params.insert(params.end(),
+                  {Int((*cursor)->reported_us), Int((*cursor)->reported_us), Text((*cursor)->key)});
+  }
+  sql += " ORDER BY MAX(s.updated_at_us) DESC, s.sighting_of_ref DESC LIMIT ?";
+  params.push_back(Int(static_cast<std::int64_t>(query.limit) + 1));
+
+  for (const auto& row : tx.Exec(sql, params).rows) {
+    SightedObject o;
+    o.sighting_of_ref = row.Text(0);
+    o.count = row.Int(1);
+    o.organisations = row.Int(2);
+    o.first_seen = OptTime(row, 3);
+    o.last_seen = OptTime(row, 4);
+    o.reported_at = FromMicros(row.Int(5));
+    page.items.push_back(std::move(o));
+  }
+  EndPage(page, query.limit, [](const SightedObject& last) { return last.sighting_of_ref; });
+  if (page.items.empty()) return page;
+
+  std::vector<Value> refs;
+  std::string marks;
+  for (const auto& o : page.items) {
+    marks += marks.empty() ? "?" : ", ?";
+    refs.push_back(Text(o.sighting_of_ref));
+  }
+  std::string countries_sql =
+      "SELECT DISTINCT sighting_of_ref, country FROM intel_sightings WHERE sighting_of_ref IN (" +
+      marks + ")";
+  if (!query.country.empty()) {
+    countries_sql += " AND country = ?";
+    refs.push_back(Text(query.country));
+  }
+  std::map<std::string, std::vector<std::string>> countries;
+  for (const auto& row : tx.Exec(countries_sql + " ORDER BY country", refs).rows) {
+    countries[row.Text(0)].push_back(row.Text(1));
+  }
+  for (auto& o : page.items) o.countries = std::move(countries[o.sighting_of_ref]);
+  return page;
 }
 
 }  // namespace caduceus::intel

@@ -7,6 +7,7 @@
 // Stateless; writes happen inside the caller's transaction.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +62,45 @@ struct SightingSummary {
   std::vector<NamedSighting> shared;
 };
 
+// One sighting record of the reader's own organisation, as the organisation reported it.
+struct OwnSighting {
+  std::int64_t id = 0;
+  std::string sighting_of_ref;
+  std::int64_t count = 0;
+  std::optional<TimePoint> first_seen;
+  std::optional<TimePoint> last_seen;
+  TimePoint reported_at;  // when the hub last received it
+  std::string source;
+  bool share_identity = false;
+};
+
+// Every organisation's sightings of one object, summed, without names.
+struct SightedObject {
+  std::string sighting_of_ref;
+  std::int64_t count = 0;
+  std::int64_t organisations = 0;
+  std::vector<std::string> countries;  // ascending; "" for organisations without one
+  std::optional<TimePoint> first_seen;
+  std::optional<TimePoint> last_seen;
+  TimePoint reported_at;  // the newest report
+};
+
+// A listing of sightings of objects the reader may see, newest report first.
+struct SightingQuery {
+  static constexpr std::size_t kMaxLimit = 200;
+  std::string source;                       // own listing only: only this source
+  std::string country;                      // sector listing only: only reporters from there
+  std::optional<TimePoint> reported_since;  // only reports received at or after
+  std::size_t limit = 50;                   // 1..kMaxLimit
+  std::string cursor;                       // `next` of the previous page
+};
+
+template <typename Item>
+struct SightingPage {
+  std::vector<Item> items;
+  std::string next;  // empty on the last page
+};
+
 class SightingLedger {
  public:
   // Converts a validated `sighting` object into the input above (share_identity false, count 1
@@ -80,6 +120,18 @@ class SightingLedger {
   Result<SightingSummary> Summarise(storage::Tx& tx,
                                     const ViewScope& reader,
                                     const std::string& sighting_of_ref) const;
+
+  // The reader organisation's own sighting records of objects it may still see. Invalid for a
+  // limit out of range or a cursor this listing did not issue.
+  Result<SightingPage<OwnSighting>> ListOwn(storage::Tx& tx,
+                                            const ViewScope& reader,
+                                            const SightingQuery& query) const;
+
+  // Every organisation's sightings, one item per object the reader may see. Names no reporter:
+  // counts, organisations and Member States only, as Summarise's by_country does.
+  Result<SightingPage<SightedObject>> ListSighted(storage::Tx& tx,
+                                                  const ViewScope& reader,
+                                                  const SightingQuery& query) const;
 };
 
 }  // namespace caduceus::intel

@@ -2245,7 +2245,7 @@ Result<ObjectView> IntelService::View(Actor actor, std::string_view stix_id) {
     Sql s;
     s.Add("SELECT ")
         .Add(kObjectColumns)
-        .Add(", o.body, c.uuid, c.title, p.name ")
+        .Add(", o.body, c.uuid, c.title, p.name, o.name ")
         .Add(
             "FROM intel_objects o JOIN intel_collections c ON c.id = o.collection_id "
             "JOIN organisations p ON p.id = o.producer_id WHERE o.stix_id = ?",
@@ -2261,6 +2261,7 @@ Result<ObjectView> IntelService::View(Actor actor, std::string_view stix_id) {
     view.collection_uuid = lr.Text(12);
     view.collection_title = lr.Text(13);
     view.producer_name = lr.Text(14);
+    view.name = lr.OptText(15).value_or("");
 
     Sql v;
     v.Add("SELECT ")

@@ -225,6 +225,7 @@ struct Relationship {
 
 struct ObjectView {
   StoredObject latest;  // the newest version the reader may see
+  std::string name;     // as SearchHit::name
   std::string collection_uuid;
   std::string collection_title;
   std::string producer_name;

@@ -331,5 +331,107 @@ TEST_F(IntelAnalysisRoutesTest, SightingProblems) {
   EXPECT_EQ(Stable(summary_hidden), Stable(summary_missing));
 }
 
+TEST_F(IntelAnalysisRoutesTest, SightingListsShowOwnFindingsWithContextAndTheSectorWithoutNames) {
+  const std::string lockbit = "malware--" + Uuid(50);
+  Submit("c.analyst", {json::object{{"type", "malware"},
+                                    {"spec_version", "2.1"},
+                                    {"id", lockbit},
+                                    {"created", "2026-01-01T00:00:00.000Z"},
+                                    {"modified", "2026-01-01T00:00:00.000Z"},
+                                    {"name", "LockBit"},
+                                    {"is_family", true}},
+                       json::object{{"type", "relationship"},
+                                    {"spec_version", "2.1"},
+                                    {"id", "relationship--" + Uuid(51)},
+                                    {"created", "2026-01-01T00:00:00.000Z"},
+                                    {"modified", "2026-01-01T00:00:00.000Z"},
+                                    {"relationship_type", "indicates"},
+                                    {"source_ref", Id(1)},
+                                    {"target_ref", lockbit}}});
+  ASSERT_EQ(Post("l.analyst", "/api/v1/intel/sightings", Sighting(Id(1), 4)).status, 201);
+  ASSERT_EQ(Post("c.analyst", "/api/v1/intel/sightings", Sighting(Id(1), 2)).status, 201);
+  ASSERT_EQ(Post("c.analyst", "/api/v1/intel/sightings", Sighting(Id(3), 1)).status, 201);
+
+  const auto labor = Get("l.analyst", "/api/v1/intel/sightings");
+  ASSERT_EQ(labor.status, 200) << labor.body;
+  const auto mine = Json(labor);
+  ASSERT_EQ(mine.at("items").as_array().size(), 1u) << labor.body;
+  EXPECT_TRUE(mine.at("next").is_null());
+  const auto& item = mine.at("items").at(0).as_object();
+  EXPECT_EQ(item.at("sighting_of_ref").as_string(), Id(1));
+  EXPECT_EQ(item.at("count").as_int64(), 4);
+  EXPECT_EQ(item.at("source").as_string(), "ui");
+  EXPECT_FALSE(item.at("share_identity").as_bool());
+  EXPECT_TRUE(item.at("first_seen").is_null());
+  EXPECT_TRUE(item.at("reported_at").is_string());
+  const auto& object = item.at("object").as_object();
+  EXPECT_EQ(object.at("id").as_string(), Id(1));
+  EXPECT_EQ(object.at("type").as_string(), "indicator");
+  EXPECT_EQ(object.at("name").as_string(), "indicator 1");
+  EXPECT_EQ(object.at("pattern").as_string(), "[domain-name:value = 'evil.example']");
+  EXPECT_EQ(object.at("pattern_type").as_string(), "stix");
+  EXPECT_EQ(object.at("collection").at("id").as_string(), eu_);
+  EXPECT_EQ(object.at("producer").at("name").as_string(), "Charite");
+  EXPECT_FALSE(object.at("revoked").as_bool());
+  ASSERT_EQ(object.at("related").as_array().size(), 1u) << labor.body;
+  EXPECT_EQ(object.at("related").at(0), (json::object{{"id", lockbit},
+                                                      {"type", "malware"},
+                                                      {"name", "LockBit"},
+                                                      {"relationship_type", "indicates"},
+                                                      {"outgoing", true}}));
+
+  const auto charite = Json(Get("c.analyst", "/api/v1/intel/sightings?limit=1"));
+  ASSERT_EQ(charite.at("items").as_array().size(), 1u);
+  EXPECT_EQ(charite.at("items").at(0).at("sighting_of_ref").as_string(), Id(3));
+  ASSERT_TRUE(charite.at("next").is_string());
+  const auto rest = Json(Get("c.analyst", "/api/v1/intel/sightings?limit=1&cursor=" +
+                                              std::string(charite.at("next").as_string())));
+  ASSERT_EQ(rest.at("items").as_array().size(), 1u);
+  EXPECT_EQ(rest.at("items").at(0).at("count").as_int64(), 2);
+
+  // The sector view sums without names, and leaves out the AMBER indicator Labor may not see.
+  const auto sector = Get("l.analyst", "/api/v1/intel/sightings?view=all");
+  ASSERT_EQ(sector.status, 200) << sector.body;
+  const auto all = Json(sector);
+  ASSERT_EQ(all.at("items").as_array().size(), 1u) << sector.body;
+  const auto& summed = all.at("items").at(0).as_object();
+  EXPECT_EQ(summed.at("sighting_of_ref").as_string(), Id(1));
+  EXPECT_EQ(summed.at("count").as_int64(), 6);
+  EXPECT_EQ(summed.at("organisations").as_int64(), 2);
+  EXPECT_EQ(summed.at("countries"), (json::array{"DE"}));
+  EXPECT_FALSE(summed.contains("source"));
+  EXPECT_EQ(sector.body.find("hidden.example"), std::string::npos);
+  EXPECT_EQ(Json(Get("bsi.analyst", "/api/v1/intel/sightings?view=all&country=DE"))
+                .at("items")
+                .as_array()
+                .size(),
+            2u);
+  EXPECT_TRUE(Json(Get("a.analyst", "/api/v1/intel/sightings?view=all&country=FR"))
+                  .at("items")
+                  .as_array()
+                  .empty());
+  EXPECT_TRUE(Json(Get("a.analyst", "/api/v1/intel/sightings")).at("items").as_array().empty());
+}
+
+TEST_F(IntelAnalysisRoutesTest, SightingListProblems) {
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=mine"), 400, "invalid-input",
+                "view");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?limit=0"), 400, "invalid-input", "limit");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?limit=201"), 400, "invalid-input",
+                "limit");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=all&country=de"), 400,
+                "invalid-input", "country");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?country=DE"), 400, "invalid-input",
+                "country");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=all&source=taxii"), 400,
+                "invalid-input", "source");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?since=yesterday"), 400, "invalid-input",
+                "since");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?cursor=1.x"), 400, "invalid-input",
+                "cursor");
+  ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=all&cursor=1.2"), 400,
+                "invalid-input", "cursor");
+}
+
 }  // namespace
 }  // namespace caduceus::api

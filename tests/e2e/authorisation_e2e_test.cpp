@@ -162,6 +162,9 @@ AuthorisationWorld AuthorisationWorld::Build(Hub& hub, const std::string& url) {
   if (published.status != 200) throw std::runtime_error("alpha indicator: " + Describe(published));
   w.alpha_indicator =
       Str(JsonObject(published).at("accepted").as_array().at(0).as_object().at("id"));
+  const auto sighted = PostJson(url, "/api/v1/intel/sightings", analyst,
+                                json::object{{"sighting_of_ref", w.alpha_indicator}, {"count", 3}});
+  if (sighted.status != 201) throw std::runtime_error("alpha sighting: " + Describe(sighted));
   const auto feed =
       PostJson(url, "/api/v1/intel/feeds", SessionFor(url, be_admin.username, be_admin.password),
                json::object{{"name", kBeFeed},
@@ -581,6 +584,9 @@ std::vector<Probe> MatrixProbes(const AuthorisationWorld& w) {
       {"GET", "/api/v1/intel/objects/{stix_id}", indicator, NoBody},
       {"GET", "/api/v1/intel/objects/{stix_id}/correlations", indicator + "/correlations", NoBody},
       {"GET", "/api/v1/intel/objects/{stix_id}/sightings", indicator + "/sightings", NoBody},
+      {"GET", "/api/v1/intel/sightings", "/api/v1/intel/sightings", NoBody, Expect::kNoForeign},
+      {"GET", "/api/v1/intel/sightings", "/api/v1/intel/sightings?view=all", NoBody,
+       Expect::kNoForeign},
       {"GET", "/api/v1/intel/objects/{stix_id}/misp", indicator + "/misp", NoBody},
       {"POST", "/api/v1/intel/correlate", "/api/v1/intel/correlate",
        Body(

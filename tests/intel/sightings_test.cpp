@@ -4,6 +4,7 @@
 // one.
 #include "intel/sightings.h"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,129 @@ TEST_P(SightingsTest, StixSightingsThroughTheStoreReplaceTheirOlderVersions) {
       SubmitAs(As(labor_), eu_, {StixSighting(8, Id(2), 1, "2026-02-02T00:00:00.000Z")});
   EXPECT_EQ(report.failures.size(), 1u);
   EXPECT_EQ(Summary(As(charite_), Id(2)).total, 0);
+}
+
+TEST_P(SightingsTest, OwnListingShowsOnlyTheReadersOrganisationNewestFirstInPages) {
+  const Actor charite = Actor::Of(As(charite_));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(charite, Saw(Id(1), 3))));
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(Actor::Of(As(labor_)), Saw(Id(1), 7))));
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(charite, Saw(Id(2), 2))));
+  SubmitAs(As(charite_), eu_, {StixSighting(9, Id(1), 5, "2026-02-02T00:00:00.000Z")});
+
+  SightingQuery q;
+  q.limit = 2;
+  auto first = analysis_->OwnSightings(Actor::Of(As(charite_, Role::kViewer)), q);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_EQ(first->items.size(), 2u);
+  // The TAXII-style sighting arrived last; both it and the API one at the same instant come
+  // before the first report.
+  EXPECT_EQ(first->items[0].sighting.sighting_of_ref, Id(1));
+  EXPECT_EQ(first->items[0].sighting.count, 5);
+  EXPECT_EQ(first->items[0].sighting.source, "api");
+  EXPECT_EQ(first->items[1].sighting.sighting_of_ref, Id(2));
+  EXPECT_EQ(first->items[1].sighting.count, 2);
+  EXPECT_EQ(first->items[1].object.latest.id, Id(2));
+  EXPECT_EQ(first->items[1].object.name, "Phishing domain amber.example");
+  EXPECT_EQ(first->items[1].object.latest.tlp, TlpLevel::kAmber);
+  ASSERT_FALSE(first->next.empty());
+
+  q.cursor = first->next;
+  auto second = analysis_->OwnSightings(charite, q);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].sighting.count, 3);
+  EXPECT_EQ(second->items[0].sighting.reported_at, At("2026-03-02T09:00:00Z"));
+  EXPECT_TRUE(second->next.empty());
+
+  auto labor = analysis_->OwnSightings(Actor::Of(As(labor_)), SightingQuery{});
+  ASSERT_TRUE(labor.has_value());
+  ASSERT_EQ(labor->items.size(), 1u);
+  EXPECT_EQ(labor->items[0].sighting.count, 7);
+
+  SightingQuery recent;
+  recent.reported_since = At("2026-03-02T09:01:30Z");
+  auto since = analysis_->OwnSightings(charite, recent);
+  ASSERT_TRUE(since.has_value());
+  EXPECT_EQ(since->items.size(), 2u);
+  SightingQuery from_taxii;
+  from_taxii.source = "taxii";
+  auto none = analysis_->OwnSightings(charite, from_taxii);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->items.empty());
+}
+
+TEST_P(SightingsTest, SectorListingSumsPerObjectNamesNobodyAndHidesWhatTheReaderMayNotSee) {
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(Actor::Of(As(charite_)), Saw(Id(1), 3, true))));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(Actor::Of(As(labor_)), Saw(Id(1), 2))));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(Actor::Of(As(aphp_)), Saw(Id(1), 1))));
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(Succeeds(analysis_->ReportSighting(Actor::Of(As(charite_)), Saw(Id(2), 4))));
+
+  auto all = analysis_->SightedObjects(Actor::Of(As(de_)), SightingQuery{});
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->items.size(), 2u);
+  EXPECT_EQ(all->items[0].sighting.sighting_of_ref, Id(2));
+  EXPECT_EQ(all->items[0].sighting.count, 4);
+  const auto& one = all->items[1].sighting;
+  EXPECT_EQ(one.sighting_of_ref, Id(1));
+  EXPECT_EQ(one.count, 6);
+  EXPECT_EQ(one.organisations, 3);
+  EXPECT_EQ(one.countries, (std::vector<std::string>{"DE", "FR"}));
+  EXPECT_EQ(all->items[1].object.collection_title, "EU indicators");
+
+  // Labor Berlin may not see the AMBER indicator: not even that it was sighted.
+  auto labor = analysis_->SightedObjects(Actor::Of(As(labor_)), SightingQuery{});
+  ASSERT_TRUE(labor.has_value());
+  ASSERT_EQ(labor->items.size(), 1u);
+  EXPECT_EQ(labor->items[0].sighting.sighting_of_ref, Id(1));
+
+  SightingQuery france;
+  france.country = "FR";
+  auto fr = analysis_->SightedObjects(Actor::Of(As(fr_)), france);
+  ASSERT_TRUE(fr.has_value());
+  ASSERT_EQ(fr->items.size(), 1u);
+  EXPECT_EQ(fr->items[0].sighting.count, 1);
+  EXPECT_EQ(fr->items[0].sighting.organisations, 1);
+  EXPECT_EQ(fr->items[0].sighting.countries, (std::vector<std::string>{"FR"}));
+
+  SightingQuery paged;
+  paged.limit = 1;
+  auto page1 = analysis_->SightedObjects(Actor::Of(As(de_)), paged);
+  ASSERT_TRUE(page1.has_value());
+  ASSERT_EQ(page1->items.size(), 1u);
+  paged.cursor = page1->next;
+  auto page2 = analysis_->SightedObjects(Actor::Of(As(de_)), paged);
+  ASSERT_TRUE(page2.has_value()) << page2.error().message;
+  ASSERT_EQ(page2->items.size(), 1u);
+  EXPECT_EQ(page2->items[0].sighting.sighting_of_ref, Id(1));
+  EXPECT_TRUE(page2->next.empty());
+}
+
+TEST_P(SightingsTest, ListingsRefuseBadLimitsAndForeignCursors) {
+  const Actor charite = Actor::Of(As(charite_));
+  SightingQuery q;
+  q.limit = 0;
+  auto zero = analysis_->OwnSightings(charite, q);
+  ASSERT_TRUE(FailsWith(zero, Errc::kInvalidArgument));
+  EXPECT_EQ(zero.error().field, "limit");
+  q.limit = SightingQuery::kMaxLimit + 1;
+  EXPECT_TRUE(FailsWith(analysis_->SightedObjects(charite, q), Errc::kInvalidArgument));
+  for (const char* cursor : {"x", "12", "12.", "12.abc", "-5.indicator--x", "1.0"}) {
+    SightingQuery c;
+    c.cursor = cursor;
+    auto own = analysis_->OwnSightings(charite, c);
+    ASSERT_TRUE(FailsWith(own, Errc::kInvalidArgument)) << cursor;
+    EXPECT_EQ(own.error().field, "cursor");
+  }
+  SightingQuery own_cursor;
+  own_cursor.cursor = "1700000000000000.12";
+  EXPECT_TRUE(FailsWith(analysis_->SightedObjects(charite, own_cursor), Errc::kInvalidArgument));
+  // The support centre's system actor has no organisation of its own.
+  auto system = analysis_->OwnSightings(Actor::System(), SightingQuery{});
+  ASSERT_TRUE(system.has_value());
+  EXPECT_TRUE(system->items.empty());
 }
 
 TEST(SightingFromStix, ReadsCountTimesAndVersion) {

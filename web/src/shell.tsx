@@ -35,6 +35,7 @@ import { IntelCollectionPage, IntelCollectionsPage } from "./pages/intel-collect
 import { IntelExportsPage } from "./pages/intel-exports";
 import { IntelFeedPage, IntelFeedsPage } from "./pages/intel-feeds";
 import { IntelObjectPage } from "./pages/intel-object";
+import { IntelSightingsPage } from "./pages/intel-sightings";
 import { IntelSubmitPage } from "./pages/intel-submit";
 import { InventoryPage } from "./pages/inventory";
 import { NotFoundPage } from "./pages/not-found";
@@ -121,6 +122,8 @@ function pageFor(path: string): ComponentChildren {
       return <FamiliesPage />;
     case "/intel":
       return <IntelPage />;
+    case "/intel/sightings":
+      return <IntelSightingsPage />;
     case "/intel/submit":
       return <IntelSubmitPage key="indicator" mode="indicator" />;
     case "/intel/submit/bundle":
@@ -175,11 +178,7 @@ export function Shell(props: { path: string }) {
       <div class="shell-body">
         <nav class="sidenav" aria-label="Main">
           <NavSection items={[{ path: "/", label: "Overview", icon: "home" }]} path={props.path} />
-          <NavSection
-            title="Services"
-            items={serviceItems(me)}
-            path={props.path}
-          />
+          <NavSection title="Services" items={serviceItems(me)} path={props.path} />
           {isAdmin(me) && (
             <NavSection
               title="Administration"

@@ -11,12 +11,13 @@ import { useSession } from "../session";
 import type { IngestReport, IntelCollection, Items, Organisation, Tlp } from "../types";
 import { kindLabel, mayAdministerIntel, plural } from "./intel-model";
 
-type IntelTab = "objects" | "submit" | "collections" | "feeds" | "exports";
+type IntelTab = "objects" | "sightings" | "submit" | "collections" | "feeds" | "exports";
 
 export function IntelTabs(props: { current: IntelTab }) {
   const { me } = useSession();
   const tabs: Array<[IntelTab, string, string]> = [
     ["objects", "/intel", "Browse and search"],
+    ["sightings", "/intel/sightings", "Sightings"],
     ["submit", "/intel/submit", "Submit"],
     ["collections", "/intel/collections", "Collections"],
     ...(mayAdministerIntel(me)
