@@ -1026,8 +1026,15 @@ class DeliveryService::Impl {
     if (running_) return;
     running_ = true;
     stopped_ = false;
-    reader_ = std::thread([this] { Loop([this] { ReaderPass(); }); });
-    sender_ = std::thread([this] { Loop([this] { SenderPass(); }); });
+    // A reader pass that read a whole batch has more waiting: it runs again at once, so a
+    // backlog (the alerts of a first bulk import) drains at the database's speed.
+    reader_ = std::thread([this] { Loop([this] { return ReaderPass().events >= kEventBatch; }); });
+    sender_ = std::thread([this] {
+      Loop([this] {
+        SenderPass();
+        return false;
+      });
+    });
   }
 
   void Stop() {
@@ -1496,14 +1503,20 @@ class DeliveryService::Impl {
     std::string sealed_secret;
   };
 
-  void Loop(const std::function<void()>& pass) {
+  // Runs `pass` every poll interval, or again at once while it answers that more is waiting.
+  void Loop(const std::function<bool()>& pass) {
     while (true) {
+      bool more = false;
       try {
-        pass();
+        more = pass();
       } catch (const std::exception& e) {
         spdlog::error("early-warning delivery: {}", e.what());
       }
       std::unique_lock lock(run_mu_);
+      if (more) {
+        if (stopped_) return;
+        continue;
+      }
       if (run_cv_.wait_for(lock, options_.poll_interval, [&] { return stopped_; })) return;
     }
   }
@@ -1575,6 +1588,37 @@ class DeliveryService::Impl {
                    streams_.end());
   }
 
+  // The log's events as the live streams and the fan-out use them: envelopes, and for
+  // advisory.published the organisations whose subscriptions it matches.
+  std::vector<RingItem> ItemsOf(std::vector<Event> events) {
+    std::vector<SubscriptionRow> subscriptions;
+    if (std::any_of(events.begin(), events.end(),
+                    [](const Event& e) { return e.kind == "advisory.published"; })) {
+      subscriptions = LoadSubscriptions(std::nullopt);
+    }
+    std::vector<RingItem> items;
+    items.reserve(events.size());
+    for (auto& e : events) {
+      RingItem item;
+      item.envelope = Envelope(e);
+      if (e.org_id == 0 && e.kind == "advisory.published") {
+        item.orgs = MatchSubscriptions(subscriptions, e);
+      }
+      item.event = std::move(e);
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+  std::vector<RingItem> ReadItems(std::int64_t after) {
+    auto events = EventsAfter(db_, after, kEventBatch);
+    if (!events) throw ErrorException(events.error());
+    return ItemsOf(std::move(*events));
+  }
+
+  // Live streams and the fan-out each read the log from their own position: connected clients
+  // get a new event on the next pass however far the fan-out to inboxes, webhooks and e-mail
+  // lags behind (after a bulk import it works through a backlog of thousands).
   DeliveryPass ReaderPass() {
     DeliveryPass pass;
     EnsureLivePosition();
@@ -1585,32 +1629,12 @@ class DeliveryService::Impl {
       std::lock_guard lock(live_mu_);
       live_position = live_position_;
     }
-    auto events = EventsAfter(db_, std::min(fanout_position, live_position), kEventBatch);
-    if (!events) throw ErrorException(events.error());
-    if (events->empty()) return pass;
-    pass.events = events->size();
 
-    std::vector<SubscriptionRow> subscriptions;
-    if (std::any_of(events->begin(), events->end(),
-                    [](const Event& e) { return e.kind == "advisory.published"; })) {
-      subscriptions = LoadSubscriptions(std::nullopt);
-    }
-    std::vector<RingItem> items;
-    items.reserve(events->size());
-    for (auto& e : *events) {
-      RingItem item;
-      item.envelope = Envelope(e);
-      if (e.org_id == 0 && e.kind == "advisory.published") {
-        item.orgs = MatchSubscriptions(subscriptions, e);
-      }
-      item.event = std::move(e);
-      items.push_back(std::move(item));
-    }
-
-    {
+    const std::vector<RingItem> fresh = ReadItems(live_position);
+    if (!fresh.empty()) {
       std::lock_guard lock(live_mu_);
       Prune();
-      for (const auto& item : items) {
+      for (const auto& item : fresh) {
         if (item.event.id <= live_position_) continue;
         for (auto& entry : streams_) Offer(entry, item.event, item.envelope, item.orgs);
         ring_.push_back(item);
@@ -1619,7 +1643,11 @@ class DeliveryService::Impl {
       }
     }
 
-    if (items.back().event.id > fanout_position) pass.notifications = FanOut(items);
+    std::vector<RingItem> backlog;
+    if (fanout_position != live_position) backlog = ReadItems(fanout_position);
+    const std::vector<RingItem>& fan = fanout_position == live_position ? fresh : backlog;
+    pass.events = std::max(fresh.size(), fan.size());
+    if (!fan.empty() && fan.back().event.id > fanout_position) pass.notifications = FanOut(fan);
     return pass;
   }
 

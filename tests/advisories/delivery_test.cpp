@@ -596,6 +596,27 @@ TEST_P(DeliveryTest, StreamResumesAfterLastEventId) {
   EXPECT_GT(other, first);
 }
 
+TEST_P(DeliveryTest, ALiveStreamDoesNotWaitForTheFanOutBacklog) {
+  auto& svc = Service();
+  // A bulk import left more events than one pass reads, none fanned out to inboxes yet.
+  constexpr int kBacklog = 600;
+  for (int i = 0; i < kBacklog; ++i) AlertCreated(kLabor, kBsi);
+  auto stream = svc.OpenStream(charite_, std::nullopt);
+  ASSERT_TRUE(stream);
+  const std::int64_t fresh = AlertCreated(kCharite, kBsi);
+
+  svc.RunOnce();
+  EXPECT_EQ(Ids((*stream)->Take(10)), std::vector<std::int64_t>{fresh});
+
+  // The fan-out still works through the backlog, in order, and ends with the new event.
+  for (int pass = 0; pass < 10 && svc.RunOnce().events > 0; ++pass) {
+  }
+  EXPECT_EQ(db_->QueryOne("SELECT COUNT(*) FROM adv_notifications")->Int(0), kBacklog + 1);
+  EXPECT_EQ(db_->QueryOne("SELECT last_event_id FROM adv_delivery_state WHERE id = 1")->Int(0),
+            fresh);
+  EXPECT_TRUE((*stream)->Take(10).empty());
+}
+
 TEST_P(DeliveryTest, SubscriptionsSelectPublishedAdvisories) {
   auto& svc = Service();
   auto vendor = svc.Subscribe(labor_, {"vendor", "Philips", ""});
