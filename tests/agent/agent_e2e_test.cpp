@@ -1,7 +1,8 @@
 // The agent end to end, as issue 7 defines done: the real caduceus-hub (SQLite) with a Belgian
 // authority and two hospitals; the real `caduceus` binary enrols, pulls only what its hospital
 // may see (resuming after interruptions), sweeps mixed compressed logs and files with the hub
-// unreachable, and reports sightings that the authority then sees aggregated.
+// unreachable, and reports sightings that the hospital then lists as its findings and the
+// authority sees aggregated.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -104,7 +105,7 @@ class AgentEndToEnd : public ::testing::Test {
     caduceus::testing::ScratchDatabase db{caduceus::testing::Backend::kSqlite};
     std::unique_ptr<Hub> hub;
     std::unique_ptr<HubServer> server;
-    e2e::CreatedAccount alpha, authority;
+    e2e::CreatedAccount alpha, authority, charlie;
     std::string token;
     std::string collection;  // be/indicators
   };
@@ -116,8 +117,9 @@ class AgentEndToEnd : public ::testing::Test {
     w.hub->Bootstrap();
     const auto be = w.hub->AddAuthority("Belgian CSIRT agent e2e", "BE");
     const auto alpha = w.hub->AddProvider("Alpha Hospital agent e2e", be, "hospital", "large");
-    w.hub->AddProvider("Charlie Clinic agent e2e", be, "clinic", "small");
+    const auto charlie = w.hub->AddProvider("Charlie Clinic agent e2e", be, "clinic", "small");
     w.alpha = w.hub->AddUser("alpha.agent", "analyst", alpha);
+    w.charlie = w.hub->AddUser("charlie.analyst", "analyst", charlie);
     w.authority = w.hub->AddUser("be.analyst", "analyst", be);
     w.token = w.hub->CliOk({"token", "create", "--username", "alpha.agent", "--name", "agent",
                             "--scopes", "read,write"});
@@ -400,6 +402,36 @@ TEST_F(AgentEndToEnd, ReportSendsExactlyWhatTheDryRunShowsOnceAndTheAuthoritySee
   EXPECT_EQ(by_country[0].as_object().at("count").as_int64(), 3);
   EXPECT_EQ(e2e::Str(by_country[0].as_object().at("first_seen")), "2026-11-29T09:00:00.000Z");
   EXPECT_EQ(e2e::Str(by_country[0].as_object().at("last_seen")), "2026-11-29T11:00:00.000Z");
+
+  // The hospital lists its agent's finding with the indicator's context; the sibling clinic
+  // does not see it among its own; the authority sees it summed, naming no hospital.
+  const auto hospital = e2e::SessionFor(url(), world_->alpha.username, world_->alpha.password);
+  const auto own = e2e::Get(url(), "/api/v1/intel/sightings", hospital);
+  ASSERT_EQ(own.status, 200) << e2e::Describe(own);
+  const auto own_body = e2e::JsonObject(own);
+  const auto& own_items = own_body.at("items").as_array();
+  ASSERT_EQ(own_items.size(), 1u) << e2e::Describe(own);
+  const auto& finding = own_items[0].as_object();
+  EXPECT_EQ(e2e::Str(finding.at("sighting_of_ref")), kReportId);
+  EXPECT_EQ(finding.at("count").as_int64(), 3);
+  EXPECT_EQ(e2e::Str(finding.at("source")), "taxii");
+  EXPECT_EQ(e2e::Str(finding.at("last_seen")), "2026-11-29T11:00:00.000Z");
+  EXPECT_EQ(e2e::Str(finding.at("object").as_object().at("pattern")),
+            "[domain-name:value = 'report-agent.example']");
+
+  const auto clinic = e2e::SessionFor(url(), world_->charlie.username, world_->charlie.password);
+  const auto theirs = e2e::Get(url(), "/api/v1/intel/sightings", clinic);
+  ASSERT_EQ(theirs.status, 200) << e2e::Describe(theirs);
+  EXPECT_TRUE(e2e::JsonObject(theirs).at("items").as_array().empty()) << e2e::Describe(theirs);
+
+  const auto sector = e2e::Get(url(), "/api/v1/intel/sightings?view=all", authority);
+  ASSERT_EQ(sector.status, 200) << e2e::Describe(sector);
+  const auto sector_body = e2e::JsonObject(sector);
+  const auto& summed = sector_body.at("items").as_array();
+  ASSERT_EQ(summed.size(), 1u) << e2e::Describe(sector);
+  EXPECT_EQ(summed[0].as_object().at("count").as_int64(), 3);
+  EXPECT_EQ(summed[0].as_object().at("organisations").as_int64(), 1);
+  EXPECT_EQ(sector.body.find("Alpha Hospital"), std::string::npos) << e2e::Describe(sector);
 }
 
 TEST_F(AgentEndToEnd, InventoryUploadAppliesAllOrNothingAndNamesEveryRefusedRow) {
