@@ -23,6 +23,7 @@
 #include "identity/crypto.h"
 #include "identity/service.h"
 #include "storage/database.h"
+#include "support/people.h"
 #include "support/test_db.h"
 
 namespace caduceus::advisories::testing {
@@ -213,6 +214,7 @@ class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
     ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
+    people_ = std::make_unique<caduceus::testing::People>(*ids_);
     svc_ = std::make_unique<AdvisoryService>(*db_, clock_, *ids_);
     svc_->SetChangeListener([this](std::int64_t id) { changes_.push_back(id); });
     sc_ = Org("EU Support Centre", OrgKind::kSupportCentre);
@@ -220,37 +222,13 @@ class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
     charite_ = Org("Charite", OrgKind::kProvider, de_, "hospital");
   }
 
-  std::int64_t Org(const std::string& name,
-                   OrgKind kind,
-                   std::optional<std::int64_t> parent = {},
-                   std::optional<std::string> country_or_type = {}) {
-    identity::NewOrganisation org;
-    org.name = name;
-    org.kind = kind;
-    org.parent_id = parent;
-    if (kind == OrgKind::kAuthority) org.country = country_or_type;
-    if (kind == OrgKind::kProvider) {
-      org.provider_type = country_or_type;
-      org.size_band = "large";
-    }
-    auto created = ids_->CreateOrganisation(Actor::System(), org);
-    if (!created) throw std::runtime_error(name + ": " + created.error().message);
-    return created->id;
+  template <typename... Args>
+  std::int64_t Org(Args&&... args) {
+    return people_->Org(std::forward<Args>(args)...);
   }
-
-  const Principal& As(std::int64_t org, Role role = Role::kAnalyst) {
-    auto o = ids_->GetOrganisation(Actor::System(), org);
-    if (!o) throw std::runtime_error("no organisation");
-    auto p = std::make_unique<Principal>();
-    p->user_id = static_cast<std::int64_t>(people_.size()) + 1;
-    p->username = fmt::format("user{}", p->user_id);
-    p->organisation_id = org;
-    p->org_kind = o->kind;
-    p->org_parent_id = o->parent_id;
-    p->role = role;
-    p->scopes = {identity::Scope::kRead, identity::Scope::kWrite};
-    people_.push_back(std::move(p));
-    return *people_.back();
+  template <typename... Args>
+  const Principal& As(Args&&... args) {
+    return people_->As(std::forward<Args>(args)...);
   }
 
   ImportResult MustImport(std::string_view doc, std::string_view source = kSourceUpload) {
@@ -264,7 +242,7 @@ class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<AdvisoryService> svc_;
-  std::vector<std::unique_ptr<Principal>> people_;
+  std::unique_ptr<caduceus::testing::People> people_;
   std::vector<std::int64_t> changes_;
   std::int64_t sc_ = 0, de_ = 0, charite_ = 0;
 };

@@ -22,6 +22,7 @@
 #include "advisories/inventories.h"
 #include "advisories/matcher.h"
 #include "advisories_fixture.h"
+#include "support/people.h"
 
 namespace caduceus::advisories {
 namespace {
@@ -74,6 +75,7 @@ class AlertEngineTest : public ::testing::TestWithParam<Backend> {
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
     ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
+    people_ = std::make_unique<caduceus::testing::People>(*ids_);
     advisories_ = std::make_unique<AdvisoryService>(*db_, clock_, *ids_);
     alerts_ = std::make_unique<AlertService>(*db_, clock_, *ids_, *advisories_);
     advisories_->SetChangeListener(
@@ -82,42 +84,18 @@ class AlertEngineTest : public ::testing::TestWithParam<Backend> {
     sc_ = Org("EU Support Centre", OrgKind::kSupportCentre);
     de_ = Org("BSI", OrgKind::kAuthority, sc_, "DE");
     fr_ = Org("ANSSI", OrgKind::kAuthority, sc_, "FR");
-    charite_ = Org("Charite", OrgKind::kProvider, de_);
-    vivantes_ = Org("Vivantes", OrgKind::kProvider, de_);
-    aphp_ = Org("AP-HP", OrgKind::kProvider, fr_);
+    charite_ = Org("Charite", OrgKind::kProvider, de_, "hospital");
+    vivantes_ = Org("Vivantes", OrgKind::kProvider, de_, "hospital");
+    aphp_ = Org("AP-HP", OrgKind::kProvider, fr_, "hospital");
   }
 
-  std::int64_t Org(const std::string& name,
-                   OrgKind kind,
-                   std::optional<std::int64_t> parent = {},
-                   std::optional<std::string> country = {}) {
-    identity::NewOrganisation org;
-    org.name = name;
-    org.kind = kind;
-    org.parent_id = parent;
-    org.country = country;
-    if (kind == OrgKind::kProvider) {
-      org.provider_type = "hospital";
-      org.size_band = "large";
-    }
-    auto created = ids_->CreateOrganisation(Actor::System(), org);
-    if (!created) throw std::runtime_error(name + ": " + created.error().message);
-    return created->id;
+  template <typename... Args>
+  std::int64_t Org(Args&&... args) {
+    return people_->Org(std::forward<Args>(args)...);
   }
-
-  const Principal& As(std::int64_t org, Role role = Role::kAnalyst) {
-    auto o = ids_->GetOrganisation(Actor::System(), org);
-    if (!o) throw std::runtime_error("no organisation");
-    auto p = std::make_unique<Principal>();
-    p->user_id = static_cast<std::int64_t>(people_.size()) + 1;
-    p->username = fmt::format("user{}", p->user_id);
-    p->organisation_id = org;
-    p->org_kind = o->kind;
-    p->org_parent_id = o->parent_id;
-    p->role = role;
-    p->scopes = {identity::Scope::kRead, identity::Scope::kWrite};
-    people_.push_back(std::move(p));
-    return *people_.back();
+  template <typename... Args>
+  const Principal& As(Args&&... args) {
+    return people_->As(std::forward<Args>(args)...);
   }
 
   UploadResult Upload(std::int64_t org, const std::string& rows, std::string mode = "replace") {
@@ -234,7 +212,7 @@ class AlertEngineTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<AlertService> alerts_;
   std::unique_ptr<InventoryService> inventories_;
-  std::vector<std::unique_ptr<Principal>> people_;
+  std::unique_ptr<caduceus::testing::People> people_;
   std::int64_t sc_ = 0, de_ = 0, fr_ = 0, charite_ = 0, vivantes_ = 0, aphp_ = 0;
 };
 

@@ -20,6 +20,7 @@
 #include "intel/analysis.h"
 #include "intel/store.h"
 #include "storage/database.h"
+#include "support/people.h"
 #include "support/test_db.h"
 
 namespace caduceus::intel::testing {
@@ -101,6 +102,7 @@ class IntelStoreTest : public ::testing::TestWithParam<Backend> {
     options.password_hash = {1, 8 * 1024 * 1024};
     options.secret_key = identity::SecretBox::GenerateKey();
     ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
+    people_ = std::make_unique<caduceus::testing::People>(*ids_);
     svc_ = std::make_unique<IntelService>(*db_, clock_, *ids_, Lists());
 
     sc_ = Org("EU Support Centre", OrgKind::kSupportCentre);
@@ -115,38 +117,13 @@ class IntelStoreTest : public ::testing::TestWithParam<Backend> {
   // The warninglists the service checks against; none unless a test overrides it.
   virtual std::shared_ptr<const Warninglists> Lists() { return std::make_shared<Warninglists>(); }
 
-  std::int64_t Org(const std::string& name,
-                   OrgKind kind,
-                   std::optional<std::int64_t> parent = {},
-                   std::optional<std::string> country_or_type = {}) {
-    identity::NewOrganisation org;
-    org.name = name;
-    org.kind = kind;
-    org.parent_id = parent;
-    if (kind == OrgKind::kAuthority) org.country = country_or_type;
-    if (kind == OrgKind::kProvider) {
-      org.provider_type = country_or_type;
-      org.size_band = "large";
-    }
-    auto created = ids_->CreateOrganisation(Actor::System(), org);
-    if (!created) throw std::runtime_error(name + ": " + created.error().message);
-    return created->id;
+  template <typename... Args>
+  std::int64_t Org(Args&&... args) {
+    return people_->Org(std::forward<Args>(args)...);
   }
-
-  // A member of `org` with `role`; kept alive by the fixture so Actor::Of can point at it.
-  const Principal& As(std::int64_t org, Role role = Role::kAnalyst) {
-    auto o = ids_->GetOrganisation(Actor::System(), org);
-    if (!o) throw std::runtime_error("no organisation");
-    auto p = std::make_unique<Principal>();
-    p->user_id = static_cast<std::int64_t>(people_.size()) + 1;
-    p->username = fmt::format("user{}", p->user_id);
-    p->organisation_id = org;
-    p->org_kind = o->kind;
-    p->org_parent_id = o->parent_id;
-    p->role = role;
-    p->scopes = {identity::Scope::kRead, identity::Scope::kWrite};
-    people_.push_back(std::move(p));
-    return *people_.back();
+  template <typename... Args>
+  const Principal& As(Args&&... args) {
+    return people_->As(std::forward<Args>(args)...);
   }
 
   // The collection with `alias` in the root `slug`.
@@ -188,7 +165,7 @@ class IntelStoreTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<IntelService> svc_;
-  std::vector<std::unique_ptr<Principal>> people_;
+  std::unique_ptr<caduceus::testing::People> people_;
   std::int64_t sc_ = 0, de_ = 0, fr_ = 0, charite_ = 0, labor_ = 0, aphp_ = 0;
 };
 
