@@ -258,7 +258,7 @@ DeadlineBook LoadDeadlines(Tx& tx) {
 }
 
 DeadlineBook LoadDeadlines(storage::Database& db) {
-  return db.Transact([](Tx& tx) { return LoadDeadlines(tx); });
+  return db.Read([](Tx& tx) { return LoadDeadlines(tx); });
 }
 
 std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>> DueTimes(

@@ -149,7 +149,7 @@ Result<CorrelationReport> IntelAnalysis::CorrelateValues(identity::Actor actor,
     return Error::Invalid(fmt::format("at most {} values", kMaxValues), "values");
   }
   if (auto s = CheckRelated(max_related); !s) return s.error();
-  return db_.Transact([&](Tx& tx) -> Result<CorrelationReport> {
+  return db_.Read([&](Tx& tx) -> Result<CorrelationReport> {
     const ViewScope scope = LoadViewScope(tx, actor);
     CorrelationReport report;
     report.values = index_.Correlate(tx, scope, values, max_related);
@@ -163,7 +163,7 @@ Result<CorrelationReport> IntelAnalysis::CorrelationsOf(identity::Actor actor,
                                                         std::size_t max_related) {
   if (auto s = CheckRelated(max_related); !s) return s.error();
   if (!IsStixIdentifier(stix_id)) return Error::NotFound("no such object");
-  return db_.Transact([&](Tx& tx) -> Result<CorrelationReport> {
+  return db_.Read([&](Tx& tx) -> Result<CorrelationReport> {
     const ViewScope scope = LoadViewScope(tx, actor);
     if (SeesNothing(scope)) return Error::NotFound("no such object");
     const SqlPredicate visible = VisiblePredicate(scope, "o");
@@ -217,7 +217,7 @@ Status IntelAnalysis::ReportSighting(identity::Actor actor, const SightingInput&
 }
 
 Result<SightingSummary> IntelAnalysis::Sightings(identity::Actor actor, std::string_view stix_id) {
-  return db_.Transact([&](Tx& tx) -> Result<SightingSummary> {
+  return db_.Read([&](Tx& tx) -> Result<SightingSummary> {
     const ViewScope scope = LoadViewScope(tx, actor);
     return ledger_.Summarise(tx, scope, std::string(stix_id));
   });
@@ -245,7 +245,7 @@ SightingPage<SightingInContext<Sighting>> WithContext(IntelService& store,
 
 Result<SightingPage<SightingInContext<OwnSighting>>> IntelAnalysis::OwnSightings(
     identity::Actor actor, const SightingQuery& query) {
-  auto listed = db_.Transact([&](Tx& tx) -> Result<SightingPage<OwnSighting>> {
+  auto listed = db_.Read([&](Tx& tx) -> Result<SightingPage<OwnSighting>> {
     return ledger_.ListOwn(tx, LoadViewScope(tx, actor), query);
   });
   if (!listed) return listed.error();
@@ -254,7 +254,7 @@ Result<SightingPage<SightingInContext<OwnSighting>>> IntelAnalysis::OwnSightings
 
 Result<SightingPage<SightingInContext<SightedObject>>> IntelAnalysis::SightedObjects(
     identity::Actor actor, const SightingQuery& query) {
-  auto listed = db_.Transact([&](Tx& tx) -> Result<SightingPage<SightedObject>> {
+  auto listed = db_.Read([&](Tx& tx) -> Result<SightingPage<SightedObject>> {
     return ledger_.ListSighted(tx, LoadViewScope(tx, actor), query);
   });
   if (!listed) return listed.error();

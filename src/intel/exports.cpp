@@ -385,7 +385,7 @@ Result<ExportResult> ExportService::Run(Tx& tx,
 
 Result<ExportResult> ExportService::Export(Actor actor, const ExportQuery& query) {
   const auto now = clock_.Now();
-  return db_.Transact([&](Tx& tx) -> Result<ExportResult> {
+  return db_.Read([&](Tx& tx) -> Result<ExportResult> {
     return Run(tx, LoadViewScope(tx, actor), query, now);
   });
 }

@@ -1257,7 +1257,7 @@ Status IntelService::EnsureDefaultRoots() {
 }
 
 Result<std::vector<ApiRoot>> IntelService::ListApiRoots(Actor actor) {
-  return db_.Transact([&](Tx& tx) -> Result<std::vector<ApiRoot>> {
+  return db_.Read([&](Tx& tx) -> Result<std::vector<ApiRoot>> {
     const Who who = LoadWho(tx, actor);
     std::set<std::int64_t> reachable;
     if (!who.system() && who.org) {
@@ -1331,7 +1331,7 @@ Result<ApiRoot> IntelService::CreateApiRoot(Actor actor, const NewApiRoot& root)
 
 Result<std::vector<CollectionInfo>> IntelService::ListCollections(Actor actor,
                                                                   std::string_view root_slug) {
-  return db_.Transact([&](Tx& tx) -> Result<std::vector<CollectionInfo>> {
+  return db_.Read([&](Tx& tx) -> Result<std::vector<CollectionInfo>> {
     const Who who = LoadWho(tx, actor);
     const auto root = RootBySlug(tx, root_slug);
     if (!root) return Error::NotFound("no such API root");
@@ -1344,7 +1344,7 @@ Result<std::vector<CollectionInfo>> IntelService::ListCollections(Actor actor,
 }
 
 Result<std::vector<CollectionInfo>> IntelService::ListAllCollections(Actor actor) {
-  return db_.Transact([&](Tx& tx) -> Result<std::vector<CollectionInfo>> {
+  return db_.Read([&](Tx& tx) -> Result<std::vector<CollectionInfo>> {
     const Who who = LoadWho(tx, actor);
     const ViewScope scope = LoadViewScope(tx, actor);
     return ListFor(tx, who, &scope, std::nullopt);
@@ -1373,7 +1373,7 @@ Result<CollectionInfo> Describe(Tx& tx,
 Result<CollectionInfo> IntelService::GetCollection(Actor actor,
                                                    std::string_view root_slug,
                                                    std::string_view collection_uuid) {
-  return db_.Transact([&](Tx& tx) -> Result<CollectionInfo> {
+  return db_.Read([&](Tx& tx) -> Result<CollectionInfo> {
     auto c = CollectionByUuid(tx, collection_uuid);
     if (c && c->root_slug != root_slug) c.reset();
     return Describe(tx, actor, c, false);
@@ -1381,7 +1381,7 @@ Result<CollectionInfo> IntelService::GetCollection(Actor actor,
 }
 
 Result<CollectionInfo> IntelService::GetCollectionByUuid(Actor actor, std::string_view uuid) {
-  return db_.Transact([&](Tx& tx) -> Result<CollectionInfo> {
+  return db_.Read([&](Tx& tx) -> Result<CollectionInfo> {
     return Describe(tx, actor, CollectionByUuid(tx, uuid), true);
   });
 }
@@ -1472,7 +1472,7 @@ Result<CollectionInfo> IntelService::UpdateCollection(Actor actor,
 }
 
 Result<std::vector<CollectionGrant>> IntelService::ListGrants(Actor actor, std::string_view uuid) {
-  return db_.Transact([&](Tx& tx) -> Result<std::vector<CollectionGrant>> {
+  return db_.Read([&](Tx& tx) -> Result<std::vector<CollectionGrant>> {
     const Who who = LoadWho(tx, actor);
     const auto c = CollectionByUuid(tx, uuid);
     if (!c) return Error::NotFound("no such collection");
@@ -2026,7 +2026,7 @@ Result<ObjectPage> IntelService::Objects(Actor actor,
                                          std::string_view root_slug,
                                          std::string_view collection_uuid,
                                          const ObjectFilter& filter) {
-  return db_.Transact([&](Tx& tx) -> Result<ObjectPage> {
+  return db_.Read([&](Tx& tx) -> Result<ObjectPage> {
     const Who who = LoadWho(tx, actor);
     auto c = ReadableCollection(tx, who, root_slug, collection_uuid);
     if (!c) return c.error();
@@ -2041,7 +2041,7 @@ Result<ObjectPage> IntelService::Versions(Actor actor,
                                           std::string_view collection_uuid,
                                           std::string_view stix_id,
                                           const ObjectFilter& filter) {
-  return db_.Transact([&](Tx& tx) -> Result<ObjectPage> {
+  return db_.Read([&](Tx& tx) -> Result<ObjectPage> {
     const Who who = LoadWho(tx, actor);
     auto c = ReadableCollection(tx, who, root_slug, collection_uuid);
     if (!c) return c.error();
@@ -2107,7 +2107,7 @@ Result<StatusResource> IntelService::GetStatus(Actor actor,
                                                std::string_view root_slug,
                                                std::string_view status_id) {
   if (status_id.empty() || status_id.size() > 64) return Error::NotFound("no such status");
-  return db_.Transact([&](Tx& tx) -> Result<StatusResource> {
+  return db_.Read([&](Tx& tx) -> Result<StatusResource> {
     auto row = tx.One(
         "SELECT s.id, s.created_at_us, s.total, s.success, s.failure, s.pending, s.details, "
         "s.org_id, r.slug FROM intel_status s JOIN intel_api_roots r ON r.id = s.api_root_id "
@@ -2156,7 +2156,7 @@ Result<SearchPage> IntelService::Search(Actor actor, const SearchQuery& query) {
     cursor = DecodeCursor(query.cursor);
     if (!cursor) return Error::Invalid("cursor is not a cursor of this server", "cursor");
   }
-  return db_.Transact([&](Tx& tx) -> Result<SearchPage> {
+  return db_.Read([&](Tx& tx) -> Result<SearchPage> {
     const ViewScope scope = LoadViewScope(tx, actor);
     Sql s;
     s.Add(
@@ -2239,7 +2239,7 @@ std::optional<std::string> VisibleName(Tx& tx, const ViewScope& scope, const std
 
 Result<ObjectView> IntelService::View(Actor actor, std::string_view stix_id) {
   if (!IsStixIdentifier(stix_id)) return Error::NotFound("no such object");
-  return db_.Transact([&](Tx& tx) -> Result<ObjectView> {
+  return db_.Read([&](Tx& tx) -> Result<ObjectView> {
     const ViewScope scope = LoadViewScope(tx, actor);
     const std::string id(stix_id);
     Sql s;
@@ -2353,7 +2353,7 @@ Result<ObjectView> IntelService::View(Actor actor, std::string_view stix_id) {
 }
 
 Result<ViewScope> IntelService::Scope(Actor actor) {
-  return db_.Transact([&](Tx& tx) -> Result<ViewScope> { return LoadViewScope(tx, actor); });
+  return db_.Read([&](Tx& tx) -> Result<ViewScope> { return LoadViewScope(tx, actor); });
 }
 
 }  // namespace caduceus::intel

@@ -319,13 +319,13 @@ Database::~Database() = default;
 
 Dialect Database::dialect() const { return dialect_; }
 
-void Database::RunTransaction(const std::function<bool(Tx&)>& body) {
+void Database::RunTransaction(TxMode mode, const std::function<bool(Tx&)>& body) {
   for (int attempt = 0;; ++attempt) {
     try {
       Lease lease(*pool_);
       Connection& conn = lease.conn();
       try {
-        conn.Begin();
+        conn.Begin(mode);
       } catch (const StorageError& e) {
         // Nothing ran yet: a pooled connection that went stale is replaced and the tx retried.
         if (e.kind() != StorageError::Kind::kConnection) throw;

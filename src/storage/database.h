@@ -98,6 +98,8 @@ struct QueryResult {
 
 enum class Dialect { kSqlite, kPostgres };
 
+enum class TxMode { kWrite, kRead };
+
 // A live connection to the database. Implemented by each backend; used through Database.
 // Not thread-safe: one thread at a time (the pool guarantees it).
 class Connection {
@@ -106,9 +108,11 @@ class Connection {
   virtual QueryResult Execute(std::string_view sql, std::span<const Value> params) = 0;
   // Runs several statements without parameters (migrations).
   virtual void ExecuteScript(std::string_view sql) = 0;
-  // Starts a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue instead of failing
-  // at commit; PostgreSQL: BEGIN ISOLATION LEVEL READ COMMITTED).
-  virtual void Begin() = 0;
+  // Starts a transaction. kWrite: SQLite BEGIN IMMEDIATE, so writers queue instead of failing at
+  // commit; PostgreSQL BEGIN ISOLATION LEVEL READ COMMITTED. kRead: one snapshot for all its
+  // statements, taking no write lock, and any write in it fails (SQLite: BEGIN DEFERRED under
+  // PRAGMA query_only; PostgreSQL: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY).
+  virtual void Begin(TxMode mode) = 0;
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
   // False after a connection-level failure: the pool discards the connection.
@@ -125,7 +129,7 @@ class Backend {
   virtual std::unique_ptr<Connection> Connect() = 0;
 };
 
-// A transaction in progress. Valid only inside Database::Transact's callback.
+// A transaction in progress. Valid only inside the callback of Database::Transact or Read.
 // Once a statement has thrown StorageError the transaction is aborted (as PostgreSQL does):
 // later statements throw a StorageError of the same kind and Transact rolls back instead of
 // committing, even when fn caught the error, so both backends behave alike.
@@ -195,7 +199,17 @@ class Database {
   // prevents the commit (see Tx): catch expected violations outside Transact. fn must not use
   // this Database itself (no nested Transact/Query): it would wait for a second connection.
   template <class Fn>
-  auto Transact(Fn&& fn) -> std::invoke_result_t<Fn&, Tx&>;
+  auto Transact(Fn&& fn) -> std::invoke_result_t<Fn&, Tx&> {
+    return Run(TxMode::kWrite, std::forward<Fn>(fn));
+  }
+
+  // The same for a transaction that only reads: every statement sees one snapshot, and it does
+  // not queue behind writers or hold them up (SQLite's write lock is never taken, so concurrent
+  // readers run side by side). A write inside fails with a StorageError.
+  template <class Fn>
+  auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, Tx&> {
+    return Run(TxMode::kRead, std::forward<Fn>(fn));
+  }
 
   // A single statement in its own implicit transaction (reads, or single writes; no BEGIN is
   // sent, so statements such as CREATE DATABASE work). kRetryable failures are retried.
@@ -212,9 +226,11 @@ class Database {
  private:
   class Pool;
   class Lease;
+  template <class Fn>
+  auto Run(TxMode mode, Fn&& fn) -> std::invoke_result_t<Fn&, Tx&>;
   // Runs body with a leased connection inside BEGIN/COMMIT; handles retries and rollback.
   // body returns true to commit, false to roll back.
-  void RunTransaction(const std::function<bool(Tx&)>& body);
+  void RunTransaction(TxMode mode, const std::function<bool(Tx&)>& body);
 
   std::unique_ptr<Pool> pool_;
   Dialect dialect_;
@@ -227,16 +243,16 @@ template <class T, class E>
 struct IsResult<boost::system::result<T, E>> : std::true_type {};
 
 template <class Fn>
-auto Database::Transact(Fn&& fn) -> std::invoke_result_t<Fn&, Tx&> {
+auto Database::Run(TxMode mode, Fn&& fn) -> std::invoke_result_t<Fn&, Tx&> {
   using R = std::invoke_result_t<Fn&, Tx&>;
   if constexpr (std::is_void_v<R>) {
-    RunTransaction([&](Tx& tx) {
+    RunTransaction(mode, [&](Tx& tx) {
       fn(tx);
       return true;
     });
   } else {
     std::optional<R> out;
-    RunTransaction([&](Tx& tx) {
+    RunTransaction(mode, [&](Tx& tx) {
       out.emplace(fn(tx));
       if constexpr (IsResult<R>::value) return !out->has_error();
       return true;

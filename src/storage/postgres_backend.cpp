@@ -234,7 +234,10 @@ class PostgresConnection final : public Connection {
     Run(std::string(sql));
   }
 
-  void Begin() override { Run("BEGIN ISOLATION LEVEL READ COMMITTED"); }
+  void Begin(TxMode mode) override {
+    Run(mode == TxMode::kRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                              : "BEGIN ISOLATION LEVEL READ COMMITTED");
+  }
 
   void Commit() override {
     const ResultPtr result = Run("COMMIT");

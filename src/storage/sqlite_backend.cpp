@@ -116,10 +116,29 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_OK) Fail(sqlite3_extended_errcode(db_.get()), sql);
   }
 
-  void Begin() override { Execute("BEGIN IMMEDIATE", {}); }
-  void Commit() override { Execute("COMMIT", {}); }
+  // A read transaction runs under PRAGMA query_only, lifted when it ends (or fails to begin) so
+  // that the connection's next statements may write again.
+  void Begin(TxMode mode) override {
+    if (mode == TxMode::kWrite) {
+      Execute("BEGIN IMMEDIATE", {});
+      return;
+    }
+    Execute("PRAGMA query_only = 1", {});
+    query_only_ = true;
+    try {
+      Execute("BEGIN DEFERRED", {});
+    } catch (const StorageError&) {
+      if (!broken_) EndReadOnly();
+      throw;
+    }
+  }
+  void Commit() override {
+    Execute("COMMIT", {});
+    EndReadOnly();
+  }
   void Rollback() override {
     if (InTransaction()) Execute("ROLLBACK", {});
+    EndReadOnly();
   }
   bool Healthy() const override { return !broken_; }
   bool InTransaction() const override { return sqlite3_get_autocommit(db_.get()) == 0; }
@@ -138,6 +157,12 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  void EndReadOnly() {
+    if (!query_only_) return;
+    Execute("PRAGMA query_only = 0", {});
+    query_only_ = false;
+  }
+
   [[noreturn]] void Fail(int code, std::string_view sql) {
     const Kind kind = KindOf(code);
     if (kind == Kind::kConnection) broken_ = true;
@@ -240,6 +265,7 @@ class SqliteConnection final : public Connection {
   std::map<std::string, StmtPtr, std::less<>> cache_;
   StmtPtr uncached_;  // the last statement too long to cache
   bool broken_ = false;
+  bool query_only_ = false;  // inside a read transaction
 };
 
 class SqliteBackend final : public Backend {

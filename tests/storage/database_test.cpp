@@ -522,6 +522,49 @@ TEST_P(StorageTest, LockExclusiveSerialisesReadModifyWrite) {
   EXPECT_EQ(db_->QueryOne("SELECT n FROM counter WHERE id = 1")->Int(0), kThreads * kIncrements);
 }
 
+TEST_P(StorageTest, ReadTransactionsRefuseWritesAndLeaveTheConnectionWritable) {
+  CreateTables("CREATE TABLE notes (id {{id}}, body TEXT NOT NULL)");
+  auto db = Open({.pool_size = 1});  // every call below gets the same connection
+  db->Query("INSERT INTO notes (body) VALUES ('first')");
+  EXPECT_EQ(db->Read([](Tx& tx) { return tx.One("SELECT COUNT(*) FROM notes")->Int(0); }), 1);
+  EXPECT_THROW(db->Read([](Tx& tx) { tx.Exec("INSERT INTO notes (body) VALUES ('no')"); }),
+               StorageError);
+  EXPECT_THROW(db->Read([](Tx& tx) { tx.Exec("DELETE FROM notes"); }), StorageError);
+  db->Query("INSERT INTO notes (body) VALUES ('second')");
+  db->Transact([](Tx& tx) { tx.Exec("INSERT INTO notes (body) VALUES ('third')"); });
+  EXPECT_EQ(Count("notes"), 3);
+}
+
+// A reader neither waits for a writer in progress nor sees its uncommitted rows: with SQLite a
+// transaction that took the write lock would fail here (no busy wait, no retry) while the
+// writer holds it.
+TEST_P(StorageTest, ReadRunsBesideAWriterAndSeesOneSnapshot) {
+  CreateTables("CREATE TABLE notes (id {{id}}, body TEXT NOT NULL)");
+  db_->Query("INSERT INTO notes (body) VALUES ('committed')");
+  auto reader = Open({.busy_timeout = std::chrono::milliseconds(0), .max_retries = 0});
+  std::latch written(1);
+  std::latch read(1);
+  std::thread writer([&] {
+    db_->Transact([&](Tx& tx) {
+      tx.Exec("INSERT INTO notes (body) VALUES ('pending')");
+      written.count_down();
+      read.wait();
+    });
+  });
+  written.wait();
+  std::int64_t seen = -1;
+  std::int64_t seen_again = -1;
+  EXPECT_NO_THROW(reader->Read([&](Tx& tx) {
+    seen = tx.One("SELECT COUNT(*) FROM notes")->Int(0);
+    seen_again = tx.One("SELECT COUNT(*) FROM notes")->Int(0);
+  }));
+  read.count_down();
+  writer.join();
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(seen_again, 1);
+  EXPECT_EQ(reader->Read([](Tx& tx) { return tx.One("SELECT COUNT(*) FROM notes")->Int(0); }), 2);
+}
+
 TEST_P(StorageTest, ExportedMetricsReportThePoolAndSurviveTheDatabase) {
   MetricsRegistry registry;
   const std::string label =
