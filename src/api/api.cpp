@@ -168,6 +168,7 @@ class Api::Impl final : public Registrar {
     } else if (*auth) {
       principal = std::move(**auth);
       ctx.principal = &*principal;
+      ctx.still_authenticated = Recheck(req, ctx.session_token, principal->user_id);
     }
     auto match = router_.Find(req);
     if (!match.route) {
@@ -255,17 +256,7 @@ class Api::Impl final : public Registrar {
   Result<std::optional<Principal>> Authenticate(http::Request& req,
                                                 RequestContext& ctx,
                                                 bool& via_cookie) {
-    if (auto header = req.Header("Authorization")) {
-      constexpr std::string_view kBearer = "Bearer ";
-      constexpr std::string_view kBasic = "Basic ";
-      if (header->starts_with(kBearer)) {
-        auto p = services_.identity.AuthenticateToken(header->substr(kBearer.size()));
-        if (!p) return p.error();
-        return std::optional<Principal>(std::move(*p));
-      }
-      if (header->starts_with(kBasic)) return AuthenticateBasic(header->substr(kBasic.size()));
-      return Error::Unauthenticated("use a Bearer API token, or HTTP Basic with an API token");
-    }
+    if (auto header = req.Header("Authorization")) return FromAuthorization(*header);
     if (auto cookie = req.Cookie(kSessionCookie)) {
       auto p = services_.identity.AuthenticateSession(*cookie);
       if (p) {
@@ -275,6 +266,39 @@ class Api::Impl final : public Registrar {
       }
     }
     return std::optional<Principal>();
+  }
+
+  // Re-authenticates the credentials `req` came with, without sliding a session's idle timeout.
+  std::function<bool()> Recheck(const http::Request& req,
+                                const std::string& session_token,
+                                std::int64_t user_id) {
+    return [this, header = std::string(req.Header("Authorization").value_or("")), session_token,
+            user_id] {
+      try {
+        if (!header.empty()) {
+          auto p = FromAuthorization(header);
+          return p && *p && (*p)->user_id == user_id;
+        }
+        auto p = services_.identity.AuthenticateSession(
+            session_token, identity::IdentityService::SessionUse::kRecheck);
+        return p && p->user_id == user_id;
+      } catch (const std::exception& e) {
+        spdlog::warn("re-authenticating a long response failed: {}", e.what());
+        return false;
+      }
+    };
+  }
+
+  Result<std::optional<Principal>> FromAuthorization(std::string_view header) {
+    constexpr std::string_view kBearer = "Bearer ";
+    constexpr std::string_view kBasic = "Basic ";
+    if (header.starts_with(kBearer)) {
+      auto p = services_.identity.AuthenticateToken(header.substr(kBearer.size()));
+      if (!p) return p.error();
+      return std::optional<Principal>(std::move(*p));
+    }
+    if (header.starts_with(kBasic)) return AuthenticateBasic(header.substr(kBasic.size()));
+    return Error::Unauthenticated("use a Bearer API token, or HTTP Basic with an API token");
   }
 
   // HTTP Basic for the clients that speak nothing else (TAXII clients, firewalls pulling block

@@ -34,6 +34,10 @@ struct RequestContext {
   // a hospital user): the entry is filed there, so that organisation's admins see it too.
   std::optional<std::int64_t> audit_org;
   bool public_route = false;  // set by the pipeline
+  // Whether the request's credentials still hold: the session not logged out or expired, the
+  // token not revoked, the user not disabled. Set by the pipeline on authenticated requests, for
+  // responses that outlive their request (event streams); false when the check itself fails.
+  std::function<bool()> still_authenticated;
 };
 
 using RouteHandler = std::function<http::Response(http::Request&, RequestContext&)>;

@@ -2,6 +2,7 @@
 // Events), the inbox, subscriptions, webhooks with their delivery log, e-mail recipients. All act
 // on the caller's own organisation; another organisation's ids are 404.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,17 +25,28 @@ namespace {
 // A comment line goes out when nothing else did for this long, so that proxies keep the
 // connection and a dead client is noticed.
 constexpr std::chrono::seconds kHeartbeat{15};
+// How often a stream asks whether its credentials still hold (logout, expiry, revocation, a
+// disabled user); the stream ends when they do not.
+constexpr std::chrono::seconds kRecheck{5};
 constexpr std::size_t kEventsPerPoll = 100;
 
 // Serves a LiveStream as text/event-stream: "id:", "event:" and "data:" (the envelope JSON,
 // one line) per event; a retry hint first; comment heartbeats.
 class SseSource final : public http::StreamSource {
  public:
-  explicit SseSource(std::shared_ptr<advisories::LiveStream> stream)
-      : stream_(std::move(stream)), last_write_(std::chrono::steady_clock::now()) {}
+  SseSource(std::shared_ptr<advisories::LiveStream> stream,
+            std::function<bool()> still_authenticated)
+      : stream_(std::move(stream)),
+        still_authenticated_(std::move(still_authenticated)),
+        last_write_(std::chrono::steady_clock::now()),
+        last_check_(last_write_) {}
 
   Status Poll(std::string& out) override {
     const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ >= kRecheck) {
+      last_check_ = now;
+      if (!still_authenticated_ || !still_authenticated_()) return Status::kEnd;
+    }
     if (!greeted_) {
       greeted_ = true;
       last_write_ = now;
@@ -62,7 +74,9 @@ class SseSource final : public http::StreamSource {
 
  private:
   std::shared_ptr<advisories::LiveStream> stream_;
+  std::function<bool()> still_authenticated_;
   std::chrono::steady_clock::time_point last_write_;
+  std::chrono::steady_clock::time_point last_check_;
   bool greeted_ = false;
 };
 
@@ -167,7 +181,8 @@ void RegisterDeliveryRoutes(Registrar& r, Services& s) {
           auto stream = svc.OpenStream(*ctx.principal, *last);
           if (!stream) return ErrorResponse(stream.error(), req.request_id);
           auto response = http::Response::Stream(
-              200, std::make_shared<SseSource>(std::move(*stream)), "text/event-stream");
+              200, std::make_shared<SseSource>(std::move(*stream), ctx.still_authenticated),
+              "text/event-stream");
           response.headers.Set("Cache-Control", "no-store");
           response.headers.Set("X-Accel-Buffering", "no");
           return response;

@@ -625,7 +625,8 @@ Result<Principal> IdentityService::PrincipalForUser(std::int64_t user_id,
   return p;
 }
 
-Result<Principal> IdentityService::AuthenticateSession(std::string_view session_token) {
+Result<Principal> IdentityService::AuthenticateSession(std::string_view session_token,
+                                                       SessionUse use) {
   if (session_token.empty() || session_token.size() > 128) {
     return Error::Unauthenticated("no valid session");
   }
@@ -643,7 +644,7 @@ Result<Principal> IdentityService::AuthenticateSession(std::string_view session_
     db_.Query("DELETE FROM sessions WHERE id_hash = ?", {Text(digest)});
     return Error::Unauthenticated("the session has expired");
   }
-  if (now - row->Int(3) > kTouchIntervalMs) {
+  if (use == SessionUse::kActivity && now - row->Int(3) > kTouchIntervalMs) {
     db_.Query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", {Int(now), Text(digest)});
   }
   auto p = PrincipalForUser(row->Int(0), false, {Scope::kRead, Scope::kWrite});

@@ -128,8 +128,12 @@ class IdentityService {
   // Authentication. Login fails with kUnauthenticated (field "totp" when a second factor is
   // missing or wrong) or kRateLimited (field "retry-after:<seconds>").
   Result<LoginResult> Login(const LoginRequest& request);
-  // Resolves a session cookie to its principal, sliding the idle timeout.
-  Result<Principal> AuthenticateSession(std::string_view session_token);
+  // Resolves a session cookie to its principal. kActivity slides the idle timeout (a request);
+  // kRecheck does not (a long response asking whether the session still holds, which must not
+  // keep an idle session alive).
+  enum class SessionUse { kActivity, kRecheck };
+  Result<Principal> AuthenticateSession(std::string_view session_token,
+                                        SessionUse use = SessionUse::kActivity);
   // Resolves `Authorization: Bearer` tokens.
   Result<Principal> AuthenticateToken(std::string_view token);
   void Logout(std::string_view session_token);

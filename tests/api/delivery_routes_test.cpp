@@ -30,6 +30,7 @@ using identity::Role;
 
 constexpr std::string_view kPassword = "a long password for delivery tests";
 constexpr int kSocketTimeoutSeconds = 20;
+constexpr std::chrono::seconds kReadLimit{40};
 
 // A raw HTTP/1.1 client reading a chunked event stream.
 class StreamClient {
@@ -61,13 +62,16 @@ class StreamClient {
     return head;
   }
   // The body text (chunk framing removed) until it holds `needle`; what was read so far when the
-  // connection ends first.
+  // connection ends first, or after kReadLimit (heartbeats would otherwise keep it reading).
   std::string ReadBodyUntil(std::string_view needle) {
-    while (body_.find(needle) == std::string::npos) {
+    const auto give_up = std::chrono::steady_clock::now() + kReadLimit;
+    while (body_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < give_up) {
       if (!NextChunk()) break;
     }
     return body_;
   }
+  // Whether the server ended the response (the last, empty chunk came).
+  bool ended() const { return ended_; }
 
  private:
   bool NextChunk() {
@@ -76,7 +80,10 @@ class StreamClient {
       if (!Fill()) return false;
     }
     const std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
-    if (size == 0) return false;
+    if (size == 0) {
+      ended_ = true;
+      return false;
+    }
     while (buffer_.size() < line_end + 2 + size + 2) {
       if (!Fill()) return false;
     }
@@ -95,6 +102,7 @@ class StreamClient {
   int fd_ = -1;
   std::string buffer_;
   std::string body_;
+  bool ended_ = false;
 };
 
 class DeliveryRoutesTest : public ApiTest {
@@ -153,6 +161,39 @@ class DeliveryRoutesTest : public ApiTest {
         [&](storage::Tx& tx) { return advisories::AppendEvent(tx, e, clock_.Now()); });
   }
 
+  // The API served on 127.0.0.1 (a port the system picks) with the delivery reader running,
+  // until destroyed.
+  class LiveHub {
+   public:
+    explicit LiveHub(DeliveryRoutesTest& test)
+        : test_(test),
+          server_(Options(), [&test](http::Request& r) { return test.api_->Handle(r); }) {
+      runner_ = std::thread([this] { server_.Run(); });
+      test_.delivery_->Start();
+    }
+    ~LiveHub() {
+      test_.delivery_->Stop();
+      server_.Stop();
+      runner_.join();
+    }
+    LiveHub(const LiveHub&) = delete;
+    LiveHub& operator=(const LiveHub&) = delete;
+    std::uint16_t port() const { return server_.port(); }
+
+   private:
+    static http::ServerOptions Options() {
+      http::ServerOptions options;
+      options.address = "127.0.0.1";
+      options.port = 0;
+      options.handle_signals = false;
+      return options;
+    }
+
+    DeliveryRoutesTest& test_;
+    http::Server server_;
+    std::thread runner_;
+  };
+
   std::int64_t de_ = 0;
   std::int64_t fr_ = 0;
   std::int64_t charite_ = 0;
@@ -162,15 +203,9 @@ class DeliveryRoutesTest : public ApiTest {
 TEST_F(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
   const Browser analyst = Login("canalyst");
   const Browser other = Login("aphp");
-  http::ServerOptions options;
-  options.address = "127.0.0.1";
-  options.port = 0;
-  options.handle_signals = false;
-  http::Server server(options, [this](http::Request& r) { return api_->Handle(r); });
-  std::thread runner([&] { server.Run(); });
-  delivery_->Start();
+  LiveHub hub(*this);
 
-  StreamClient client(server.port());
+  StreamClient client(hub.port());
   client.Send(fmt::format(
       "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n"
       "Cookie: caduceus_session={}\r\n\r\n",
@@ -180,7 +215,7 @@ TEST_F(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
   EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos) << head;
   EXPECT_NE(client.ReadBodyUntil(": connected\n\n").find("retry: 3000"), std::string::npos);
 
-  StreamClient outsider(server.port());
+  StreamClient outsider(hub.port());
   outsider.Send(fmt::format(
       "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: test\r\nCookie: caduceus_session={}\r\n\r\n",
       other.cookie));
@@ -198,17 +233,40 @@ TEST_F(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
   EXPECT_NE(outsider.ReadBodyUntil("Not for Charite").find("Not for Charite"), std::string::npos);
 
   // Resuming with Last-Event-ID replays what came after it.
-  StreamClient resumed(server.port());
+  StreamClient resumed(hub.port());
   resumed.Send(
       fmt::format("GET /api/v1/alerts/stream HTTP/1.1\r\nHost: test\r\nLast-Event-ID: {}\r\n"
                   "Cookie: caduceus_session={}\r\n\r\n",
                   id - 2, analyst.cookie));
   resumed.ReadHead();
   EXPECT_NE(resumed.ReadBodyUntil("Pump firmware").find("Pump firmware"), std::string::npos);
+}
 
-  delivery_->Stop();
-  server.Stop();
-  runner.join();
+// A stream re-checks its credentials (every 5 s): logging out elsewhere ends it, while a stream
+// whose session still holds goes on.
+TEST_F(DeliveryRoutesTest, StreamEndsWhenItsSessionIsLoggedOut) {
+  const Browser analyst = Login("canalyst");
+  const Browser other = Login("aphp");
+  LiveHub hub(*this);
+  const auto open = [&](StreamClient& client, const Browser& b) {
+    client.Send(fmt::format(
+        "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: test\r\nCookie: caduceus_session={}\r\n\r\n",
+        b.cookie));
+    client.ReadHead();
+    client.ReadBodyUntil(": connected\n\n");
+  };
+  StreamClient client(hub.port());
+  open(client, analyst);
+  StreamClient still(hub.port());
+  open(still, other);
+
+  ids_->Logout(analyst.cookie);
+  client.ReadBodyUntil("the stream ends first");
+  EXPECT_TRUE(client.ended());
+
+  AlertCreated(aphp_, fr_, "Still listening");
+  EXPECT_NE(still.ReadBodyUntil("Still listening").find("Still listening"), std::string::npos);
+  EXPECT_FALSE(still.ended());
 }
 
 TEST_F(DeliveryRoutesTest, StreamNeedsAuthenticationAndAValidLastEventId) {
