@@ -32,6 +32,10 @@ constexpr std::uint8_t kNone = 0xff;                 // no TLP / no confidence
 constexpr std::size_t kMaxKeyPayload = 8192;         // longer values are no observable
 constexpr int kBloomBitsPerKey = 12;
 constexpr int kBloomProbes = 6;
+// The front filter (see Index::Storage::front): built for Bloom filters above 256 KiB, a quarter
+// of their size and at most 512 KiB, so that it stays in a core's L2 cache.
+constexpr std::size_t kFrontMinBloomBytes = std::size_t{256} << 10;
+constexpr std::size_t kFrontMaxBytes = std::size_t{512} << 10;
 
 // The first byte of a key's bytes: what the rest is.
 enum Tag : std::uint8_t {
@@ -243,6 +247,16 @@ std::optional<std::string_view> UrlHostForFilter(std::string_view url) {
   return host;
 }
 
+// The hash under which the Bloom filter holds the host of a URL key (normalised URL or prefix);
+// nullopt when UrlHostForFilter gives none.
+std::optional<std::uint64_t> UrlHostHash(std::string_view url) {
+  const auto host = UrlHostForFilter(url);
+  if (!host) return std::nullopt;
+  std::string lower(*host);
+  for (char& c : lower) c = Lower(c);
+  return KeyHash(kTagUrlHost, lower);
+}
+
 void MaskAddress(std::uint8_t* address, int bytes, int prefix) {
   for (int i = 0; i < bytes; ++i) {
     const int bits = std::clamp(prefix - 8 * i, 0, 8);
@@ -362,6 +376,12 @@ struct Index::Storage {
   std::size_t strings_size = 0;
   const std::uint64_t* v4_filter = nullptr;
   const std::uint64_t* v6_filter = nullptr;
+  // In front of a large Bloom filter, whose probes miss the L2 cache: two bits in one 64-bit
+  // word per key and per URL indicator's host, derived from the keys when the index is attached
+  // (not part of the file form). A hash it rejects is in no key; the others go on to the Bloom
+  // filter. Empty when the Bloom filter is small itself.
+  std::vector<std::uint64_t> front;
+  int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
 
   Storage() = default;
   Storage(const Storage&) = delete;
@@ -379,11 +399,56 @@ struct Index::Storage {
     return Lookup(tag, payload, KeyHash(tag, payload), out);
   }
 
+  static std::uint64_t FrontBits(std::uint64_t mixed) {
+    return (std::uint64_t{1} << ((mixed >> 20) & 63)) | (std::uint64_t{1} << ((mixed >> 26) & 63));
+  }
+
+  // Whether a key (or URL host) of this hash may be present: the front filter, then the Bloom
+  // filter.
+  bool MayContain(std::uint64_t hash) const {
+    if (!front.empty()) {
+      const std::uint64_t mixed = hash * kK1;
+      const std::uint64_t bits = FrontBits(mixed);
+      if ((front[mixed >> front_shift] & bits) != bits) return false;
+    }
+    return BloomTest(bloom, header->bloom_blocks, hash);
+  }
+
+  // Starts loading the first filter word MayContain(hash) reads.
+  void PrefetchFilter(std::uint64_t hash) const {
+    if (front.empty()) {
+      __builtin_prefetch(BloomBlock(bloom, header->bloom_blocks, hash));
+    } else {
+      __builtin_prefetch(&front[(hash * kK1) >> front_shift]);
+    }
+  }
+
+  // Fills the front filter from the keys (once they are known to be valid).
+  void BuildFront() {
+    const std::size_t bloom_bytes = std::size_t{header->bloom_blocks} * 64;
+    if (bloom_bytes <= kFrontMinBloomBytes) return;
+    const std::size_t words = std::min(bloom_bytes / 4, kFrontMaxBytes) / 8;
+    front.assign(words, 0);
+    front_shift = 64 - std::countr_zero(words);
+    auto set = [&](std::uint64_t hash) {
+      const std::uint64_t mixed = hash * kK1;
+      front[mixed >> front_shift] |= FrontBits(mixed);
+    };
+    for (std::uint32_t k = 0; k < header->keys; ++k) {
+      const KeyRec& key = keys[k];
+      set(key.hash);
+      const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
+      if (tag != kTagUrl && tag != kTagUrlPrefix) continue;
+      const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
+      if (const auto host = UrlHostHash(payload)) set(*host);
+    }
+  }
+
   bool Lookup(std::uint8_t tag,
               std::string_view payload,
               std::uint64_t hash,
               std::vector<Hit>& out) const {
-    if (!BloomTest(bloom, header->bloom_blocks, hash)) return false;
+    if (!MayContain(hash)) return false;
     const std::uint32_t mask = header->slots - 1;
     for (std::uint32_t i = static_cast<std::uint32_t>(hash) & mask;; i = (i + 1) & mask) {
       const std::uint32_t slot = slots[i];
@@ -426,8 +491,8 @@ struct Index::Storage {
       slow = std::move(o->value);
       name = slow;
     }
-    // The name and each parent of two labels or more, in batches: hashed and their Bloom blocks
-    // prefetched first, so that the cache misses overlap. (The arrays are not initialised:
+    // The name and each parent of two labels or more, in batches: hashed and their first filter
+    // words prefetched first, so that the cache misses overlap. (The arrays are not initialised:
     // zeroing them showed in profiles.)
     constexpr std::size_t kBatch = 16;
     std::array<std::size_t, kBatch> sizes;  // each suffix is the last sizes[i] bytes of the name
@@ -440,7 +505,7 @@ struct Index::Storage {
       for (; n < kBatch && dot != std::string_view::npos; ++n) {
         sizes[n] = name.size();
         hashes[n] = KeyHash(kTagDomain, name);
-        __builtin_prefetch(BloomBlock(bloom, header->bloom_blocks, hashes[n]));
+        PrefetchFilter(hashes[n]);
         name.remove_prefix(dot + 1);
         dot = name.find('.');
       }
@@ -504,7 +569,7 @@ struct Index::Storage {
     if (auto host = UrlHostForFilter(value)) {
       Buffer buffer;
       buffer.AssignLower(*host);
-      if (!BloomTest(bloom, header->bloom_blocks, KeyHash(kTagUrlHost, buffer.view()))) {
+      if (!MayContain(KeyHash(kTagUrlHost, buffer.view()))) {
         return false;
       }
     }
@@ -591,7 +656,9 @@ struct Index::Storage {
           fmt::format("not a valid sweep index: unsupported version {}", h.version));
     }
     if (!Attach()) return Error::Invalid("not a valid sweep index: sections out of bounds");
-    return Validate();
+    if (auto valid = Validate(); !valid) return valid;
+    BuildFront();
+    return {};
   }
 
   Status Validate() const;
@@ -791,11 +858,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
           }
         }
         if (tag == kTagUrl || tag == kTagUrlPrefix) {
-          if (auto host = UrlHostForFilter(payload)) {
-            std::string lower(*host);
-            for (char& ch : lower) ch = Lower(ch);
-            host_hashes.push_back(KeyHash(kTagUrlHost, lower));
-          }
+          if (const auto host = UrlHostHash(payload)) host_hashes.push_back(*host);
           if (tag == kTagUrlPrefix) {
             url_prefix_lengths.push_back(static_cast<std::uint32_t>(payload.size()));
           }
@@ -977,6 +1040,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   storage->data = out;
   storage->size = total;
   storage->Attach();
+  storage->BuildFront();
   return Index(std::move(storage));
 }
 
@@ -1091,7 +1155,8 @@ std::uint32_t Index::clause_terms(std::uint32_t index, std::uint32_t clause) con
 
 IndexStats Index::stats() const {
   if (!storage_) return {};
-  return IndexStats{storage_->header->indicators, storage_->header->keys, storage_->size};
+  return IndexStats{storage_->header->indicators, storage_->header->keys, storage_->size,
+                    storage_->front.size() * sizeof(std::uint64_t)};
 }
 
 namespace {

@@ -439,6 +439,47 @@ TEST_F(IndexFile, ResealedCorruptionsAreRejectedOrMatchSafely) {
   EXPECT_GT(refused, bytes.size());
 }
 
+// Past 256 KiB of Bloom filter (about 175,000 keys) the index puts a small filter in front of
+// it, derived from the keys when it is built or loaded: every key (domains through a parent,
+// addresses, hashes, URLs and URL prefixes through their host) must get through it, whether the
+// index was built or mapped.
+TEST_F(IndexFile, LargeIndexFrontFilterLetsEveryKeyThrough) {
+  constexpr int kEach = 40'000;
+  std::string list;
+  for (int i = 0; i < kEach; ++i) {
+    list += fmt::format("d{}.example\nhttp://u{}.example/a\nhttp://p{}.example/kit/*\n{:032x}\n", i,
+                        i, i, i);
+    list += fmt::format("10.{}.{}.{}\n", i >> 16, (i >> 8) & 255, i & 255);
+  }
+  IndicatorSetBuilder builder({Now()});
+  builder.AddList(list, "list");
+  const Index built = Index::Build(builder.Finish()).value();
+  ASSERT_EQ(built.size(), 5U * kEach);
+  ASSERT_TRUE(built.Save(dir_ / "large"));
+  auto loaded = Index::Load(dir_ / "large");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  for (const Index* index : std::vector<const Index*>{&built, &*loaded}) {
+    ASSERT_GT(index->stats().front_bytes, 0U);
+    int found = 0;
+    int strays = 0;
+    std::vector<Hit> hits;
+    for (int i = 0; i < kEach; ++i) {
+      hits.clear();
+      found += index->Match(ObservableKind::kDomain, fmt::format("www.D{}.example", i), hits);
+      found += index->Match(ObservableKind::kUrl, fmt::format("HTTP://u{}.example:80/a", i), hits);
+      found += index->Match(ObservableKind::kUrl, fmt::format("http://p{}.example/kit/x", i), hits);
+      found += index->Match(ObservableKind::kMd5, fmt::format("{:032X}", i), hits);
+      found +=
+          index->Match(ObservableKind::kIpv6,
+                       fmt::format("::ffff:10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255), hits);
+      strays += index->Match(ObservableKind::kDomain, fmt::format("x{}.example", i), hits);
+      strays += index->Match(ObservableKind::kUrl, fmt::format("http://u{}.example/b", i), hits);
+    }
+    EXPECT_EQ(found, 5 * kEach);
+    EXPECT_EQ(strays, 0);
+  }
+}
+
 TEST(IndexEmpty, MatchesNothing) {
   const Index index;
   std::vector<Hit> hits;
