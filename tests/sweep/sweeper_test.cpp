@@ -1,7 +1,8 @@
 // The sweeper: findings with file, line, offset, field, value, indicator and bounded context;
-// compound indicators evaluated per record; one finding per (record, indicator); per-indicator
-// aggregates with record timestamps; directories with globs, gzip, binary skips; chunked
-// parallel sweeps giving the same findings as a single-threaded one; progress and cancellation.
+// compound indicators evaluated per record; one finding per (record, indicator); values only a
+// parser gives (escapes, wire labels, a path's file name) matched; per-indicator aggregates with
+// record timestamps; directories with globs, gzip, binary skips; chunked parallel sweeps giving
+// the same findings as a single-threaded one; progress and cancellation.
 #include "sweep/sweeper.h"
 
 #include <algorithm>
@@ -147,6 +148,63 @@ TEST_F(SweeperTest, CompoundAndNeedsEveryTermInOneRecord) {
   EXPECT_THAT(got, ElementsAre(std::pair<std::uint64_t, std::string>{3, "www.c2.example"},
                                std::pair<std::uint64_t, std::string>{4, "192.0.2.9"},
                                std::pair<std::uint64_t, std::string>{5, "a.x.example"}));
+}
+
+// Values that only a format's parser gives, never the tokenizer on the raw line: escaped JSON
+// strings, Windows DNS wire labels, the file name of a path field, and a compound indicator whose
+// terms are two such fields of one record. Anything that decides from a line's raw bytes whether
+// to read its fields (a prefilter) must still find each of them, chunked or not.
+TEST_F(SweeperTest, ValuesOnlyAParserGivesAreMatched) {
+  auto stix = [](std::string_view tail, std::string_view pattern) {
+    return fmt::format(
+        R"({{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-)"
+        R"({}","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z",)"
+        R"("pattern":"{}","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"}})",
+        tail, pattern);
+  };
+  const Index index = MakeIndex(
+      "evil.example\nhttp://dl.example/gate/a.php\n",
+      {stix("000000000001", "[file:name = 'dropper.exe']"),
+       stix("000000000002", "[file:name = 'loader.dll' AND domain-name:value = 'c2.example']")});
+  Write("events.json",
+        "{\"EventID\":22,\"QueryName\":\"c2\\u002eevil.example\"}\n"
+        "{\"EventID\":3,\"DestinationUrl\":\"http:\\/\\/dl.example\\/gate\\/a.php\"}\n"
+        "{\"EventID\":11,\"TargetFilename\":\"C:\\\\Users\\\\bob\\\\dropper.exe\"}\n"
+        "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"c2.other\"}\n"
+        "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"www.c2\\u002eexample\"}"
+        "\n");
+  const std::string wire =
+      "3/4/2024 1:23:45 PM 0E2C PACKET  000000D6B0B4C1D0 UDP Rcv 10.0.0.5        a1b2   Q "
+      "[0001   D   NOERROR] A      (3)www(4)evil(7)example(0)";
+  Write("dns.log", wire + "\n");
+  using Row =
+      std::tuple<std::uint64_t, Format, std::string, ObservableKind, std::string, std::string>;
+  auto rows = [](const std::vector<Finding>& findings) {
+    std::vector<Row> out;
+    for (const Finding& f : findings) {
+      out.emplace_back(f.line, f.format, f.field, f.kind, f.value, f.indicator_id);
+    }
+    return out;
+  };
+  const auto json = Run(index, {dir_ / "events.json"});
+  EXPECT_THAT(rows(json.findings),
+              ElementsAre(Row{1, Format::kJsonLines, "QueryName", ObservableKind::kDomain,
+                              "c2.evil.example", "evil.example"},
+                          Row{2, Format::kJsonLines, "DestinationUrl", ObservableKind::kUrl,
+                              "http://dl.example/gate/a.php", "http://dl.example/gate/a.php"},
+                          Row{3, Format::kJsonLines, "TargetFilename", ObservableKind::kFileName,
+                              "dropper.exe", "indicator--00000000-0000-4000-8000-000000000001"},
+                          Row{5, Format::kJsonLines, "Image", ObservableKind::kFileName,
+                              "loader.dll", "indicator--00000000-0000-4000-8000-000000000002"}));
+  const auto dns = Run(index, {dir_ / "dns.log"});
+  ASSERT_EQ(dns.findings.size(), 1U);
+  EXPECT_EQ(rows(dns.findings)[0], (Row{1, Format::kWindowsDns, "query", ObservableKind::kDomain,
+                                        "www.evil.example", "evil.example"}));
+  EXPECT_EQ(dns.findings[0].offset, wire.find("(3)www"));
+  SweepOptions chunked;
+  chunked.threads = 3;
+  chunked.chunk_bytes = 64;  // about a chunk per line
+  EXPECT_EQ(rows(Run(index, {dir_ / "events.json"}, chunked).findings), rows(json.findings));
 }
 
 TEST_F(SweeperTest, AggregatesCountAndUseRecordTimestamps) {
