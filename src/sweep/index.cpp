@@ -233,7 +233,10 @@ std::optional<std::string_view> UrlHostForFilter(std::string_view url) {
   const std::size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::nullopt;
   std::string_view rest = url.substr(scheme + 3);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  // A loop, not find_first_of, which calls memchr for every byte.
+  std::size_t end = 0;
+  while (end < rest.size() && rest[end] != '/' && rest[end] != '?' && rest[end] != '#') ++end;
+  std::string_view authority = rest.substr(0, end);
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
@@ -248,11 +251,11 @@ std::optional<std::string_view> UrlHostForFilter(std::string_view url) {
 }
 
 // The hash under which the Bloom filter holds the host of a URL key (normalised URL or prefix);
-// nullopt when UrlHostForFilter gives none.
-std::optional<std::uint64_t> UrlHostHash(std::string_view url) {
+// nullopt when UrlHostForFilter gives none. `lower` is scratch space, reused across calls.
+std::optional<std::uint64_t> UrlHostHash(std::string_view url, std::string& lower) {
   const auto host = UrlHostForFilter(url);
   if (!host) return std::nullopt;
-  std::string lower(*host);
+  lower.assign(*host);
   for (char& c : lower) c = Lower(c);
   return KeyHash(kTagUrlHost, lower);
 }
@@ -434,13 +437,14 @@ struct Index::Storage {
       const std::uint64_t mixed = hash * kK1;
       front[mixed >> front_shift] |= FrontBits(mixed);
     };
+    std::string lower;
     for (std::uint32_t k = 0; k < header->keys; ++k) {
       const KeyRec& key = keys[k];
       set(key.hash);
       const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
       if (tag != kTagUrl && tag != kTagUrlPrefix) continue;
       const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
-      if (const auto host = UrlHostHash(payload)) set(*host);
+      if (const auto host = UrlHostHash(payload, lower)) set(*host);
     }
   }
 
@@ -799,6 +803,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   }
   pending.reserve(term_count);
   std::vector<std::uint64_t> host_hashes;
+  std::string host_scratch;
   std::vector<TermRec> terms;
   std::vector<std::uint32_t> clauses;
   std::vector<IndRec> indicators(set.entries.size());
@@ -858,7 +863,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
           }
         }
         if (tag == kTagUrl || tag == kTagUrlPrefix) {
-          if (const auto host = UrlHostHash(payload)) host_hashes.push_back(*host);
+          if (const auto host = UrlHostHash(payload, host_scratch)) host_hashes.push_back(*host);
           if (tag == kTagUrlPrefix) {
             url_prefix_lengths.push_back(static_cast<std::uint32_t>(payload.size()));
           }
