@@ -267,9 +267,10 @@ void RecordBuilder::Host(std::string_view name, Span span) {
 
 void RecordBuilder::Path(std::string_view name, Span span) {
   std::string_view base = span.value;
-  if (const std::size_t sep = base.find_last_of("\\/"); sep != std::string_view::npos) {
-    base.remove_prefix(sep + 1);
-  }
+  // Loops, here and in Hashes, not find_last_of / find_first_of, which call memchr per byte.
+  std::size_t start = base.size();
+  while (start > 0 && base[start - 1] != '\\' && base[start - 1] != '/') --start;
+  base.remove_prefix(start);
   while (!base.empty() && (base.back() == '"' || base.back() == ' ')) base.remove_suffix(1);
   if (!base.empty() && base.size() <= kMaxFileNameBytes &&
       base.find('\0') == std::string_view::npos) {
@@ -283,9 +284,10 @@ void RecordBuilder::Hashes(std::string_view name, Span span) {
   std::string_view rest = span.value;
   const bool exact = span.value.data() == span.raw.data() && span.value.size() == span.raw.size();
   while (!rest.empty()) {
-    std::size_t end = rest.find_first_of(",; ");
+    std::size_t end = 0;
+    while (end < rest.size() && rest[end] != ',' && rest[end] != ';' && rest[end] != ' ') ++end;
     std::string_view item = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    rest = end == rest.size() ? std::string_view{} : rest.substr(end + 1);
     if (item.empty()) continue;
     std::string_view digest = item;
     std::optional<ObservableKind> want;
