@@ -193,16 +193,31 @@ class Buffer {
     size_ = s.size();
     return true;
   }
-  // Lower-cases ASCII letters; false (and nothing usable) when a byte is not ASCII.
+  // Lower-cases ASCII letters; false (and nothing usable) when a byte is not ASCII. Eight bytes
+  // at a time: bit 7 of (byte & 0x7f) + (0x80 - 'A') says byte >= 'A', of + (0x80 - 'Z' - 1)
+  // says byte > 'Z' (no carry crosses a byte), and bytes >= 0x80 are left alone.
   bool AssignLower(std::string_view s) {
     if (s.size() > data_.size()) return false;
-    bool ascii = true;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      ascii &= static_cast<unsigned char>(s[i]) < 0x80;
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = kOnes * 0x80;
+    std::uint64_t seen = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, 8);
+      const std::uint64_t low7 = w & ~kHighs;
+      const std::uint64_t upper =
+          ((low7 + kOnes * (0x80 - 'A')) ^ (low7 + kOnes * (0x80 - 'Z' - 1))) & ~w & kHighs;
+      seen |= w;
+      w |= upper >> 2;
+      std::memcpy(data_.data() + i, &w, 8);
+    }
+    for (; i < s.size(); ++i) {
+      seen |= static_cast<unsigned char>(s[i]);
       data_[i] = Lower(s[i]);
     }
     size_ = s.size();
-    return ascii;
+    return (seen & kHighs) == 0;
   }
   std::string_view view() const { return {data_.data(), size_}; }
   char* data() { return data_.data(); }

@@ -179,6 +179,20 @@ TEST(IndexEmailAndFileName, EmailDomainCaseAndFileNameCase) {
   EXPECT_THAT(Ids(index, ObservableKind::kFileName, "mimikatz.exe.txt"), IsEmpty());
 }
 
+// Case folding (eight bytes at a time) touches the 26 ASCII letters only: '@' and '[' sit just
+// outside 'A'..'Z', '`' and '{' just outside 'a'..'z', and UTF-8 bytes stay as they are.
+TEST(IndexEmailAndFileName, CaseFoldingTouchesAsciiLettersOnly) {
+  IndicatorSetBuilder builder({Now()});
+  builder.AddList("azaz@[`{.txt\nazaz`{`{.txt\nr\xc3\xa9sum\xc3\xa9-report.pdf\n", "names",
+                  ObservableKind::kFileName);
+  const Index index = Index::Build(builder.Finish()).value();
+  EXPECT_THAT(Ids(index, ObservableKind::kFileName, "AZAZ@[`{.TXT"), ElementsAre("azaz@[`{.txt"));
+  EXPECT_THAT(Ids(index, ObservableKind::kFileName, "AzAz`{`{.tXt"), ElementsAre("azaz`{`{.txt"));
+  EXPECT_THAT(Ids(index, ObservableKind::kFileName, "R\xc3\xa9SUM\xc3\xa9-REPORT.PDF"),
+              ElementsAre("r\xc3\xa9sum\xc3\xa9-report.pdf"));
+  EXPECT_THAT(Ids(index, ObservableKind::kFileName, "R\xc3\x89SUM\xc3\x89-REPORT.PDF"), IsEmpty());
+}
+
 TEST(Indicators, StixMetadataTlpConfidenceAndCollection) {
   IndicatorSetBuilder builder({Now()});
   ASSERT_TRUE(
