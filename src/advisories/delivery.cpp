@@ -13,7 +13,6 @@
 #include <thread>
 #include <utility>
 
-#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <netdb.h>
@@ -30,6 +29,7 @@
 
 #include "advisories/events.h"
 #include "advisories/names.h"
+#include "client/addresses.h"
 #include "client/http_client.h"
 #include "core/random.h"
 #include "identity/crypto.h"
@@ -518,58 +518,17 @@ std::optional<WebUrl> ParseWebUrl(std::string_view url) {
   return out;
 }
 
-bool IsPublicV4(const in_addr& a) {
-  const std::uint32_t ip = ntohl(a.s_addr);
-  const auto in = [&](std::uint32_t net, int bits) {
-    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
-    return (ip & mask) == net;
-  };
-  return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
-           in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4));
-}
-
-bool IsPublicV6(const in6_addr& a) {
-  const unsigned char* b = a.s6_addr;
-  static const unsigned char kZero[16] = {};
-  if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return false;
-  if (IN6_IS_ADDR_V4MAPPED(&a)) {
-    in_addr v4{};
-    std::memcpy(&v4.s_addr, b + 12, 4);
-    return IsPublicV4(v4);
-  }
-  if ((b[0] & 0xFE) == 0xFC) return false;
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return false;
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return false;
-  if (b[0] == 0xFF) return false;
-  return true;
-}
-
-// Resolves `host` and refuses it when any of its addresses is not public.
-Status CheckPublicHost(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+// The SSRF guard for webhook targets, with the webhook's own messages.
+Status CheckWebhookHost(const std::string& host) {
+  auto s = client::CheckPublicHost(host);
+  if (s) return {};
+  if (s.error().code == Errc::kUnavailable) {
     return Error{Errc::kUnavailable, "the webhook's host name does not resolve", "url"};
   }
-  bool ok = true;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      ok = ok && IsPublicV4(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr);
-    } else if (a->ai_family == AF_INET6) {
-      ok = ok && IsPublicV6(reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    }
-  }
-  freeaddrinfo(found);
-  if (!ok) {
-    return Error::Invalid(
-        "the webhook's host is a loopback, private or link-local address, which this hub does "
-        "not deliver to",
-        "url");
-  }
-  return {};
+  return Error::Invalid(
+      "the webhook's host is a loopback, private or link-local address, which this hub does not "
+      "deliver to",
+      "url");
 }
 
 // --- SMTP (RFC 5321) over a blocking socket, optionally upgraded with STARTTLS ---
@@ -1274,7 +1233,7 @@ class DeliveryService::Impl {
                       kMaxUrlBytes),
           "url");
     }
-    if (!options_.allow_private_addresses) return CheckPublicHost(parsed->host);
+    if (!options_.allow_private_addresses) return CheckWebhookHost(parsed->host);
     return {};
   }
 
@@ -1791,7 +1750,8 @@ class DeliveryService::Impl {
       error = "the webhook secret cannot be decrypted with this hub's key";
     } else if (!parsed) {
       error = "the webhook URL is not valid";
-    } else if (auto s = options_.allow_private_addresses ? Status{} : CheckPublicHost(parsed->host);
+    } else if (auto s =
+                   options_.allow_private_addresses ? Status{} : CheckWebhookHost(parsed->host);
                !s) {
       error = s.error().message;
     } else {
@@ -1809,6 +1769,7 @@ class DeliveryService::Impl {
                          {"X-Caduceus-Timestamp", timestamp},
                          {"X-Caduceus-Signature", WebhookSignature(*secret, timestamp, d.body)}};
       client::ClientOptions client_options;
+      client_options.public_addresses_only = !options_.allow_private_addresses;
       client_options.timeout = options_.webhook_timeout;
       client_options.ca_file = options_.ca_file;
       client_options.max_body_bytes = 64 * 1024;

@@ -2,17 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdint>
-#include <cstring>
 #include <fstream>
 #include <system_error>
 #include <utility>
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "client/http_client.h"
 
@@ -46,33 +40,6 @@ std::optional<std::string> PercentDecode(std::string_view s) {
     i += 2;
   }
   return out;
-}
-
-bool IsPublicV4(const in_addr& a) {
-  const std::uint32_t ip = ntohl(a.s_addr);
-  const auto in = [&](std::uint32_t net, int bits) {
-    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
-    return (ip & mask) == net;
-  };
-  return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
-           in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4));
-}
-
-bool IsPublicV6(const in6_addr& a) {
-  const unsigned char* b = a.s6_addr;
-  static const unsigned char kZero[16] = {};
-  if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return false;  // :: and ::1
-  if (IN6_IS_ADDR_V4MAPPED(&a)) {
-    in_addr v4{};
-    std::memcpy(&v4.s_addr, b + 12, 4);
-    return IsPublicV4(v4);
-  }
-  if ((b[0] & 0xFE) == 0xFC) return false;                  // fc00::/7 unique local
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return false;  // fe80::/10 link local
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return false;  // fec0::/10 site local
-  if (b[0] == 0xFF) return false;                           // multicast
-  return true;
 }
 
 std::string HeaderOf(const ClientResponse& r, std::string_view name) {
@@ -120,31 +87,6 @@ std::optional<FetchUrl> ParseFetchUrl(std::string_view url) {
   }
   if (out.host.empty()) return std::nullopt;
   return out;
-}
-
-Status CheckPublicHost(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
-    return Error{Errc::kUnavailable, "the host name does not resolve", {}};
-  }
-  bool ok = true;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      ok = ok && IsPublicV4(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr);
-    } else if (a->ai_family == AF_INET6) {
-      ok = ok && IsPublicV6(reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    }
-  }
-  freeaddrinfo(found);
-  if (!ok) {
-    return Error::Denied(
-        "the host is a loopback, private or link-local address, which this hub does not fetch "
-        "from");
-  }
-  return {};
 }
 
 std::string JoinUrl(std::string_view base, std::string_view name) {
@@ -201,6 +143,7 @@ Result<Fetched> Fetcher::Fetch(const std::string& url,
     request.headers.emplace_back("If-Modified-Since", conditional.last_modified);
   }
   ClientOptions client_options;
+  client_options.public_addresses_only = !options_.allow_private_addresses;
   client_options.timeout = options_.timeout;
   client_options.ca_file = options_.ca_file;
   client_options.max_body_bytes = options_.max_body_bytes;

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "client/addresses.h"
 #include "core/error.h"
 
 namespace caduceus::client {
@@ -55,10 +56,6 @@ struct FetchUrl {
 // Splits an http(s):// or file:/// URL; nullopt when it is malformed, too long (2048), holds
 // control characters, spaces or credentials.
 std::optional<FetchUrl> ParseFetchUrl(std::string_view url);
-
-// Resolves `host` and refuses (kPermissionDenied) when any of its addresses is not public;
-// kUnavailable when it does not resolve.
-Status CheckPublicHost(const std::string& host);
 
 // `base` joined with `name` by exactly one '/'.
 std::string JoinUrl(std::string_view base, std::string_view name);

@@ -9,6 +9,8 @@
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
+#include "client/addresses.h"
+
 namespace caduceus::client {
 
 namespace asio = boost::asio;
@@ -69,6 +71,15 @@ Result<ClientResponse> Send(const ClientRequest& request, const ClientOptions& o
     asio::io_context ioc;
     asio::ip::tcp::resolver resolver(ioc);
     const auto endpoints = resolver.resolve(host, port);
+    if (options.public_addresses_only) {
+      for (const auto& entry : endpoints) {
+        if (!IsPublicAddress(*entry.endpoint().data())) {
+          return Error::Denied(
+              "the host resolves to a loopback, private or link-local address, which this hub "
+              "does not connect to");
+        }
+      }
+    }
     if (!tls) {
       beast::tcp_stream stream(ioc);
       stream.expires_after(options.timeout);

@@ -11,6 +11,10 @@
 namespace caduceus::client {
 
 struct ClientOptions {
+  // Connect only when every address the host resolves to is public (client/addresses.h), to
+  // the very addresses that were checked, so that a later DNS answer (rebinding) cannot bring a
+  // private one in. For requests the hub makes on its users' behalf.
+  bool public_addresses_only = false;
   std::chrono::seconds timeout{15};
   std::string ca_file;  // extra CA bundle (PEM) for self-hosted hubs
   std::size_t max_body_bytes = 64 * 1024 * 1024;

@@ -32,6 +32,8 @@
 #include "advisories/alerts.h"
 #include "advisories/events.h"
 #include "advisories/service.h"
+#include "client/addresses.h"
+#include "client/http_client.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "identity/crypto.h"
@@ -768,6 +770,53 @@ TEST_P(DeliveryTest, WebhookTargetsOnPrivateAddressesAreRefused) {
   }
   EXPECT_EQ(svc.CreateWebhook(charite_viewer_, {"https://example.org/x", "", ""}).error().code,
             Errc::kPermissionDenied);
+}
+
+// The guard at connection time, which a DNS answer that changes after the check (rebinding)
+// cannot get past: the client refuses to connect to what the name resolves to when it connects.
+TEST(OutboundGuardTest, PublicOnlyRequestsNeverReachAPrivateAddress) {
+  WebhookReceiver receiver;
+  for (const std::string& url :
+       {receiver.url(), fmt::format("http://localhost:{}/hook", receiver.port())}) {
+    client::ClientRequest request{"POST", url, {}, "{}"};
+    client::ClientOptions guarded;
+    guarded.public_addresses_only = true;
+    const auto refused = client::Send(request, guarded);
+    ASSERT_FALSE(refused) << url;
+    EXPECT_EQ(refused.error().code, Errc::kPermissionDenied) << url;
+    EXPECT_TRUE(receiver.posts().empty()) << url;
+  }
+  const auto sent = client::Send({"POST", receiver.url(), {}, "{}"}, client::ClientOptions{});
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(receiver.posts().size(), 1u);
+}
+
+TEST(OutboundGuardTest, OnlyPublicAddressesArePublic) {
+  const auto v4 = [](const char* text) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    EXPECT_EQ(inet_pton(AF_INET, text, &a.sin_addr), 1) << text;
+    return client::IsPublicAddress(reinterpret_cast<const sockaddr&>(a));
+  };
+  const auto v6 = [](const char* text) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    EXPECT_EQ(inet_pton(AF_INET6, text, &a.sin6_addr), 1) << text;
+    return client::IsPublicAddress(reinterpret_cast<const sockaddr&>(a));
+  };
+  for (const char* text :
+       {"0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1",
+        "192.0.0.8", "192.168.1.1", "198.18.0.1", "224.0.0.1", "255.255.255.255"}) {
+    EXPECT_FALSE(v4(text)) << text;
+  }
+  for (const char* text : {"8.8.8.8", "193.0.14.129", "172.32.0.1", "100.128.0.1"}) {
+    EXPECT_TRUE(v4(text)) << text;
+  }
+  for (const char* text : {"::", "::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "fc00::1",
+                           "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1"}) {
+    EXPECT_FALSE(v6(text)) << text;
+  }
+  for (const char* text : {"2001:4860:4860::8888", "::ffff:8.8.8.8"}) EXPECT_TRUE(v6(text)) << text;
 }
 
 TEST_P(DeliveryTest, PingSendsASignedPingAndLogsIt) {
