@@ -501,14 +501,22 @@ class Session final : public SessionBase {
     CloseNow();
   }
 
+  // The X-Request-ID of a trusted proxy (which assigned it), when sane; otherwise a fresh id, so
+  // that no client can choose the id its requests are logged and audited under.
+  std::string RequestIdOf(const detail::BeastRequest& message) const {
+    const auto& trusted = core_.options().trusted_proxies;
+    if (std::find(trusted.begin(), trusted.end(), remote_address_) == trusted.end()) {
+      return detail::ChooseRequestId({});
+    }
+    const auto sent = message["X-Request-ID"];
+    return detail::ChooseRequestId(std::string_view(sent.data(), sent.size()));
+  }
+
   // Answers a request that could not be read with a problem and closes the connection.
   void SendFinal(int status, std::string_view slug, std::string_view title, std::string detail) {
     phase_ = Phase::kBusy;
     std::string request_id = detail::ChooseRequestId({});
-    if (parser_ && parser_->is_header_done()) {
-      const auto client = parser_->get()["X-Request-ID"];
-      request_id = detail::ChooseRequestId(std::string_view(client.data(), client.size()));
-    }
+    if (parser_ && parser_->is_header_done()) request_id = RequestIdOf(parser_->get());
     Write(Problem(status, slug, title, detail, request_id), 11, false, false, request_id);
   }
 
@@ -519,9 +527,7 @@ class Session final : public SessionBase {
     const bool head = message.method() == bhttp::verb::head;
     const unsigned version = message.version();
     bool keep_alive = message.keep_alive();
-    const auto client_id = message["X-Request-ID"];
-    std::string request_id =
-        detail::ChooseRequestId(std::string_view(client_id.data(), client_id.size()));
+    std::string request_id = RequestIdOf(message);
 
     auto request = detail::ToRequest(message, remote_address_, kTls, request_id);
     Response response;

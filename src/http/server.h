@@ -23,8 +23,10 @@
 // in-flight requests finish and their responses be written (up to drain_timeout), then closes
 // the remaining connections and returns from Run().
 //
-// Per request: Request::request_id is the client's X-Request-ID when it is 1-64 characters of
-// [A-Za-z0-9._-], else a random token; every response carries it as X-Request-ID, plus Date,
+// Per request: Request::request_id is the X-Request-ID the peer sent when the peer is one of
+// trusted_proxies and the id is 1-64 characters of [A-Za-z0-9._-], else a random token (a client
+// cannot choose the id it is logged and audited under); every response carries it as
+// X-Request-ID, plus Date,
 // Server: caduceus and Content-Length (none on 204/304). Targets ParseTarget rejects, an HTTP/1.1
 // request without exactly one Host header, and versions other than 1.0/1.1 get 400. A handler
 // that throws caduceus::ErrorException gets that error's status as problem+json; any other
@@ -43,6 +45,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/http.h"
 
@@ -66,6 +69,8 @@ struct ServerOptions {
   std::size_t max_connections_per_address = 64;  // open connections from one peer IP
   std::optional<TlsOptions> tls;
   bool handle_signals = true;
+  // Peer addresses (proxies in front of the hub) whose X-Request-ID is kept.
+  std::vector<std::string> trusted_proxies;
 };
 
 class Server {

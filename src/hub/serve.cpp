@@ -148,6 +148,7 @@ int Serve(Config config, const ServeFlags& flags) {
   options.threads = r.config.threads;
   options.max_body_bytes = r.config.max_body_bytes;
   options.max_connections = r.config.max_connections;
+  options.trusted_proxies = r.config.trusted_proxies;
   options.max_connections_per_address = r.config.max_connections_per_address;
   options.read_timeout = std::chrono::seconds(r.config.read_timeout_seconds);
   options.write_timeout = std::chrono::seconds(r.config.write_timeout_seconds);

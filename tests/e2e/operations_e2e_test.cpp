@@ -141,15 +141,23 @@ TEST_P(Operations, ServerLevelErrorResponsesCarrySecurityHeaders) {
   EXPECT_TRUE(HasSecurityHeaders(too_large));
 }
 
-TEST_P(Operations, SaneRequestIdIsEchoedAndInsaneOneReplaced) {
+// The hub trusts no proxy here, so a client's X-Request-ID is replaced by the hub's own id,
+// which the response, its problem and the audit log carry (a proxy's is kept: server_test).
+TEST_P(Operations, ClientChosenRequestIdsAreReplacedByTheHubsOwn) {
   const auto ok = Call(url(), "GET", "/healthz", {}, {}, {{"X-Request-ID", "e2e-req.42_A"}});
-  EXPECT_EQ(HeaderOf(ok, "X-Request-ID"), "e2e-req.42_A");
+  const auto ok_id = HeaderOf(ok, "X-Request-ID");
+  ASSERT_TRUE(ok_id.has_value());
+  EXPECT_FALSE(ok_id->empty());
+  EXPECT_NE(*ok_id, "e2e-req.42_A");
 
   const auto problem =
       Call(url(), "GET", "/api/v1/nowhere", {}, {}, {{"X-Request-ID", "e2e-problem-7"}});
-  EXPECT_EQ(HeaderOf(problem, "X-Request-ID"), "e2e-problem-7");
+  const auto problem_id = HeaderOf(problem, "X-Request-ID");
+  ASSERT_TRUE(problem_id.has_value());
+  EXPECT_NE(*problem_id, "e2e-problem-7");
   ASSERT_TRUE(IsProblem(problem, 404, "not-found"));
-  EXPECT_EQ(JsonObject(problem).at("instance"), "urn:caduceus:request:e2e-problem-7");
+  EXPECT_EQ(std::string(JsonObject(problem).at("instance").as_string()),
+            "urn:caduceus:request:" + *problem_id);
 
   const auto insane =
       Call(url(), "GET", "/healthz", {}, {}, {{"X-Request-ID", "<script>alert(1)</script>"}});

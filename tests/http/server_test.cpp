@@ -360,8 +360,11 @@ TEST(ServerTest, RejectedTargetsAndMissingHostGet400) {
   EXPECT_EQ(http10.Read()->status, 200);
 }
 
-TEST(ServerTest, SaneClientRequestIdIsEchoedOtherwiseOneIsGenerated) {
-  LiveServer live(TestOptions(), EchoHandler);
+// A proxy in front of the hub assigns request ids; the server keeps a sane one it sends.
+TEST(ServerTest, SaneRequestIdOfATrustedProxyIsEchoedOtherwiseOneIsGenerated) {
+  ServerOptions options = TestOptions();
+  options.trusted_proxies = {"192.0.2.1", "127.0.0.1"};
+  LiveServer live(options, EchoHandler);
   Client client(live.port());
   client.Send(Get("/x", "X-Request-ID: abc.DEF_12-3\r\n"));
   const auto echoed = client.Read();
@@ -388,13 +391,33 @@ TEST(ServerTest, SaneClientRequestIdIsEchoedOtherwiseOneIsGenerated) {
   EXPECT_EQ(client.Read()->headers.Get("X-Request-ID"), std::string(64, 'a'));
 }
 
+// Any other client cannot choose the id its requests are logged and audited under.
+TEST(ServerTest, RequestIdOfAnUntrustedClientIsReplaced) {
+  for (const std::vector<std::string>& trusted :
+       {std::vector<std::string>{}, std::vector<std::string>{"192.0.2.1"}}) {
+    ServerOptions options = TestOptions();
+    options.trusted_proxies = trusted;
+    LiveServer live(options, EchoHandler);
+    Client client(live.port());
+    client.Send(Get("/x", "X-Request-ID: chosen-by-client\r\n"));
+    const auto reply = client.Read();
+    const std::string rid(reply->headers.Get("X-Request-ID").value_or(""));
+    EXPECT_FALSE(rid.empty());
+    EXPECT_NE(rid, "chosen-by-client");
+    EXPECT_NE(reply->body.find("rid=" + rid), std::string::npos);
+    EXPECT_EQ(reply->body.find("chosen-by-client"), std::string::npos);
+  }
+}
+
 TEST(ServerTest, HandlerExceptionGives500ProblemAndKeepsTheConnection) {
   LiveServer live(TestOptions(), EchoHandler);
   Client client(live.port());
-  client.Send(Get("/throw", "X-Request-ID: r-500\r\n"));
+  client.Send(Get("/throw"));
   const auto reply = client.Read();
   ExpectProblem(reply, 500);
-  EXPECT_EQ(reply->headers.Get("X-Request-ID"), "r-500");
+  const std::string rid(reply->headers.Get("X-Request-ID").value_or(""));
+  EXPECT_FALSE(rid.empty());
+  EXPECT_NE(reply->body.find("urn:caduceus:request:" + rid), std::string::npos) << reply->body;
   EXPECT_EQ(reply->body.find("secret"), std::string::npos);
   client.Send(Get("/after"));
   EXPECT_EQ(client.Read()->status, 200);
