@@ -199,7 +199,8 @@ inline std::string MiniKev(const std::vector<std::string>& cves,
                                       {"vulnerabilities", std::move(entries)}});
 }
 
-class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
+class AdvisoriesTest : public ::testing::TestWithParam<Backend>,
+                       protected caduceus::testing::WithPeople {
  protected:
   void SetUp() override {
     CADUCEUS_REQUIRE_BACKEND(GetParam());
@@ -222,15 +223,6 @@ class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
     charite_ = Org("Charite", OrgKind::kProvider, de_, "hospital");
   }
 
-  template <typename... Args>
-  std::int64_t Org(Args&&... args) {
-    return people_->Org(std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  const Principal& As(Args&&... args) {
-    return people_->As(std::forward<Args>(args)...);
-  }
-
   ImportResult MustImport(std::string_view doc, std::string_view source = kSourceUpload) {
     auto r = svc_->Import(Actor::System(), doc, source);
     if (!r) throw std::runtime_error("import: " + r.error().message + " at " + r.error().field);
@@ -242,7 +234,6 @@ class AdvisoriesTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<AdvisoryService> svc_;
-  std::unique_ptr<caduceus::testing::People> people_;
   std::vector<std::int64_t> changes_;
   std::int64_t sc_ = 0, de_ = 0, charite_ = 0;
 };

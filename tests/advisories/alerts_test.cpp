@@ -58,7 +58,8 @@ Transition To(std::string to,
   return t;
 }
 
-class AlertEngineTest : public ::testing::TestWithParam<Backend> {
+class AlertEngineTest : public ::testing::TestWithParam<Backend>,
+                        protected caduceus::testing::WithPeople {
  protected:
   void SetUp() override {
     CADUCEUS_REQUIRE_BACKEND(GetParam());
@@ -87,15 +88,6 @@ class AlertEngineTest : public ::testing::TestWithParam<Backend> {
     charite_ = Org("Charite", OrgKind::kProvider, de_, "hospital");
     vivantes_ = Org("Vivantes", OrgKind::kProvider, de_, "hospital");
     aphp_ = Org("AP-HP", OrgKind::kProvider, fr_, "hospital");
-  }
-
-  template <typename... Args>
-  std::int64_t Org(Args&&... args) {
-    return people_->Org(std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  const Principal& As(Args&&... args) {
-    return people_->As(std::forward<Args>(args)...);
   }
 
   UploadResult Upload(std::int64_t org, const std::string& rows, std::string mode = "replace") {
@@ -212,7 +204,6 @@ class AlertEngineTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<AlertService> alerts_;
   std::unique_ptr<InventoryService> inventories_;
-  std::unique_ptr<caduceus::testing::People> people_;
   std::int64_t sc_ = 0, de_ = 0, fr_ = 0, charite_ = 0, vivantes_ = 0, aphp_ = 0;
 };
 

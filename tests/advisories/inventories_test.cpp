@@ -32,7 +32,8 @@ using testing::Succeeds;
 constexpr std::string_view kHeader =
     "vendor,product,version,model number,serial,location,owner,patient-safety critical\n";
 
-class InventoryTest : public ::testing::TestWithParam<Backend> {
+class InventoryTest : public ::testing::TestWithParam<Backend>,
+                      protected caduceus::testing::WithPeople {
  protected:
   void SetUp() override {
     CADUCEUS_REQUIRE_BACKEND(GetParam());
@@ -58,15 +59,6 @@ class InventoryTest : public ::testing::TestWithParam<Backend> {
     fr_ = Org("ANSSI", OrgKind::kAuthority, sc_, "FR");
     charite_ = Org("Charite", OrgKind::kProvider, de_, "hospital");
     vivantes_ = Org("Vivantes", OrgKind::kProvider, de_, "hospital");
-  }
-
-  template <typename... Args>
-  std::int64_t Org(Args&&... args) {
-    return people_->Org(std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  const Principal& As(Args&&... args) {
-    return people_->As(std::forward<Args>(args)...);
   }
 
   UploadRequest Csv(const std::string& rows, std::string mode = "replace") {
@@ -95,7 +87,6 @@ class InventoryTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<AlertService> alerts_;
   std::unique_ptr<InventoryService> svc_;
-  std::unique_ptr<caduceus::testing::People> people_;
   std::int64_t sc_ = 0, de_ = 0, fr_ = 0, charite_ = 0, vivantes_ = 0;
 };
 

@@ -86,7 +86,8 @@ inline std::string Bundle(const std::vector<boost::json::object>& objects) {
                           {"objects", std::move(list)}});
 }
 
-class IntelStoreTest : public ::testing::TestWithParam<Backend> {
+class IntelStoreTest : public ::testing::TestWithParam<Backend>,
+                       protected caduceus::testing::WithPeople {
  protected:
   void SetUp() override {
     CADUCEUS_REQUIRE_BACKEND(GetParam());
@@ -116,15 +117,6 @@ class IntelStoreTest : public ::testing::TestWithParam<Backend> {
 
   // The warninglists the service checks against; none unless a test overrides it.
   virtual std::shared_ptr<const Warninglists> Lists() { return std::make_shared<Warninglists>(); }
-
-  template <typename... Args>
-  std::int64_t Org(Args&&... args) {
-    return people_->Org(std::forward<Args>(args)...);
-  }
-  template <typename... Args>
-  const Principal& As(Args&&... args) {
-    return people_->As(std::forward<Args>(args)...);
-  }
 
   // The collection with `alias` in the root `slug`.
   CollectionInfo Collection(const std::string& slug, const std::string& alias) {
@@ -165,7 +157,6 @@ class IntelStoreTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<IntelService> svc_;
-  std::unique_ptr<caduceus::testing::People> people_;
   std::int64_t sc_ = 0, de_ = 0, fr_ = 0, charite_ = 0, labor_ = 0, aphp_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -60,6 +61,21 @@ class People {
  private:
   identity::IdentityService& ids_;
   std::vector<std::unique_ptr<identity::Principal>> people_;
+};
+
+// For fixtures: Org(...) and As(...) of a People the fixture makes in its SetUp (people_).
+class WithPeople {
+ protected:
+  template <typename... Args>
+  std::int64_t Org(Args&&... args) {
+    return people_->Org(std::forward<Args>(args)...);
+  }
+  template <typename... Args>
+  const identity::Principal& As(Args&&... args) {
+    return people_->As(std::forward<Args>(args)...);
+  }
+
+  std::unique_ptr<People> people_;
 };
 
 }  // namespace caduceus::testing
