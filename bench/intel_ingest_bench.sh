@@ -5,7 +5,8 @@
 # same file, each under /usr/bin/time -v for peak RSS, and, for SQLite, `sqlite_ceiling`: the
 # same number of object, correlation value and link rows inserted straight through SQLite's C API
 # into the store's schema (SQLite's own rate for these rows and indexes, the ceiling of any import
-# into this schema). The issue asks for >= 100,000 objects/s on SQLite and peak memory under
+# into this schema), and its --load-then-index mode (the rows into bare tables in one transaction,
+# then the store's indexes built by sorting: the fastest SQLite takes them at all). The issue asks for >= 100,000 objects/s on SQLite and peak memory under
 # 1 GiB. See docs/intel.md for what is measured and the figures.
 #
 # Environment (all optional):
@@ -152,24 +153,27 @@ if [[ " $BACKENDS " == *" sqlite "* ]]; then
     "$CEILING_BIN" "$ceiling_db" "$COUNT" "$BATCH")"
   read -r bare_wall bare_rss bare_cpu <<<"$(best sh -c "$fresh" "$ceiling_db" \
     "$CEILING_BIN" "$ceiling_db" "$COUNT" "$BATCH" --no-indexes)"
+  read -r sort_wall sort_rss sort_cpu <<<"$(best sh -c "$fresh" "$ceiling_db" \
+    "$CEILING_BIN" "$ceiling_db" "$COUNT" "$BATCH" --load-then-index)"
 fi
 
 mb() { echo "scale=1; $bytes / 1000000 / $1" | bc -l; }
 row() {  # name wall cpu rss objects(0: none)
   local per_s="-"
   [[ "$5" != 0 ]] && per_s="$(printf '%.0f' "$(echo "$5 / $2" | bc -l)")"
-  printf '%-22s %8.3f %8.3f %9s %11s %9s KiB\n' "$1" "$2" "$3" "$(mb "$2")" "$per_s" "$4"
+  printf '%-24s %8.3f %8.3f %9s %11s %9s KiB\n' "$1" "$2" "$3" "$(mb "$2")" "$per_s" "$4"
 }
 echo
 echo "file: $bundle ($bytes bytes, $COUNT indicators); batch $BATCH; best wall time of $ROUNDS;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-22s %8s %8s %9s %11s %13s\n' "run" "wall s" "CPU s" "MB/s" "objects/s" "peak RSS"
+printf '%-24s %8s %8s %9s %11s %13s\n' "run" "wall s" "CPU s" "MB/s" "objects/s" "peak RSS"
 row "cat > /dev/null" "$cat_wall" "$cat_cpu" "$cat_rss" 0
 row "sha256sum" "$sha_wall" "$sha_cpu" "$sha_rss" 0
 for b in $BACKENDS; do row "ingest $b" "${wall[$b]}" "${cpu[$b]}" "${rss[$b]}" "$COUNT"; done
 if [[ -n "${ceil_wall:-}" ]]; then
   row "SQLite alone" "$ceil_wall" "$ceil_cpu" "$ceil_rss" "$COUNT"
   row "SQLite alone, no index" "$bare_wall" "$bare_cpu" "$bare_rss" "$COUNT"
+  row "SQLite, load then index" "$sort_wall" "$sort_cpu" "$sort_rss" "$COUNT"
 fi
 echo
 if [[ -n "${ceil_wall:-}" ]]; then
