@@ -45,6 +45,7 @@ json::object RunJson(const intel::FeedRun& r) {
                  {"accepted", r.accepted},
                  {"duplicates", r.duplicates},
                  {"rejected", r.rejected},
+                 {"revoked", r.revoked},
                  {"not_modified", r.status == "not_modified"}};
   if (!r.message.empty()) o["message"] = r.message;
   return o;

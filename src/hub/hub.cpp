@@ -518,9 +518,9 @@ int Main(int argc, char** argv) {
       runs = (*rt)->feeds->RunDue();
     }
     for (const auto& run : runs) {
-      fmt::print("run {}: {}  fetched {}  stored {}  duplicates {}  rejected {}{}{}\n", run.id,
-                 run.status, run.fetched, run.accepted, run.duplicates, run.rejected,
-                 run.message.empty() ? "" : "  ", run.message);
+      fmt::print("run {}: {}  fetched {}  stored {}  duplicates {}  rejected {}  revoked {}{}{}\n",
+                 run.id, run.status, run.fetched, run.accepted, run.duplicates, run.rejected,
+                 run.revoked, run.message.empty() ? "" : "  ", run.message);
       if (run.status == "error" || run.status == "partial") exit_code = 3;
     }
     if (runs.empty()) fmt::print("no feed is due\n");

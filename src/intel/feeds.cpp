@@ -77,6 +77,21 @@ CREATE TABLE intel_feed_runs (
 );
 CREATE INDEX intel_feed_runs_feed ON intel_feed_runs (feed_id, id);
 )sql"},
+    // What a block list listed: a value that leaves the list has its indicator revoked; one that
+    // comes back gets a new indicator (a revoked STIX object has no later version), one
+    // generation further.
+    {2, "block-list values, revoked when they leave the list", R"sql(
+CREATE TABLE intel_feed_values (
+  feed_id BIGINT NOT NULL REFERENCES intel_feeds(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  generation BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  listed SMALLINT NOT NULL,
+  PRIMARY KEY (feed_id, kind, value)
+);
+ALTER TABLE intel_feed_runs ADD COLUMN revoked BIGINT NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // Ids of the indicators built from block lists.
@@ -269,7 +284,8 @@ FeedRow ReadFeed(const Row& row) {
 }
 
 constexpr std::string_view kRunColumns =
-    "id, started_at, finished_at, status, fetched, accepted, duplicates, rejected, message";
+    "id, started_at, finished_at, status, fetched, accepted, duplicates, rejected, message, "
+    "revoked";
 
 FeedRun ReadRun(const Row& row) {
   FeedRun r;
@@ -282,6 +298,7 @@ FeedRun ReadRun(const Row& row) {
   r.duplicates = row.Int(6);
   r.rejected = row.Int(7);
   r.message = row.Text(8);
+  r.revoked = row.Int(9);
   return r;
 }
 
@@ -531,9 +548,9 @@ class FeedService::Impl {
     s.run.finished_at = clock_.Now();
     db_.Query(
         "UPDATE intel_feed_runs SET finished_at = ?, status = ?, fetched = ?, accepted = ?, "
-        "duplicates = ?, rejected = ?, message = ? WHERE id = ?",
+        "duplicates = ?, rejected = ?, revoked = ?, message = ? WHERE id = ?",
         {Int(ToUnixMillis(*s.run.finished_at)), Text(s.run.status), Int(s.run.fetched),
-         Int(s.run.accepted), Int(s.run.duplicates), Int(s.run.rejected),
+         Int(s.run.accepted), Int(s.run.duplicates), Int(s.run.rejected), Int(s.run.revoked),
          Text(s.run.message.substr(0, 1000)), Int(s.run.id)});
     db_.Query(
         "DELETE FROM intel_feed_runs WHERE feed_id = ? AND id <= (SELECT id FROM intel_feed_runs "
@@ -692,24 +709,99 @@ class FeedService::Impl {
     return {};
   }
 
-  json::object ListIndicator(const Feed& f, const Observable& o, const std::string& created) {
-    const std::string id =
-        "indicator--" +
-        UuidV5(kFeedNamespace, fmt::format("feed/{}/{}/{}", f.id, KindName(o.kind), o.value))
-            .value();
-    return json::object{{"type", "indicator"},
-                        {"spec_version", "2.1"},
-                        {"id", id},
-                        {"created", created},
-                        {"modified", created},
-                        {"created_by_ref", IntelService::OrgIdentityId(f.owner_org_id)},
-                        {"name", o.value},
-                        {"description", "Listed by the feed " + f.name},
-                        {"indicator_types", json::array{"malicious-activity"}},
-                        {"pattern", PatternFor(o)},
-                        {"pattern_type", "stix"},
-                        {"pattern_version", "2.1"},
-                        {"valid_from", created}};
+  // What a block list listed, from intel_feed_values: the generation of a value's indicator and
+  // when that generation began (Unix ms).
+  struct ListedValue {
+    std::int64_t generation = 0;
+    std::int64_t created_ms = 0;
+    bool listed = true;
+    bool seen = false;     // in this run's list
+    bool changed = false;  // to be written back
+  };
+
+  // The indicator of a listed value. Generation 0 is the first listing (its id is what feeds
+  // have always given); a value listed again after a revocation gets the next generation, a new
+  // id, since a revoked STIX object has no later version.
+  json::object ListIndicator(const Feed& f,
+                             const Observable& o,
+                             const ListedValue& v,
+                             std::optional<TimePoint> revoked_at = std::nullopt) {
+    std::string name = fmt::format("feed/{}/{}/{}", f.id, KindName(o.kind), o.value);
+    if (v.generation > 0) name += fmt::format("/{}", v.generation);
+    const std::string id = "indicator--" + UuidV5(kFeedNamespace, name).value();
+    const TimePoint created_at = FromUnixMillis(v.created_ms);
+    const std::string created = FormatRfc3339(created_at);
+    json::object out{{"type", "indicator"},
+                     {"spec_version", "2.1"},
+                     {"id", id},
+                     {"created", created},
+                     {"modified", created},
+                     {"created_by_ref", IntelService::OrgIdentityId(f.owner_org_id)},
+                     {"name", o.value},
+                     {"description", "Listed by the feed " + f.name},
+                     {"indicator_types", json::array{"malicious-activity"}},
+                     {"pattern", PatternFor(o)},
+                     {"pattern_type", "stix"},
+                     {"pattern_version", "2.1"},
+                     {"valid_from", created}};
+    if (revoked_at) {
+      const TimePoint modified = std::max(*revoked_at, created_at + std::chrono::milliseconds(1));
+      out["modified"] = FormatRfc3339(modified);
+      out["revoked"] = true;
+    }
+    return out;
+  }
+
+  static std::string ValueKey(ObservableKind kind, std::string_view value) {
+    return fmt::format("{} {}", KindName(kind), value);
+  }
+
+  std::map<std::string, ListedValue> LoadListed(std::int64_t feed_id) {
+    std::map<std::string, ListedValue> out;
+    for (const auto& row :
+         db_.Query(
+                "SELECT kind, value, generation, created_at, listed FROM intel_feed_values WHERE "
+                "feed_id = ?",
+                {Int(feed_id)})
+             .rows) {
+      ListedValue v;
+      v.generation = row.Int(2);
+      v.created_ms = row.Int(3);
+      v.listed = row.Int(4) != 0;
+      out.emplace(row.Text(0) + " " + row.Text(1), v);
+    }
+    return out;
+  }
+
+  void SaveListed(std::int64_t feed_id, const std::map<std::string, ListedValue>& values) {
+    constexpr std::size_t kRowsPerInsert = 200;
+    std::vector<Value> params;
+    std::size_t rows = 0;
+    const auto flush = [&](Tx& tx) {
+      if (rows == 0) return;
+      std::string sql =
+          "INSERT INTO intel_feed_values (feed_id, kind, value, generation, created_at, listed) "
+          "VALUES ";
+      for (std::size_t i = 0; i < rows; ++i)
+        sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      sql +=
+          " ON CONFLICT (feed_id, kind, value) DO UPDATE SET generation = excluded.generation, "
+          "created_at = excluded.created_at, listed = excluded.listed";
+      tx.Exec(sql, params);
+      params.clear();
+      rows = 0;
+    };
+    db_.Transact([&](Tx& tx) {
+      for (const auto& [key, v] : values) {
+        if (!v.changed) continue;
+        const std::size_t space = key.find(' ');
+        params.insert(params.end(),
+                      {Int(feed_id), Text(key.substr(0, space)), Text(key.substr(space + 1)),
+                       Int(v.generation), Int(v.created_ms), Bool(v.listed)});
+        if (++rows == kRowsPerInsert) flush(tx);
+      }
+      flush(tx);
+    });
   }
 
   Status RunList(RunState& s) {
@@ -722,16 +814,17 @@ class FeedService::Impl {
       s.run.status = "not_modified";
       return {};
     }
-    // Indicators of one feed share one version, so an unchanged value is stored once.
-    const std::string created = FormatRfc3339(f.created_at);
+    // Indicators of one generation share one version, so an unchanged value is stored once.
+    std::map<std::string, ListedValue> listed = LoadListed(f.id);
+    const std::int64_t now_ms = NowMs();
     std::vector<json::object> batch;
-    std::set<std::string> seen;
     std::size_t values = 0;
+    std::size_t distinct = 0;
     bool first_line = true;
     const std::string_view body = fetched->body;
     bool ok = true;
-    const auto flush = [&] {
-      if (batch.empty()) return;
+    const auto submit = [&](bool revocations) {
+      if (batch.empty() || !ok) return;
       Renew(f.id, s.lease);
       auto report = store_.SubmitObjects(Actor::System(), f.collection_uuid, std::move(batch),
                                          FeedSubmitOptions(f));
@@ -741,7 +834,12 @@ class FeedService::Impl {
         s.run.message = report.error().message;
         return;
       }
-      Count(s, *report);
+      if (!revocations) {
+        Count(s, *report);
+        return;
+      }
+      for (const auto& a : report->successes) s.run.revoked += a.stored ? 1 : 0;
+      s.run.rejected += static_cast<std::int64_t>(report->failures.size());
     };
     std::size_t at = 0;
     while (at < body.size() && ok) {
@@ -773,14 +871,45 @@ class FeedService::Impl {
         ++s.run.rejected;
         continue;
       }
-      if (!seen.insert(std::string(KindName(observable->kind)) + " " + observable->value).second) {
-        continue;
+      auto [it, added] = listed.try_emplace(ValueKey(observable->kind, observable->value));
+      ListedValue& v = it->second;
+      if (v.seen) continue;
+      v.seen = true;
+      ++distinct;
+      if (added) {
+        v.created_ms = ToUnixMillis(f.created_at);
+        v.changed = true;
+      } else if (!v.listed) {
+        ++v.generation;
+        v.created_ms = now_ms;
+        v.listed = true;
+        v.changed = true;
       }
-      batch.push_back(ListIndicator(f, *observable, created));
-      if (batch.size() >= kListBatch) flush();
+      batch.push_back(ListIndicator(f, *observable, v));
+      if (batch.size() >= kListBatch) submit(false);
     }
-    flush();
+    submit(false);
     if (!ok) return Error{Errc::kUnavailable, s.run.message, {}};
+    // Only a whole list says what left it; an empty one is more likely a broken source.
+    if (!s.partial && distinct == 0 &&
+        std::any_of(listed.begin(), listed.end(), [](const auto& e) { return e.second.listed; })) {
+      s.run.message = "the list held no values; nothing was revoked";
+    } else if (!s.partial) {
+      for (auto& [key, v] : listed) {
+        if (!v.listed || v.seen) continue;
+        const std::size_t space = key.find(' ');
+        const auto kind = ParseKindName(key.substr(0, space));
+        if (!kind) continue;
+        batch.push_back(
+            ListIndicator(f, Observable{*kind, key.substr(space + 1)}, v, clock_.Now()));
+        v.listed = false;
+        v.changed = true;
+        if (batch.size() >= kListBatch) submit(true);
+      }
+      submit(true);
+      if (!ok) return Error{Errc::kUnavailable, s.run.message, {}};
+    }
+    SaveListed(f.id, listed);
     if (!s.partial) SaveConditional(f.id, *fetched);
     return {};
   }

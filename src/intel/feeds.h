@@ -76,6 +76,7 @@ struct FeedRun {
   std::int64_t accepted = 0;  // object versions stored
   std::int64_t duplicates = 0;
   std::int64_t rejected = 0;  // objects, values or events refused
+  std::int64_t revoked = 0;   // block-list indicators revoked: their values left the list
   std::string message;        // what went wrong, safe to show
 };
 

@@ -266,6 +266,7 @@ TEST_F(IntelFeedRoutesTest, FeedAdministrationByThoseWhoAdministerTheCollection)
   EXPECT_EQ(LastAudit().action, "intel.feed.run");
   const auto runs = Json(Send(As(centre, Method::kGet, path + "/runs")));
   ASSERT_EQ(runs.at("items").as_array().size(), 1U);
+  EXPECT_EQ(runs.at("items").as_array()[0].at("revoked").as_int64(), 0);
   EXPECT_EQ(Json(Send(As(centre, Method::kGet, path))).at("last_run").at("status").as_string(),
             "error");
 

@@ -212,23 +212,56 @@ class FeedServiceTest : public testing::IntelStoreTest {
     return f;
   }
 
+  NewFeed TextList(const std::string& name, const std::string& url, const CollectionInfo& c) {
+    NewFeed f;
+    f.name = name;
+    f.kind = FeedKind::kText;
+    f.url = url;
+    f.collection_uuid = c.uuid;
+    return f;
+  }
+
   FeedRun RunFeed(std::int64_t id) {
     auto run = feeds_->RunAsSystem(id);
     if (!run) throw std::runtime_error("run: " + run.error().message);
     return *run;
   }
 
-  // The names (values) of the indicators a collection holds, as the system sees them.
-  std::set<std::string> IndicatorNames(const CollectionInfo& c) {
-    std::set<std::string> out;
+  // The latest version of every indicator in a collection, as the system sees them.
+  std::vector<json::object> Latest(const CollectionInfo& c) {
+    std::vector<json::object> out;
     ObjectFilter f;
     f.limit = 1000;
     f.types = {"indicator"};
     auto page = svc_->Objects(Actor::System(), c.api_root_slug, c.uuid, f);
     if (!page) throw std::runtime_error(page.error().message);
-    for (const auto& o : page->objects) {
-      out.insert(std::string(json::parse(o.json).as_object().at("name").as_string()));
+    for (const auto& o : page->objects) out.push_back(json::parse(o.json).as_object());
+    return out;
+  }
+
+  // The names (values) of the indicators a collection holds.
+  std::set<std::string> IndicatorNames(const CollectionInfo& c) {
+    std::set<std::string> out;
+    for (const auto& o : Latest(c)) out.insert(std::string(o.at("name").as_string()));
+    return out;
+  }
+
+  // By name, the latest versions of the indicators that are not revoked, and of each name the
+  // revoked one when no other has it.
+  std::map<std::string, json::object> LatestIndicators(const CollectionInfo& c) {
+    std::map<std::string, json::object> out;
+    for (auto& o : Latest(c)) {
+      const std::string name(o.at("name").as_string());
+      const bool revoked = o.if_contains("revoked") != nullptr && o.at("revoked").as_bool();
+      if (revoked && out.count(name) > 0) continue;
+      out[name] = std::move(o);
     }
+    return out;
+  }
+
+  std::set<std::string> AllLatestIds(const CollectionInfo& c) {
+    std::set<std::string> out;
+    for (const auto& o : Latest(c)) out.insert(std::string(o.at("id").as_string()));
     return out;
   }
 
@@ -350,11 +383,7 @@ TEST_P(FeedServiceTest, TextListValuesAreTypedAndAnUnchangedListStoresNothingNew
                             "not a value!\n"
                             "\n",
                             "text/plain", "", "Mon, 02 Mar 2026 08:00:00 GMT"});
-  NewFeed f;
-  f.name = "Phishing list";
-  f.kind = FeedKind::kText;
-  f.url = server.Url("/block.txt");
-  f.collection_uuid = de_col_.uuid;
+  NewFeed f = TextList("Phishing list", server.Url("/block.txt"), de_col_);
   f.tlp = TlpLevel::kAmber;
   const Feed feed = Create(As(de_, Role::kAdmin), f);
   FeedRun run = RunFeed(feed.id);
@@ -378,12 +407,73 @@ TEST_P(FeedServiceTest, TextListValuesAreTypedAndAnUnchangedListStoresNothingNew
   EXPECT_EQ(RunFeed(feed.id).status, "not_modified");
   EXPECT_EQ(server.Hits()[0].if_modified_since, "Mon, 02 Mar 2026 08:00:00 GMT");
 
-  // The same values under a new date: acknowledged, not stored again.
+  // Two of the values under a new date: acknowledged, not stored again; the three others left
+  // the list and are revoked.
   server.Put("/block.txt",
              {"evil.example\nads.example\n", "text/plain", "", "Tue, 03 Mar 2026 08:00:00 GMT"});
   FeedRun again = RunFeed(feed.id);
   EXPECT_EQ(again.accepted, 0);
   EXPECT_EQ(again.duplicates, 2);
+  EXPECT_EQ(again.revoked, 3);
+}
+
+TEST_P(FeedServiceTest, ValuesThatLeaveAListAreRevokedAndComeBackAsNewIndicators) {
+  FeedServer server;
+  server.Put("/block.txt", {"a.example\nb.example\nc.example\n", "text/plain"});
+  NewFeed f = TextList("Botnet domains", server.Url("/block.txt"), eu_);
+  const Feed feed = Create(As(sc_, Role::kAdmin), f);
+  FeedRun run = RunFeed(feed.id);
+  ASSERT_EQ(run.status, "ok") << run.message;
+  EXPECT_EQ(run.accepted, 3);
+  EXPECT_EQ(run.revoked, 0);
+  const auto first = LatestIndicators(eu_);
+  ASSERT_EQ(first.size(), 3U);
+
+  // b.example leaves the list: its indicator gets a revoked version, newer than the listed one.
+  server.Put("/block.txt", {"a.example\nc.example\n", "text/plain"});
+  run = RunFeed(feed.id);
+  EXPECT_EQ(run.status, "ok") << run.message;
+  EXPECT_EQ(run.accepted, 0);
+  EXPECT_EQ(run.duplicates, 2);
+  EXPECT_EQ(run.revoked, 1);
+  auto now = LatestIndicators(eu_);
+  ASSERT_EQ(now.size(), 3U);
+  for (const auto& [name, o] : now) {
+    EXPECT_EQ(o.at("id"), first.at(name).at("id")) << name;
+    EXPECT_EQ(o.if_contains("revoked") != nullptr && o.at("revoked").as_bool(), name == "b.example")
+        << name;
+  }
+  EXPECT_GT(std::string(now.at("b.example").at("modified").as_string()),
+            std::string(first.at("b.example").at("modified").as_string()));
+  const auto runs = feeds_->Runs(Actor::Of(As(sc_, Role::kAdmin)), feed.id, 10);
+  ASSERT_TRUE(Succeeds(runs));
+  EXPECT_EQ(runs->front().revoked, 1);
+
+  // Still gone on the next run: nothing more is revoked.
+  server.Put("/block.txt", {"c.example\na.example\n", "text/plain"});
+  EXPECT_EQ(RunFeed(feed.id).revoked, 0);
+
+  // Listed again: a new indicator (a revoked object has no later version); the revoked one stays.
+  server.Put("/block.txt", {"a.example\nb.example\nc.example\n", "text/plain"});
+  run = RunFeed(feed.id);
+  EXPECT_EQ(run.accepted, 1);
+  EXPECT_EQ(run.duplicates, 2);
+  EXPECT_EQ(run.revoked, 0);
+  now = LatestIndicators(eu_);
+  ASSERT_EQ(now.size(), 3U);
+  EXPECT_NE(now.at("b.example").at("id"), first.at("b.example").at("id"));
+  EXPECT_EQ(now.at("b.example").if_contains("revoked"), nullptr);
+  EXPECT_EQ(AllLatestIds(eu_).count(std::string(first.at("b.example").at("id").as_string())), 1U);
+
+  // A list that comes back empty is taken for a broken source: nothing is revoked.
+  server.Put("/block.txt", {"# maintenance\n", "text/plain"});
+  run = RunFeed(feed.id);
+  EXPECT_EQ(run.status, "ok");
+  EXPECT_EQ(run.revoked, 0);
+  EXPECT_EQ(run.message, "the list held no values; nothing was revoked");
+  for (const auto& [name, o] : LatestIndicators(eu_)) {
+    EXPECT_EQ(o.if_contains("revoked"), nullptr) << name;
+  }
 }
 
 TEST_P(FeedServiceTest, CsvListReadsTheNamedColumnWithTheGivenKind) {
@@ -489,11 +579,7 @@ TEST_P(FeedServiceTest, TaxiiFeedPagesWithNextAndResumesAfterTheLastDateAdded) {
 TEST_P(FeedServiceTest, AFeedLeasedByAnotherHubIsNotPulledUntilTheLeaseExpires) {
   FeedServer server;
   server.Put("/l.txt", {"lease.example\n", "text/plain"});
-  NewFeed f;
-  f.name = "Leased";
-  f.kind = FeedKind::kText;
-  f.url = server.Url("/l.txt");
-  f.collection_uuid = eu_.uuid;
+  NewFeed f = TextList("Leased", server.Url("/l.txt"), eu_);
   const Feed feed = Create(As(sc_, Role::kAdmin), f);
   // Another hub holds the lease for the next ten minutes.
   db_->Query("UPDATE intel_feeds SET lease_owner = 'other-hub', lease_until = ? WHERE id = ?",
@@ -516,11 +602,7 @@ TEST_P(FeedServiceTest, RunDuePullsEnabledFeedsWhenTheirIntervalHasPassed) {
   FeedServer server;
   server.Put("/a.txt", {"a.example\n", "text/plain"});
   server.Put("/b.txt", {"b.example\n", "text/plain"});
-  NewFeed f;
-  f.name = "A";
-  f.kind = FeedKind::kText;
-  f.url = server.Url("/a.txt");
-  f.collection_uuid = eu_.uuid;
+  NewFeed f = TextList("A", server.Url("/a.txt"), eu_);
   f.interval_minutes = 30;
   const Feed a = Create(As(sc_, Role::kAdmin), f);
   f.name = "B";
@@ -544,11 +626,7 @@ TEST_P(FeedServiceTest, RunDuePullsEnabledFeedsWhenTheirIntervalHasPassed) {
 }
 
 TEST_P(FeedServiceTest, OnlyThoseWhoAdministerTheCollectionManageItsFeeds) {
-  NewFeed f;
-  f.name = "German list";
-  f.kind = FeedKind::kText;
-  f.url = "https://lists.example/block.txt";
-  f.collection_uuid = de_col_.uuid;
+  NewFeed f = TextList("German list", "https://lists.example/block.txt", de_col_);
   // An analyst of the authority, a hospital's admin, and the French authority may not.
   EXPECT_TRUE(
       FailsWith(feeds_->Create(Actor::Of(As(de_, Role::kAnalyst)), f), Errc::kPermissionDenied));
@@ -609,11 +687,7 @@ TEST_P(FeedServiceTest, LoopbackHostsAreRefusedUnlessAllowed) {
   FeedServer server;
   server.Put("/x.txt", {"x.example\n", "text/plain"});
   feeds_ = MakeFeeds(false);
-  NewFeed f;
-  f.name = "Internal";
-  f.kind = FeedKind::kText;
-  f.url = server.Url("/x.txt");
-  f.collection_uuid = eu_.uuid;
+  NewFeed f = TextList("Internal", server.Url("/x.txt"), eu_);
   const Feed feed = Create(As(sc_, Role::kAdmin), f);
   FeedRun run = RunFeed(feed.id);
   EXPECT_EQ(run.status, "error");
@@ -623,11 +697,7 @@ TEST_P(FeedServiceTest, LoopbackHostsAreRefusedUnlessAllowed) {
 
 TEST_P(FeedServiceTest, InvalidFeedsAreRefusedNamingTheField) {
   const Principal& admin = As(sc_, Role::kAdmin);
-  NewFeed f;
-  f.name = "ok";
-  f.kind = FeedKind::kText;
-  f.url = "https://lists.example/a.txt";
-  f.collection_uuid = eu_.uuid;
+  NewFeed f = TextList("ok", "https://lists.example/a.txt", eu_);
   NewFeed bad = f;
   bad.name = "";
   EXPECT_EQ(feeds_->Create(Actor::Of(admin), bad).error().field, "name");

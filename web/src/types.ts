@@ -1028,6 +1028,8 @@ export interface FeedRun {
   accepted: number;
   duplicates: number;
   rejected: number;
+  /** Block-list indicators revoked because their values left the list. */
+  revoked: number;
   not_modified: boolean;
   message?: string;
 }

@@ -60,7 +60,8 @@ function RunBadge(props: { status: string }) {
 function runSummary(r: FeedRun): string {
   if (r.not_modified) return "nothing changed at the source";
   if (r.status === "error" && r.message) return r.message;
-  return `${r.fetched} fetched, ${r.accepted} stored, ${r.duplicates} already there, ${r.rejected} rejected`;
+  const revoked = r.revoked > 0 ? `, ${r.revoked} revoked (left the list)` : "";
+  return `${r.fetched} fetched, ${r.accepted} stored, ${r.duplicates} already there, ${r.rejected} rejected${revoked}`;
 }
 
 function RunStatus(props: { run: FeedRun | null }) {
@@ -423,6 +424,7 @@ export function IntelFeedPage(props: { id: number }) {
               "Stored",
               "Already there",
               "Rejected",
+              "Revoked",
               "Message",
             ]}
             dense
@@ -437,6 +439,7 @@ export function IntelFeedPage(props: { id: number }) {
                 <td>{r.accepted}</td>
                 <td>{r.duplicates}</td>
                 <td>{r.rejected}</td>
+                <td>{r.revoked}</td>
                 <td class="wrap-anywhere">{r.message ?? ""}</td>
               </tr>
             ))}
