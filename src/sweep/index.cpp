@@ -401,6 +401,18 @@ struct Index::Storage {
   std::vector<std::uint64_t> front;
   int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
 
+  // Behind each address filter: for each of its buckets, which groups of prefix lengths have a
+  // key covering the bucket (bit g for group g), so that an address that passes the filter
+  // probes only those prefix lengths, not every length any key has (up to 17 for IPv4 lists,
+  // most of them networks that cover a small part of the space). The seven lengths with the most
+  // keys have a group each; the others share the eighth. Derived from the keys on attach.
+  struct AddressGroups {
+    std::vector<std::uint8_t> buckets;
+    std::array<std::array<std::uint64_t, 3>, 8> prefixes{};  // per group: bit p for length p
+  };
+  AddressGroups v4_groups;
+  AddressGroups v6_groups;
+
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -461,6 +473,72 @@ struct Index::Storage {
       const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
       if (const auto host = UrlHostHash(payload, lower)) set(*host);
     }
+  }
+
+  // Fills v4_groups and v6_groups from the address keys (once they are known to be valid), with
+  // the buckets of the address filters (the builder's rules for which keys set which bits).
+  void BuildAddressGroups() {
+    const std::uint32_t log2 = header->ip_filter_log2;
+    const std::size_t buckets = std::size_t{1} << log2;
+    struct AddressKey {
+      std::uint32_t top;
+      std::uint8_t prefix;
+      bool v6;
+    };
+    std::vector<AddressKey> addresses;
+    std::array<std::array<std::size_t, 129>, 2> counts{};
+    for (std::uint32_t k = 0; k < header->keys; ++k) {
+      const KeyRec& key = keys[k];
+      const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
+      if (tag != kTagIpv4 && tag != kTagIpv6) continue;
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(strings + key.bytes_offset);
+      addresses.push_back({Be32(bytes + 2), bytes[1], tag == kTagIpv6});
+      ++counts[tag == kTagIpv6 ? 1 : 0][bytes[1]];
+    }
+    std::array<std::array<std::uint8_t, 129>, 2> group_of{};
+    for (int family = 0; family < 2; ++family) {
+      AddressGroups& g = family == 0 ? v4_groups : v6_groups;
+      std::array<int, 129> lengths{};
+      std::iota(lengths.begin(), lengths.end(), 0);
+      const auto& n = counts[static_cast<std::size_t>(family)];
+      std::stable_sort(lengths.begin(), lengths.end(), [&](int a, int b) { return n[a] > n[b]; });
+      for (std::size_t rank = 0; rank < lengths.size(); ++rank) {
+        const int prefix = lengths[rank];
+        if (n[static_cast<std::size_t>(prefix)] == 0) break;
+        const std::size_t group = std::min<std::size_t>(rank, 7);
+        group_of[static_cast<std::size_t>(family)][static_cast<std::size_t>(prefix)] =
+            static_cast<std::uint8_t>(group);
+        g.prefixes[group][static_cast<std::size_t>(prefix) / 64] |= std::uint64_t{1}
+                                                                    << (prefix % 64);
+      }
+      g.buckets.assign(n == decltype(counts)::value_type{} ? 0 : buckets, 0);
+    }
+    for (const AddressKey& a : addresses) {
+      const std::uint32_t top = a.top;
+      const std::uint32_t prefix = a.prefix;
+      const bool v6 = a.v6;
+      AddressGroups& g = v6 ? v6_groups : v4_groups;
+      const std::uint8_t bit = static_cast<std::uint8_t>(1U << group_of[v6 ? 1 : 0][prefix]);
+      if (!v6) {
+        const std::uint32_t bits = prefix >= log2 ? 0 : log2 - prefix;
+        const std::uint32_t first = (top >> (32 - log2)) & ~((std::uint32_t{1} << bits) - 1);
+        for (std::uint32_t i = 0; i < (std::uint32_t{1} << bits); ++i) g.buckets[first + i] |= bit;
+      } else if (prefix >= 32) {
+        g.buckets[V6FilterBit(top, log2)] |= bit;
+      } else if (32 - prefix <= log2) {
+        const std::uint32_t span = std::uint32_t{1} << (32 - prefix);
+        const std::uint32_t first = top & ~(span - 1);
+        for (std::uint32_t i = 0; i < span; ++i) g.buckets[V6FilterBit(first + i, log2)] |= bit;
+      } else {
+        for (auto& b : g.buckets) b |= bit;
+      }
+    }
+  }
+
+  // The index's derived filters, once it is valid.
+  void Derive() {
+    BuildFront();
+    BuildAddressGroups();
   }
 
   bool Lookup(std::uint8_t tag,
@@ -538,8 +616,13 @@ struct Index::Storage {
   bool MatchAddress(bool v6, std::array<std::uint8_t, 16> address, std::vector<Hit>& out) const {
     const std::uint32_t log2 = header->ip_filter_log2;
     const std::uint32_t top = Be32(address.data());
-    if (v6 ? !BitSet(v6_filter, V6FilterBit(top, log2)) : !BitSet(v4_filter, top >> (32 - log2))) {
-      return false;
+    const std::uint32_t bucket = v6 ? V6FilterBit(top, log2) : top >> (32 - log2);
+    const AddressGroups& groups = v6 ? v6_groups : v4_groups;
+    if (groups.buckets.empty() || !BitSet(v6 ? v6_filter : v4_filter, bucket)) return false;
+    std::array<std::uint64_t, 3> wanted{};
+    for (std::uint32_t g = groups.buckets[bucket]; g != 0; g &= g - 1) {
+      const auto& lengths = groups.prefixes[static_cast<std::size_t>(std::countr_zero(g))];
+      for (std::size_t w = 0; w < wanted.size(); ++w) wanted[w] |= lengths[w];
     }
     const int bits = v6 ? 128 : 32;
     const int bytes = v6 ? 16 : 4;
@@ -547,10 +630,7 @@ struct Index::Storage {
     bool any = false;
     std::array<char, 17> payload{};
     for (int prefix = bits; prefix >= 0; --prefix) {
-      const bool present =
-          v6 ? ((header->v6_prefixes[static_cast<std::size_t>(prefix) / 64] >> (prefix % 64)) & 1U)
-             : ((header->v4_prefixes >> prefix) & 1U);
-      if (!present) continue;
+      if (((wanted[static_cast<std::size_t>(prefix) / 64] >> (prefix % 64)) & 1U) == 0) continue;
       MaskAddress(address.data(), bytes, prefix);
       payload[0] = static_cast<char>(prefix);
       std::memcpy(payload.data() + 1, address.data(), static_cast<std::size_t>(bytes));
@@ -676,7 +756,7 @@ struct Index::Storage {
     }
     if (!Attach()) return Error::Invalid("not a valid sweep index: sections out of bounds");
     if (auto valid = Validate(); !valid) return valid;
-    BuildFront();
+    Derive();
     return {};
   }
 
@@ -766,6 +846,11 @@ Status Index::Storage::Validate() const {
     }
     const auto tag = static_cast<std::uint8_t>(strings[k.bytes_offset]);
     if (tag < kTagDomain || tag > kTagLast || tag == kTagUrlHost) return bad("key tag");
+    if (tag == kTagIpv4 || tag == kTagIpv6) {
+      const bool v6 = tag == kTagIpv6;
+      const auto prefix = static_cast<std::uint8_t>(strings[k.bytes_offset + 1]);
+      if (k.bytes_size != (v6 ? 18U : 6U) || prefix > (v6 ? 128 : 32)) return bad("address key");
+    }
     if (k.post_count == 0) return bad("key postings");
     if (k.post_count == 1 ? !posting_ok(k.posting)
                           : std::uint64_t{k.posting} + k.post_count > h.postings) {
@@ -1060,7 +1145,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   storage->data = out;
   storage->size = total;
   storage->Attach();
-  storage->BuildFront();
+  storage->Derive();
   return Index(std::move(storage));
 }
 

@@ -39,6 +39,16 @@ std::string Indicator(std::string_view uuid_tail,
       uuid_tail, pattern, extra);
 }
 
+// The network of `prefix` bits around an IPv4 address, as text ("203.0.112.0").
+std::string Network(std::string_view address, int prefix) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  std::sscanf(std::string(address).c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
+  const std::uint32_t value = (a << 24) | (b << 16) | (c << 8) | d;
+  const std::uint32_t masked = prefix == 0 ? 0 : value & ~((std::uint32_t{1} << (32 - prefix)) - 1);
+  return fmt::format("{}.{}.{}.{}", masked >> 24, (masked >> 16) & 255, (masked >> 8) & 255,
+                     masked & 255);
+}
+
 Index BuildList(std::string_view list) {
   IndicatorSetBuilder builder({Now()});
   builder.AddList(list, "list");
@@ -102,6 +112,33 @@ TEST(IndexIp, ExactAndCidrLongestPrefixFirst) {
   EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "192.0.2.7"), ElementsAre("192.0.2.7"));
   EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "192.0.2.70"), IsEmpty());
   EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "192.0.2.07"), IsEmpty());
+}
+
+// The index probes, per address, only the prefix lengths of keys near it (seven lengths have a
+// group each, the rarer ones share one): with more lengths than groups, an address inside
+// networks of every length still matches all of them, and exact keys elsewhere do not make it
+// miss any.
+TEST(IndexIp, EveryPrefixLengthMatchesWhenLengthsOutnumberTheirGroups) {
+  const std::vector<int> lengths = {0, 4, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 31, 32};
+  std::vector<std::string> networks;  // longest prefix first, as the index gives them
+  for (auto it = lengths.rbegin(); it != lengths.rend(); ++it) {
+    networks.push_back(*it == 32 ? "203.0.113.77"
+                                 : fmt::format("{}/{}", Network("203.0.113.77", *it), *it));
+  }
+  std::string list;
+  for (const auto& n : networks) list += n + "\n";
+  for (int i = 0; i < 50; ++i) list += fmt::format("45.0.{}.{}\n", i, i);  // /32 most common
+  list += "2001:db8::/32\n2001:db8:aa::/48\n2001:db8:aa:bb::/64\n2001:db8:aa:bb::7\n";
+  const Index index = BuildList(list);
+  EXPECT_EQ(Ids(index, ObservableKind::kIpv4, "203.0.113.77"), networks);
+  networks.erase(networks.begin(), networks.begin() + 2);  // not /32 and /31
+  EXPECT_EQ(Ids(index, ObservableKind::kIpv4, "203.0.113.78"), networks);
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "45.0.7.7"), ElementsAre("45.0.7.7", "0.0.0.0/0"));
+  EXPECT_THAT(
+      Ids(index, ObservableKind::kIpv6, "2001:db8:aa:bb::7"),
+      ElementsAre("2001:db8:aa:bb::7", "2001:db8:aa:bb::/64", "2001:db8:aa::/48", "2001:db8::/32"));
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "2001:db8:ff::1"), ElementsAre("2001:db8::/32"));
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "2001:db9::1"), IsEmpty());
 }
 
 TEST(IndexIp, Ipv6InEveryTextualFormAndIpv4Mapped) {
