@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sweep/parse.h"
 #include "sweep/reader.h"
 #include "sweep_test_util.h"
 
@@ -59,6 +60,26 @@ const std::string kMd5 = "D41D8CD98F00B204E9800998ECF8427E";
 const std::string kSha1 = "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709";
 const std::string kSha256 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
 const std::string kImphash = "0123456789ABCDEF0123456789ABCDEF";
+
+// NextWord reads eight bytes at a time: words of every length, ended by a space, a tab or the
+// end, after blanks of every length, give what a byte-by-byte split gives.
+TEST(NextWord, SplitsAtSpacesAndTabsAtEveryOffset) {
+  for (std::size_t lead = 0; lead < 10; ++lead) {
+    for (std::size_t size = 1; size < 20; ++size) {
+      for (const std::string_view end : {" ", "\t", "", "\t x"}) {
+        std::string text(lead, lead % 2 == 0 ? ' ' : '\t');
+        for (std::size_t i = 0; i < size; ++i)
+          text += static_cast<char>(i % 3 == 0 ? '\xa0' : 'a' + i);
+        text += end;
+        std::string_view rest = text;
+        const std::string_view word = detail::NextWord(rest);
+        EXPECT_EQ(word.size(), size) << lead << " " << size;
+        EXPECT_EQ(word.data(), text.data() + lead);
+        EXPECT_EQ(rest, text.substr(lead + size));
+      }
+    }
+  }
+}
 
 TEST(SquidParser, YieldsClientUrlUserAndPeer) {
   const OwnedRecord r =
