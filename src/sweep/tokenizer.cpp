@@ -580,6 +580,12 @@ class Scanner {
 
 void Tokenize(std::string_view text, std::vector<Token>& out) {
   if (text.size() > kMaxTokenizeBytes) text = text.substr(0, kMaxTokenizeBytes);
+  // Every token has a '.', ':' or '@', or is a run of at least 32 hex digits: a short field
+  // without those three (a user name, "text/html", a method) has none, and is not worth a scan.
+  if (text.size() < 32 && std::none_of(text.begin(), text.end(),
+                                       [](char c) { return c == '.' || c == ':' || c == '@'; })) {
+    return;
+  }
   Scanner(text, out).Run();
 }
 
