@@ -998,7 +998,6 @@ void IntelService::Impl::StoreBatch(Tx& tx,
   out.failures.insert(out.failures.end(), batch.rejected.begin(), batch.rejected.end());
   if (batch.rows.empty() && batch.sightings.empty()) return;
   const std::int64_t added_us = StampDateAdded(tx, t.collection.id, Micros(now));
-  for (const auto& p : batch.sightings) RecordSighting(tx, ledger_, t, p, now, out);
   const std::vector<NewRow>& rows = batch.rows;
   const TlpLevel default_tlp = t.options->tlp.value_or(t.collection.default_tlp);
   std::vector<Decision> decisions(rows.size());
@@ -1149,6 +1148,8 @@ void IntelService::Impl::StoreBatch(Tx& tx,
   if (!refs.empty()) {
     InsertPairs(tx, "INSERT INTO intel_refs (object_seq, ref_id, kind) VALUES ", 3, refs);
   }
+  // Sightings last, so that one may sight an object of the same batch.
+  for (const auto& p : batch.sightings) RecordSighting(tx, ledger_, t, p, now, out);
 }
 
 IntelService::IntelService(storage::Database& db,

@@ -182,6 +182,19 @@ TEST_P(SightingsTest, StixSightingsThroughTheStoreReplaceTheirOlderVersions) {
   EXPECT_EQ(Summary(As(charite_), Id(2)).total, 0);
 }
 
+// Exports from other platforms bundle indicators with their sightings: a sighting of an object
+// in the same submission is recorded, whichever comes first in the bundle.
+TEST_P(SightingsTest, ASightingOfAnObjectInTheSameSubmissionIsRecorded) {
+  const auto report = SubmitAs(As(aphp_), eu_,
+                               {StixSighting(9, Id(30), 3, "2026-02-01T00:00:00.000Z"),
+                                Indicator(NumberedUuid(30), "bundled.example"),
+                                StixSighting(10, Id(31), 2, "2026-02-01T00:00:00.000Z"),
+                                Indicator(NumberedUuid(31), "bundled2.example")});
+  EXPECT_TRUE(report.failures.empty()) << report.failures.front().error.message;
+  EXPECT_EQ(Summary(As(charite_), Id(30)).total, 3);
+  EXPECT_EQ(Summary(As(charite_), Id(31)).total, 2);
+}
+
 TEST_P(SightingsTest, OwnListingShowsOnlyTheReadersOrganisationNewestFirstInPages) {
   const Actor charite = Actor::Of(As(charite_));
   ASSERT_TRUE(Succeeds(analysis_->ReportSighting(charite, Saw(Id(1), 3))));
