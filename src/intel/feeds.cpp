@@ -936,26 +936,14 @@ class FeedService::Impl {
     out.report_id = imported->report_id;
     out.skipped = std::move(imported->skipped);
     out.sightings = imported->sightings.size();
-    const std::size_t object_count = imported->objects.size();
     SubmitOptions submit = options;
     if (submit.source == "api") submit.source = "misp";
-    auto report =
-        store_.SubmitObjects(actor, collection_uuid, std::move(imported->objects), submit);
+    // One submission: the store records a batch's sightings after its objects.
+    std::vector<json::object> objects = std::move(imported->objects);
+    for (auto& sighting : imported->sightings) objects.push_back(std::move(sighting));
+    auto report = store_.SubmitObjects(actor, collection_uuid, std::move(objects), submit);
     if (!report) return report.error();
     out.report = std::move(*report);
-    // Sightings go to the ledger once what they sight is stored, so in a second submission;
-    // their indexes follow the objects'.
-    if (!imported->sightings.empty()) {
-      auto sighted =
-          store_.SubmitObjects(actor, collection_uuid, std::move(imported->sightings), submit);
-      if (!sighted) return sighted.error();
-      out.report.total += sighted->total;
-      for (auto& s : sighted->successes) out.report.successes.push_back(std::move(s));
-      for (auto& f : sighted->failures) {
-        f.index += object_count;
-        out.report.failures.push_back(std::move(f));
-      }
-    }
     return out;
   }
 
