@@ -14,9 +14,9 @@
 #
 # Data goes to W (default /tmp/caduceus-sweep-bench), generated on first use with
 # ../shared/bench/gen_iocs.py and gen_logs.py (seed 1). RUNS (default 3) runs each, the best
-# wall time kept, except grep and rg (GREP_RUNS, default 1: minutes each). RG_MEM_KIB caps
-# ripgrep's virtual memory (default 14 GiB; it needs about 11 GiB at 1M). Needs python3 and GNU
-# time; rg when installed (Debian package ripgrep), else its rows are left out.
+# wall time kept, except grep and rg (GREP_RUNS, default 1: minutes each; 0 leaves them out).
+# RG_MEM_KIB caps ripgrep's virtual memory (default 14 GiB; it needs about 11 GiB at 1M). Needs
+# python3 and GNU time; rg when installed (Debian package ripgrep), else its rows are left out.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${CADUCEUS_SHARED_DIR:-$root/../shared}"
@@ -51,6 +51,7 @@ command -v rg > /dev/null && have_rg=1
 measure() {
   local name="$1" runs="$2"; shift 2
   local best="" line
+  [[ "$runs" -ge 1 ]] || return 0
   for _ in $(seq "$runs"); do
     if ! line=$( { /usr/bin/time -f "%e %U %M" "$@" > "$W/out.txt"; } 2>&1 | tail -1 ); then
       echo "$name: failed ($line)" >&2
@@ -64,6 +65,7 @@ measure() {
   echo "$name: $best (wall s, user s, max RSS KiB)" >&2
 }
 
+# shellcheck disable=SC2016  # $0 is expanded by the inner shell: the log's path
 measure "cat" "$RUNS" sh -c 'cat "$0" > /dev/null' "$log"
 measure "reader: tokenize" "$RUNS" "$bin" --mode tokenize "$log"
 measure "reader: read (detect+parse)" "$RUNS" "$bin" --mode read "$log"
@@ -77,6 +79,7 @@ for n in 1m 100k; do
   echo -e "index $n build\t$(cat "$W/time.txt")" >> "$results"
   measure "grep -F -c -f $n" "$GREP_RUNS" grep -F -c -f "$list" "$log"
   if [[ $have_rg == 1 ]]; then
+    # shellcheck disable=SC2016  # expanded by the inner shell
     measure "rg -F -c -f $n" "$GREP_RUNS" sh -c 'ulimit -v "$0"; exec rg -F -c -f "$1" "$2"' \
       "$RG_MEM_KIB" "$list" "$log"
   fi
@@ -108,7 +111,8 @@ awk -F'\t' -v bytes="$bytes" '
         if (name[i] == "sweep " s " 1 thread") { one = wall[i]; one_rss = rss[i] }
         if (name[i] == "sweep " s " all cores") { all = wall[i] }
       }
-      printf "%s indicators: sweep 1 thread = %.2f%% of cat, %.1fx the faster of grep/rg; all cores %.2fx 1 thread; peak RSS %.0f MiB\n", s, 100 * cat / one, best / one, one / all, one_rss / 1024
+      versus = best > 0 ? sprintf("%.1fx the faster of grep/rg", best / one) : "grep/rg not run"
+      printf "%s indicators: sweep 1 thread = %.2f%% of cat, %s; all cores %.2fx 1 thread; peak RSS %.0f MiB\n", s, 100 * cat / one, versus, one / all, one_rss / 1024
     }
     printf "%d bytes (cat at the resolution of /usr/bin/time: 0.01 s)\n", bytes
   }' "$results"
