@@ -377,32 +377,30 @@ std::string_view NextField(std::string_view& rest, char separator) {
   return field;
 }
 
-namespace {
-
-// The index of the first space or tab in text[from..), or text.size(): eight bytes at a time
-// (a byte equal to c is a zero byte of w ^ c; the lowest flagged byte is exact).
-std::size_t FindBlank(std::string_view text, std::size_t from) {
+std::size_t FindEither(std::string_view text, std::size_t from, char a, char b) {
+  // Eight bytes at a time: a byte equal to c is a zero byte of w ^ c, and the lowest byte the
+  // zero-byte test flags is exact (only bytes above a real zero byte can be flagged wrongly).
   constexpr std::uint64_t kOnes = 0x0101010101010101;
   constexpr std::uint64_t kHigh = 0x8080808080808080;
+  const std::uint64_t wa = kOnes * static_cast<unsigned char>(a);
+  const std::uint64_t wb = kOnes * static_cast<unsigned char>(b);
   std::size_t i = from;
   for (; std::endian::native == std::endian::little && i + 8 <= text.size(); i += 8) {
     std::uint64_t w = 0;
     std::memcpy(&w, text.data() + i, 8);
-    const std::uint64_t space = w ^ (kOnes * ' ');
-    const std::uint64_t tab = w ^ (kOnes * '\t');
-    const std::uint64_t found = ((space - kOnes) & ~space & kHigh) | ((tab - kOnes) & ~tab & kHigh);
+    const std::uint64_t xa = w ^ wa;
+    const std::uint64_t xb = w ^ wb;
+    const std::uint64_t found = ((xa - kOnes) & ~xa & kHigh) | ((xb - kOnes) & ~xb & kHigh);
     if (found != 0) return i + static_cast<std::size_t>(std::countr_zero(found)) / 8;
   }
-  while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+  while (i < text.size() && text[i] != a && text[i] != b) ++i;
   return i;
 }
-
-}  // namespace
 
 std::string_view NextWord(std::string_view& rest) {
   std::size_t i = 0;
   while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) ++i;
-  const std::size_t j = FindBlank(rest, i);
+  const std::size_t j = FindEither(rest, i, ' ', '\t');
   const std::string_view word = rest.substr(i, j - i);
   rest.remove_prefix(j);
   return word;

@@ -136,6 +136,9 @@ bool LooksLike(Format format, std::string_view line);
 inline bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
+// The index of the first byte equal to `a` or `b` in text[from..), or text.size(); for short
+// spans, where memchr's setup costs more than its wide loads save.
+std::size_t FindEither(std::string_view text, std::size_t from, char a, char b);
 // The next field of `rest` up to `separator` (consumed), or all of it.
 std::string_view NextField(std::string_view& rest, char separator);
 // Skips spaces (and tabs); then the next run of non-space bytes.

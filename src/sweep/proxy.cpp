@@ -103,12 +103,9 @@ class ProxifierParser final : public LineParser {
 // The end of a double-quoted string starting at `open` (the quote): the index of the closing
 // quote; backslash escapes are skipped. npos when it does not close.
 std::size_t CloseQuote(std::string_view s, std::size_t open) {
-  for (std::size_t i = open + 1; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i;
-    }
+  for (std::size_t i = FindEither(s, open + 1, '"', '\\'); i < s.size();
+       i = FindEither(s, i + 2, '"', '\\')) {
+    if (s[i] == '"') return i;
   }
   return std::string_view::npos;
 }
