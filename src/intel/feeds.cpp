@@ -752,55 +752,41 @@ class FeedService::Impl {
     return out;
   }
 
-  static std::string ValueKey(ObservableKind kind, std::string_view value) {
-    return fmt::format("{} {}", KindName(kind), value);
-  }
-
-  std::map<std::string, ListedValue> LoadListed(std::int64_t feed_id) {
-    std::map<std::string, ListedValue> out;
+  std::map<Observable, ListedValue> LoadListed(std::int64_t feed_id) {
+    std::map<Observable, ListedValue> out;
     for (const auto& row :
          db_.Query(
                 "SELECT kind, value, generation, created_at, listed FROM intel_feed_values WHERE "
                 "feed_id = ?",
                 {Int(feed_id)})
              .rows) {
+      const auto kind = ParseKindName(row.Text(0));
+      if (!kind) continue;
       ListedValue v;
       v.generation = row.Int(2);
       v.created_ms = row.Int(3);
       v.listed = row.Int(4) != 0;
-      out.emplace(row.Text(0) + " " + row.Text(1), v);
+      out.emplace(Observable{*kind, row.Text(1)}, v);
     }
     return out;
   }
 
-  void SaveListed(std::int64_t feed_id, const std::map<std::string, ListedValue>& values) {
-    constexpr std::size_t kRowsPerInsert = 200;
-    std::vector<Value> params;
-    std::size_t rows = 0;
-    const auto flush = [&](Tx& tx) {
-      if (rows == 0) return;
-      std::string sql =
-          "INSERT INTO intel_feed_values (feed_id, kind, value, generation, created_at, listed) "
-          "VALUES ";
-      for (std::size_t i = 0; i < rows; ++i)
-        sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
-      sql +=
-          " ON CONFLICT (feed_id, kind, value) DO UPDATE SET generation = excluded.generation, "
-          "created_at = excluded.created_at, listed = excluded.listed";
-      tx.Exec(sql, params);
-      params.clear();
-      rows = 0;
-    };
+  void SaveListed(std::int64_t feed_id, const std::map<Observable, ListedValue>& values) {
+    std::vector<Value> rows;
+    for (const auto& [o, v] : values) {
+      if (!v.changed) continue;
+      rows.insert(rows.end(), {Int(feed_id), Text(std::string(KindName(o.kind))), Text(o.value),
+                               Int(v.generation), Int(v.created_ms), Bool(v.listed)});
+    }
     db_.Transact([&](Tx& tx) {
-      for (const auto& [key, v] : values) {
-        if (!v.changed) continue;
-        const std::size_t space = key.find(' ');
-        params.insert(params.end(),
-                      {Int(feed_id), Text(key.substr(0, space)), Text(key.substr(space + 1)),
-                       Int(v.generation), Int(v.created_ms), Bool(v.listed)});
-        if (++rows == kRowsPerInsert) flush(tx);
-      }
-      flush(tx);
+      storage::InsertRows(
+          tx,
+          "INSERT INTO intel_feed_values (feed_id, kind, value, generation, created_at, listed) "
+          "VALUES ",
+          6, rows,
+          " ON CONFLICT (feed_id, kind, value) DO UPDATE SET generation = excluded.generation, "
+          "created_at = excluded.created_at, listed = excluded.listed",
+          200);
     });
   }
 
@@ -815,7 +801,7 @@ class FeedService::Impl {
       return {};
     }
     // Indicators of one generation share one version, so an unchanged value is stored once.
-    std::map<std::string, ListedValue> listed = LoadListed(f.id);
+    std::map<Observable, ListedValue> listed = LoadListed(f.id);
     const std::int64_t now_ms = NowMs();
     std::vector<json::object> batch;
     std::size_t values = 0;
@@ -871,7 +857,7 @@ class FeedService::Impl {
         ++s.run.rejected;
         continue;
       }
-      auto [it, added] = listed.try_emplace(ValueKey(observable->kind, observable->value));
+      auto [it, added] = listed.try_emplace(*observable);
       ListedValue& v = it->second;
       if (v.seen) continue;
       v.seen = true;
@@ -895,13 +881,10 @@ class FeedService::Impl {
         std::any_of(listed.begin(), listed.end(), [](const auto& e) { return e.second.listed; })) {
       s.run.message = "the list held no values; nothing was revoked";
     } else if (!s.partial) {
-      for (auto& [key, v] : listed) {
+      const TimePoint revoked_at = clock_.Now();
+      for (auto& [o, v] : listed) {
         if (!v.listed || v.seen) continue;
-        const std::size_t space = key.find(' ');
-        const auto kind = ParseKindName(key.substr(0, space));
-        if (!kind) continue;
-        batch.push_back(
-            ListIndicator(f, Observable{*kind, key.substr(space + 1)}, v, clock_.Now()));
+        batch.push_back(ListIndicator(f, o, v, revoked_at));
         v.listed = false;
         v.changed = true;
         if (batch.size() >= kListBatch) submit(true);

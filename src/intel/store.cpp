@@ -48,7 +48,6 @@ constexpr std::size_t kIdsPerArray = 10000;  // PostgreSQL: = ANY(<array>)
 // arrays, a chunk bounds the size of one message.
 constexpr std::size_t kRowsPerInsertSqlite = 50;
 constexpr std::size_t kRowsPerInsertPostgres = 2000;
-constexpr std::size_t kPairsPerInsert = 400;
 constexpr std::size_t kMaxRecipients = 200;
 constexpr std::size_t kMaxGrants = 10000;
 constexpr std::size_t kMaxNameBytes = 500;
@@ -757,24 +756,6 @@ struct Known {
   std::string first_version;        // the earliest of those, as text
 };
 
-void InsertPairs(Tx& tx,
-                 std::string_view head,
-                 std::size_t columns,
-                 const std::vector<Value>& values) {
-  const std::size_t per_row = columns;
-  const std::size_t rows = values.size() / per_row;
-  for (std::size_t start = 0; start < rows; start += kPairsPerInsert) {
-    const std::size_t n = std::min(kPairsPerInsert, rows - start);
-    std::string sql(head);
-    const std::string one = "(" + Placeholders(per_row) + ")";
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i > 0) sql += ", ";
-      sql += one;
-    }
-    tx.Exec(sql, std::span<const Value>(values.data() + start * per_row, n * per_row));
-  }
-}
-
 // What one attempt at storing a batch decides for each of its rows.
 struct Decision {
   bool store = true;
@@ -1139,14 +1120,15 @@ void IntelService::Impl::StoreBatch(Tx& tx,
   }
   if (!index.empty()) correlation_.IndexAll(tx, index);
   if (!recipients.empty()) {
-    InsertPairs(tx, "INSERT INTO intel_recipients (object_seq, org_id) VALUES ", 2, recipients);
+    storage::InsertRows(tx, "INSERT INTO intel_recipients (object_seq, org_id) VALUES ", 2,
+                        recipients);
   }
   if (!warnings.empty()) {
-    InsertPairs(tx, "INSERT INTO intel_warnings (object_seq, kind, value, list) VALUES ", 4,
-                warnings);
+    storage::InsertRows(tx, "INSERT INTO intel_warnings (object_seq, kind, value, list) VALUES ", 4,
+                        warnings);
   }
   if (!refs.empty()) {
-    InsertPairs(tx, "INSERT INTO intel_refs (object_seq, ref_id, kind) VALUES ", 3, refs);
+    storage::InsertRows(tx, "INSERT INTO intel_refs (object_seq, ref_id, kind) VALUES ", 3, refs);
   }
   // Sightings last, so that one may sight an object of the same batch.
   for (const auto& p : batch.sightings) RecordSighting(tx, ledger_, t, p, now, out);

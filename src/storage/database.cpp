@@ -166,6 +166,29 @@ void Tx::LockExclusive(std::int64_t lock_id) {
   if (dialect_ == Dialect::kPostgres) Exec("SELECT pg_advisory_xact_lock(?)", {Int(lock_id)});
 }
 
+void InsertRows(Tx& tx,
+                std::string_view head,
+                std::size_t columns,
+                std::span<const Value> values,
+                std::string_view tail,
+                std::size_t rows_per_statement) {
+  if (columns == 0 || rows_per_statement == 0) return;
+  std::string one = "(";
+  for (std::size_t i = 0; i < columns; ++i) one += i == 0 ? "?" : ", ?";
+  one += ")";
+  const std::size_t rows = values.size() / columns;
+  for (std::size_t start = 0; start < rows; start += rows_per_statement) {
+    const std::size_t n = std::min(rows_per_statement, rows - start);
+    std::string sql(head);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i > 0) sql += ", ";
+      sql += one;
+    }
+    sql += tail;
+    tx.Exec(sql, values.subspan(start * columns, n * columns));
+  }
+}
+
 // A fixed-size pool of lazily opened connections. Thread-safe.
 class Database::Pool {
  public:

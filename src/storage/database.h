@@ -159,6 +159,16 @@ class Tx {
   std::optional<StorageError> failure_;
 };
 
+// Inserts `values`, rows of `columns` values each, with multi-row statements of at most
+// `rows_per_statement` rows: `head` is "INSERT INTO t (a, b) VALUES ", `tail` follows the rows of
+// each statement (an ON CONFLICT clause, or nothing).
+void InsertRows(Tx& tx,
+                std::string_view head,
+                std::size_t columns,
+                std::span<const Value> values,
+                std::string_view tail = {},
+                std::size_t rows_per_statement = 400);
+
 struct DatabaseOptions {
   std::size_t pool_size = 8;
   std::chrono::milliseconds acquire_timeout{5000};  // wait for a free connection; then kConnection

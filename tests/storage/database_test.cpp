@@ -176,6 +176,20 @@ TEST_P(StorageTest, OnConflictUpsertUpdatesExistingRow) {
   EXPECT_EQ(Count("kv"), 2);
 }
 
+TEST_P(StorageTest, InsertRowsSplitsIntoStatementsAndAppendsTheTail) {
+  CreateTables("CREATE TABLE kv (k BIGINT PRIMARY KEY, v BIGINT NOT NULL)");
+  std::vector<Value> rows;
+  for (int k = 0; k < 7; ++k) rows.insert(rows.end(), {Int(k), Int(k * 10)});
+  rows.insert(rows.end(), {Int(3), Int(1)});  // the same key again: the tail decides
+  db_->Transact([&](Tx& tx) {
+    InsertRows(tx, "INSERT INTO kv (k, v) VALUES ", 2, rows,
+               " ON CONFLICT (k) DO UPDATE SET v = kv.v + excluded.v", 3);
+  });
+  EXPECT_EQ(Count("kv"), 7);
+  EXPECT_EQ(db_->QueryOne("SELECT v FROM kv WHERE k = 3")->Int(0), 31);
+  EXPECT_EQ(db_->QueryOne("SELECT v FROM kv WHERE k = 6")->Int(0), 60);
+}
+
 TEST_P(StorageTest, TransactionCommitsAllStatements) {
   CreateTables("CREATE TABLE t (id {{id}}, name TEXT)");
   const auto id = db_->Transact([](Tx& tx) {
