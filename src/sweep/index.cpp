@@ -157,6 +157,27 @@ std::uint32_t V6FilterBit(std::uint32_t top32, std::uint32_t log2) {
   return static_cast<std::uint32_t>(Mix(top32) & ((std::uint64_t{1} << log2) - 1));
 }
 
+// Calls fn(bucket) for each of the 2^log2 buckets of an address filter that a key of `prefix`
+// bits starting with the 32 bits `top` covers: IPv4 buckets are the top bits of an address,
+// IPv6 buckets a hash of its first 32 bits. The builder sets the filters' bits and the loader
+// derives the address groups by this one rule.
+template <class Fn>
+void ForEachBucket(bool v6, std::uint32_t prefix, std::uint32_t top, std::uint32_t log2, Fn&& fn) {
+  if (!v6) {
+    const std::uint32_t bits = prefix >= log2 ? 0 : log2 - prefix;
+    const std::uint32_t first = (top >> (32 - log2)) & ~((std::uint32_t{1} << bits) - 1);
+    for (std::uint32_t i = 0; i < (std::uint32_t{1} << bits); ++i) fn(first + i);
+  } else if (prefix >= 32) {
+    fn(V6FilterBit(top, log2));
+  } else if (32 - prefix <= log2) {
+    const std::uint32_t span = std::uint32_t{1} << (32 - prefix);
+    const std::uint32_t first = top & ~(span - 1);
+    for (std::uint32_t i = 0; i < span; ++i) fn(V6FilterBit(first + i, log2));
+  } else {
+    for (std::uint32_t i = 0; i < (std::uint32_t{1} << log2); ++i) fn(i);
+  }
+}
+
 bool BitSet(const std::uint64_t* bits, std::uint32_t i) {
   return ((bits[i >> 6] >> (i & 63)) & 1U) != 0;
 }
@@ -514,24 +535,9 @@ struct Index::Storage {
       g.buckets.assign(n == decltype(counts)::value_type{} ? 0 : buckets, 0);
     }
     for (const AddressKey& a : addresses) {
-      const std::uint32_t top = a.top;
-      const std::uint32_t prefix = a.prefix;
-      const bool v6 = a.v6;
-      AddressGroups& g = v6 ? v6_groups : v4_groups;
-      const std::uint8_t bit = static_cast<std::uint8_t>(1U << group_of[v6 ? 1 : 0][prefix]);
-      if (!v6) {
-        const std::uint32_t bits = prefix >= log2 ? 0 : log2 - prefix;
-        const std::uint32_t first = (top >> (32 - log2)) & ~((std::uint32_t{1} << bits) - 1);
-        for (std::uint32_t i = 0; i < (std::uint32_t{1} << bits); ++i) g.buckets[first + i] |= bit;
-      } else if (prefix >= 32) {
-        g.buckets[V6FilterBit(top, log2)] |= bit;
-      } else if (32 - prefix <= log2) {
-        const std::uint32_t span = std::uint32_t{1} << (32 - prefix);
-        const std::uint32_t first = top & ~(span - 1);
-        for (std::uint32_t i = 0; i < span; ++i) g.buckets[V6FilterBit(first + i, log2)] |= bit;
-      } else {
-        for (auto& b : g.buckets) b |= bit;
-      }
+      AddressGroups& g = a.v6 ? v6_groups : v4_groups;
+      const auto bit = static_cast<std::uint8_t>(1U << group_of[a.v6 ? 1 : 0][a.prefix]);
+      ForEachBucket(a.v6, a.prefix, a.top, log2, [&](std::uint32_t i) { g.buckets[i] |= bit; });
     }
   }
 
@@ -1077,21 +1083,9 @@ Result<Index> Index::Build(const IndicatorSet& set) {
         static_cast<std::uint32_t>(static_cast<std::uint8_t>(strings[k.bytes_offset + 1]));
     const std::uint32_t top =
         Be32(reinterpret_cast<const std::uint8_t*>(strings.data() + k.bytes_offset + 2));
-    if (tag == kTagIpv4) {
-      const std::uint32_t bits = prefix >= ip_log2 ? 0 : ip_log2 - prefix;
-      const std::uint32_t first = (top >> (32 - ip_log2)) & ~((std::uint32_t{1} << bits) - 1);
-      for (std::uint32_t i = 0; i < (std::uint32_t{1} << bits); ++i) set_bit(0, first + i);
-    } else if (prefix >= 32) {
-      set_bit(filter_words, V6FilterBit(top, ip_log2));
-    } else if (32 - prefix <= ip_log2) {
-      const std::uint32_t span = std::uint32_t{1} << (32 - prefix);
-      const std::uint32_t first = top & ~(span - 1);
-      for (std::uint32_t i = 0; i < span; ++i)
-        set_bit(filter_words, V6FilterBit(first + i, ip_log2));
-    } else {
-      std::fill(ip_filter.begin() + static_cast<std::ptrdiff_t>(filter_words), ip_filter.end(),
-                ~std::uint64_t{0});
-    }
+    const bool v6 = tag == kTagIpv6;
+    ForEachBucket(v6, prefix, top, ip_log2,
+                  [&](std::uint32_t i) { set_bit(v6 ? filter_words : 0, i); });
   }
 
   Header header{};
