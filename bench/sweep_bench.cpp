@@ -13,8 +13,9 @@
 //
 //   sweep_bench [--mode tokenize|read|text] [--repeat N] FILE...
 //   sweep_bench --mode index --iocs LIST --out INDEX
-//   sweep_bench --mode sweep --index INDEX [--threads N] [--lines OUT] FILE...
-// (--lines writes FILE:LINE: for each finding, for score_hits.py.)
+//   sweep_bench --mode sweep --index INDEX [--threads N] [--lines OUT] [--parse-all] FILE...
+// (--lines writes FILE:LINE: for each finding, for score_hits.py; --parse-all turns the line
+// filter off, so that every line is parsed.)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -162,6 +163,7 @@ int BuildIndex(const std::string& iocs, const std::string& out) {
 
 int SweepFiles(const std::string& index_path,
                unsigned threads,
+               bool parse_all,
                const std::string& lines_path,
                const std::vector<std::string>& files) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -173,6 +175,7 @@ int SweepFiles(const std::string& index_path,
   const double load_s = Since(t0);
   caduceus::sweep::SweepOptions options;
   options.threads = threads;
+  options.line_filter = !parse_all;
   std::FILE* lines = lines_path.empty() ? nullptr : std::fopen(lines_path.c_str(), "w");
   if (lines != nullptr) {
     options.on_finding = [lines](const caduceus::sweep::Finding& f) {
@@ -208,6 +211,7 @@ int main(int argc, char** argv) {
   std::string mode = "read";
   int repeat = 1;
   unsigned threads = 1;
+  bool parse_all = false;
   std::string iocs;
   std::string index;
   std::string out;
@@ -219,6 +223,8 @@ int main(int argc, char** argv) {
       mode = argv[++i];
     } else if (arg == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--parse-all") {
+      parse_all = true;
     } else if (arg == "--threads" && i + 1 < argc) {
       threads = static_cast<unsigned>(std::max(0, std::atoi(argv[++i])));
     } else if (arg == "--iocs" && i + 1 < argc) {
@@ -235,13 +241,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "index" && !iocs.empty() && !out.empty()) return BuildIndex(iocs, out);
   if (mode == "sweep" && !index.empty() && !files.empty())
-    return SweepFiles(index, threads, lines, files);
+    return SweepFiles(index, threads, parse_all, lines, files);
   if (files.empty() || (mode != "tokenize" && mode != "read" && mode != "text")) {
     std::fprintf(
         stderr,
         "usage: sweep_bench [--mode tokenize|read|text] [--repeat N] FILE...\n"
         "       sweep_bench --mode index --iocs LIST --out INDEX\n"
-        "       sweep_bench --mode sweep --index INDEX [--threads N] [--lines OUT] FILE...\n");
+        "       sweep_bench --mode sweep --index INDEX [--threads N] [--lines OUT] [--parse-all] "
+        "FILE...\n");
     return 2;
   }
   for (const std::string& file : files) {

@@ -1,7 +1,8 @@
 // The sweep index loader on arbitrary bytes: Index::FromBytes must refuse or accept without
 // crashing, and an accepted index must be safe to match against and to read every indicator of.
 // The first byte says whether the rest is taken as it is or sealed first (its checksum rewritten,
-// SealIndexBytes), so that mutations reach the structural checks behind the checksum.
+// SealIndexBytes), so that mutations reach the structural checks behind the checksum. The line
+// filter derived from an accepted index is run too.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "sweep/index.h"
+#include "sweep/line_filter.h"
 
 namespace {
 
@@ -45,6 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   std::vector<caduceus::sweep::Hit> hits;
   for (const Probe& p : kProbes) index->Match(p.kind, p.value, hits);
+  // The line filter derived from the keys, on a line with a run of every kind it probes.
+  caduceus::sweep::LineFilter filter(*index);
+  filter.MayMatch(
+      "GET http://A.b.evil.example./x 10.1.2.3 [2001:db8::5]:80 ::ffff:192.0.2.1 "
+      "d41d8cd98f00b204e9800998ecf8427e boss@evil.example C:\\x\\mimikatz.exe ev%69l.example "
+      "{\"m\":\"a\\nxn--bcher-kva.example\"}");
   for (const auto& h : hits) {
     Check(h.indicator < index->size());
     if (h.compound) Check(h.clause < index->indicator(h.indicator).clauses);

@@ -18,7 +18,7 @@ targets+=(fuzz_stix_bundle)
 targets+=(fuzz_ransom_note fuzz_recovery_clues)
 targets+=(fuzz_freetext fuzz_warninglist fuzz_misp_event fuzz_taxii_query)
 targets+=(fuzz_version_range fuzz_cyclonedx fuzz_inventory_csv fuzz_cpe)
-targets+=(fuzz_tokenizer fuzz_sweep_index)
+targets+=(fuzz_tokenizer fuzz_sweep_index fuzz_line_filter)
 for f in squid proxifier combined bind dnsmasq unbound windows_dns zeek zeek_json json syslog syslog5424 cef leef csv auto; do targets+=("fuzz_log_$f"); done
 
 cmake -S "$root" -B "$build" -G Ninja -DCADUCEUS_FUZZ=ON -DCADUCEUS_TESTS=OFF \

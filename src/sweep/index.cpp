@@ -203,6 +203,48 @@ std::uint64_t KeyHash(std::uint8_t tag, std::string_view payload) {
   return HashBytes(tag, payload.data(), payload.size());
 }
 
+// The ASCII upper-case letters of eight bytes made lower-case: bit 7 of (byte & 0x7f) +
+// (0x80 - 'A') says byte >= 'A', of + (0x80 - 'Z' - 1) says byte > 'Z' (no carry crosses a
+// byte), and bytes of 0x80 or more are left alone.
+std::uint64_t LowerWord(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = kOnes * 0x80;
+  const std::uint64_t low7 = w & ~kHighs;
+  const std::uint64_t upper =
+      ((low7 + kOnes * (0x80 - 'A')) ^ (low7 + kOnes * (0x80 - 'Z' - 1))) & ~w & kHighs;
+  return w | (upper >> 2);
+}
+
+// KeyHash of the ASCII lower case of `text`, without a copy: the line filter hashes suffixes
+// of a name, and reading them from a lower-cased copy at other offsets than it was written, or
+// a tail copied byte by byte into a word, stalls on store forwarding. `last8`: the last eight
+// bytes of `text` as a little-endian word, when it has eight or more.
+std::uint64_t KeyHashLower(std::uint8_t tag, std::string_view text, std::uint64_t last8) {
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t h = tag * kK1 ^ (static_cast<std::uint64_t>(n) * kK2);
+  const bool short_text = n < 8;
+  while (n >= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    h = std::rotl(h ^ (LowerWord(w) * kK2), 31) * kK1;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t w = 0;
+    if (short_text) {
+      for (std::size_t i = 0; i < n; ++i) {
+        w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+      }
+    } else {
+      w = last8 >> (8 * (8 - n));
+    }
+    h = std::rotl(h ^ (LowerWord(w) * kK2), 31) * kK1;
+  }
+  return Mix(h);
+}
+
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // A payload assembled on the stack: the values matched are bounded (kMaxKeyPayload).
@@ -214,23 +256,17 @@ class Buffer {
     size_ = s.size();
     return true;
   }
-  // Lower-cases ASCII letters; false (and nothing usable) when a byte is not ASCII. Eight bytes
-  // at a time: bit 7 of (byte & 0x7f) + (0x80 - 'A') says byte >= 'A', of + (0x80 - 'Z' - 1)
-  // says byte > 'Z' (no carry crosses a byte), and bytes >= 0x80 are left alone.
+  // Lower-cases ASCII letters, eight bytes at a time; false (and nothing usable) when a byte is
+  // not ASCII.
   bool AssignLower(std::string_view s) {
     if (s.size() > data_.size()) return false;
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr std::uint64_t kHighs = kOnes * 0x80;
     std::uint64_t seen = 0;
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
       std::uint64_t w = 0;
       std::memcpy(&w, s.data() + i, 8);
-      const std::uint64_t low7 = w & ~kHighs;
-      const std::uint64_t upper =
-          ((low7 + kOnes * (0x80 - 'A')) ^ (low7 + kOnes * (0x80 - 'Z' - 1))) & ~w & kHighs;
       seen |= w;
-      w |= upper >> 2;
+      w = LowerWord(w);
       std::memcpy(data_.data() + i, &w, 8);
     }
     for (; i < s.size(); ++i) {
@@ -238,7 +274,7 @@ class Buffer {
       data_[i] = Lower(s[i]);
     }
     size_ = s.size();
-    return (seen & kHighs) == 0;
+    return (seen & (0x0101010101010101ULL * 0x80)) == 0;
   }
   std::string_view view() const { return {data_.data(), size_}; }
   char* data() { return data_.data(); }
@@ -392,7 +428,33 @@ bool ParseIpv4(std::string_view s, std::array<std::uint8_t, 16>& out) {
   return i == s.size();
 }
 
+// Whether a key's text is one the line filter finds in a raw line: lower-case letters, digits,
+// '_', '-' and '.', with a dot, not at either end (a run of such bytes, its dots trimmed, is
+// what the filter probes; see line_filter.h).
+bool LineFilterName(std::string_view text) {
+  if (text.empty() || text.front() == '.' || text.back() == '.') return false;
+  bool dot = false;
+  for (char c : text) {
+    const bool label = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!label && c != '.') return false;
+    dot |= c == '.';
+  }
+  return dot;
+}
+
+// The line filter's hash of the last two labels of a text, from their text hash: another
+// value, so that the filter tells "a key's text" from "a key's last two labels".
+std::uint64_t TailHash(std::uint64_t hash) { return Mix(hash ^ kK2); }
+
 }  // namespace
+
+std::string_view LastTwoLabels(std::string_view name) {
+  std::size_t dots = 0;
+  for (std::size_t i = name.size(); i > 0; --i) {
+    if (name[i - 1] == '.' && ++dots == 2) return name.substr(i);
+  }
+  return name;
+}
 
 struct Index::Storage {
   std::unique_ptr<std::uint64_t[]> owned;  // 8-byte aligned bytes of the file form
@@ -421,6 +483,17 @@ struct Index::Storage {
   // filter. Empty when the Bloom filter is small itself.
   std::vector<std::uint64_t> front;
   int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
+
+  // The line filter's text filter (line_filter.h): for each key, the text that a line holding a
+  // value that matches it must contain (a domain key's name, a URL key's host unless it is an
+  // IPv4 address, an e-mail key's domain, a file name, a digest), without the key's kind, and for
+  // a name, its last two labels under TailHash; three bits in one 64-bit word each, 16 bits per
+  // key. Derived from the keys when the index is attached.
+  std::vector<std::uint64_t> line_words;
+  int line_shift = 64;  // a text hash's word: hash >> line_shift
+  LineFilterFacts line_facts;
+  std::vector<std::uint32_t> url_quads;  // the hosts of URL keys that are IPv4 addresses, sorted
+  std::vector<std::uint64_t> url_quad_bits;  // bit a >> 16 for each of them
 
   // Behind each address filter: for each of its buckets, which groups of prefix lengths have a
   // key covering the bucket (bit g for group g), so that an address that passes the filter
@@ -541,10 +614,113 @@ struct Index::Storage {
     }
   }
 
+  static std::uint64_t LineBits(std::uint64_t hash) {
+    return (std::uint64_t{1} << (hash & 63)) | (std::uint64_t{1} << ((hash >> 6) & 63)) |
+           (std::uint64_t{1} << ((hash >> 12) & 63));
+  }
+
+  bool LineMay(std::uint64_t hash) const {
+    const std::uint64_t bits = LineBits(hash);
+    return (line_words[hash >> line_shift] & bits) == bits;
+  }
+
+  // Fills the line filter's text filter from the keys (once they are known to be valid), and
+  // tells whether every key has a text the line filter can look for (line_filter.h).
+  void BuildLineFilter() {
+    // Up to two texts per key: 16 bits per key, or 8 per text.
+    const std::size_t words = std::bit_ceil(std::max<std::size_t>(header->keys / 4, 64));
+    line_words.assign(words, 0);
+    line_shift = 64 - std::countr_zero(words);
+    LineFilterFacts facts;
+    facts.usable = true;
+    std::string lower;
+    std::vector<std::uint64_t> hashes;  // set after the walk, their words loaded ahead
+    hashes.reserve(std::size_t{header->keys} * 2);
+    for (std::uint32_t k = 0; k < header->keys && facts.usable; ++k) {
+      const KeyRec& key = keys[k];
+      const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
+      const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
+      std::string_view text;
+      bool name = true;  // a name-like text, not a digest
+      switch (tag) {
+        case kTagDomain:
+          // A name without a dot is never looked up (Match tries names of two labels or more).
+          if (payload.find('.') == std::string_view::npos) continue;
+          text = payload;
+          break;
+        case kTagIpv4:
+        case kTagIpv6:
+          continue;  // the address filters
+        case kTagUrl:
+        case kTagUrlPrefix: {
+          const auto host = UrlHostForFilter(payload);
+          if (!host) {
+            facts.usable = false;
+            continue;
+          }
+          std::array<std::uint8_t, 16> address{};
+          if (ParseIpv4(*host, address)) {
+            // Looked up as an address, so that numbers ending in a digit need no text probe.
+            url_quads.push_back(Be32(address.data()));
+            continue;
+          }
+          lower.assign(*host);
+          for (char& c : lower) c = Lower(c);
+          text = lower;
+          break;
+        }
+        case kTagEmail:
+          text = payload.substr(payload.rfind('@') + 1);
+          break;
+        case kTagFileName:
+          text = payload;
+          break;
+        default:  // the digests, lower-case hex
+          text = payload;
+          name = false;
+          facts.digests = true;
+          break;
+      }
+      if (name && !LineFilterName(text)) {
+        facts.usable = false;
+        continue;
+      }
+      if (name) {
+        const char tail = text[text.rfind('.') + 1];
+        facts.digit_tail |= tail >= '0' && tail <= '9';
+      }
+      facts.max_text = std::max(facts.max_text, text.size());
+      // A domain key's text hash is its own hash.
+      const std::uint64_t hash = tag == kTagDomain ? key.hash : KeyHash(kTagDomain, text);
+      hashes.push_back(hash);
+      if (name) {
+        const std::string_view two = LastTwoLabels(text);
+        hashes.push_back(TailHash(two.size() == text.size() ? hash : KeyHash(kTagDomain, two)));
+      }
+    }
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (i + kAhead < hashes.size()) {
+        __builtin_prefetch(&line_words[hashes[i + kAhead] >> line_shift], 1);
+      }
+      line_words[hashes[i] >> line_shift] |= LineBits(hashes[i]);
+    }
+    std::sort(url_quads.begin(), url_quads.end());
+    url_quads.erase(std::unique(url_quads.begin(), url_quads.end()), url_quads.end());
+    url_quad_bits.assign(std::size_t{1} << 10, 0);
+    for (std::uint32_t quad : url_quads) {
+      url_quad_bits[quad >> 22] |= std::uint64_t{1} << ((quad >> 16) & 63);
+    }
+    facts.addresses = header->v4_prefixes != 0 ||
+                      header->v6_prefixes != std::array<std::uint64_t, 3>{} || !url_quads.empty();
+    line_facts = facts;
+  }
+
   // The index's derived filters, once it is valid.
   void Derive() {
     BuildFront();
     BuildAddressGroups();
+    BuildLineFilter();
   }
 
   bool Lookup(std::uint8_t tag,
@@ -1276,6 +1452,53 @@ std::string SealIndexBytes(std::string bytes) {
   const std::uint64_t checksum = Checksum(bytes.data(), bytes.size());
   std::memcpy(bytes.data() + offsetof(Header, checksum), &checksum, sizeof(checksum));
   return bytes;
+}
+
+LineFilterFacts Index::line_filter_facts() const {
+  return storage_ ? storage_->line_facts : LineFilterFacts{};
+}
+
+std::uint64_t Index::LineHash(std::string_view text) const {
+  std::uint64_t last8 = 0;
+  if (text.size() >= 8) std::memcpy(&last8, text.data() + text.size() - 8, 8);
+  return KeyHashLower(kTagDomain, text, last8);
+}
+
+std::uint64_t Index::LineTailProbe(std::string_view two_labels) const {
+  const std::uint64_t hash = TailHash(LineHash(two_labels));
+  LinePrefetch(hash);
+  return hash;
+}
+
+void Index::LinePrefetch(std::uint64_t hash) const {
+  if (storage_) __builtin_prefetch(&storage_->line_words[hash >> storage_->line_shift]);
+}
+
+bool Index::LineMayHold(std::uint64_t hash) const { return storage_ && storage_->LineMay(hash); }
+
+bool Index::LineMayHoldIpv4(std::uint32_t address) const {
+  if (!storage_) return false;
+  const Storage& s = *storage_;
+  if (BitSet(s.url_quad_bits.data(), address >> 16) &&
+      std::binary_search(s.url_quads.begin(), s.url_quads.end(), address)) {
+    return true;
+  }
+  if (s.v4_groups.buckets.empty() ||
+      !BitSet(s.v4_filter, address >> (32 - s.header->ip_filter_log2))) {
+    return false;
+  }
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t i = 0; i < 4; ++i) {
+    bytes[i] = static_cast<std::uint8_t>(address >> (24 - 8 * i));
+  }
+  std::vector<Hit> hits;
+  return s.MatchAddress(false, bytes, hits);
+}
+
+bool Index::MatchesAddress(std::string_view text) const {
+  if (!storage_ || text.empty() || text.size() > 64) return false;
+  std::vector<Hit> hits;
+  return storage_->MatchIp(text, hits);
 }
 
 bool Index::Match(ObservableKind kind, std::string_view value, std::vector<Hit>& out) const {

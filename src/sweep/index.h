@@ -76,6 +76,19 @@ struct IndexStats {
   std::size_t front_bytes = 0;
 };
 
+// What the line filter (line_filter.h) needs to know of an index.
+struct LineFilterFacts {
+  // Every key has a text the filter finds in a raw line (see line_filter.h); when false the
+  // filter lets every line through.
+  bool usable = false;
+  // Some key's text ends in a label that starts with a digit ("archive.7z"), so a run of name
+  // bytes whose last label starts with a digit must still be probed.
+  bool digit_tail = false;
+  std::size_t max_text = 0;  // the longest text
+  bool addresses = false;    // some key is an address
+  bool digests = false;      // some key is an MD5, SHA-1, SHA-256 or SHA-512 digest
+};
+
 class Index {
  public:
   Index();  // an empty index that matches nothing
@@ -108,11 +121,34 @@ class Index {
   // hit was appended. `out` is not cleared.
   bool Match(intel::ObservableKind kind, std::string_view value, std::vector<Hit>& out) const;
 
+  // The probes of the line filter (line_filter.h), which looks for the keys' texts in raw lines.
+  LineFilterFacts line_filter_facts() const;
+  // The line filter's text filter holds, for each key, its text (a domain key's name, a URL
+  // key's host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest)
+  // under LineHash, and for a name its last two labels (LastTwoLabels) under another hash, which
+  // LineTailProbe gives. Texts are name bytes or hex digits; ASCII case is ignored.
+  std::uint64_t LineHash(std::string_view text) const;
+  // The hash of the last two labels of a name, with its filter word starting to load.
+  std::uint64_t LineTailProbe(std::string_view two_labels) const;
+  // Starts loading the filter word of a hash.
+  void LinePrefetch(std::uint64_t hash) const;
+  // Whether the filter may hold a hash: a false positive now and then, never a false negative.
+  bool LineMayHold(std::uint64_t hash) const;
+  // Whether an IPv4 address (host order) matches an address key (the address filter first) or
+  // is the host of a URL key (which the text filter does not hold).
+  bool LineMayHoldIpv4(std::uint32_t address) const;
+  // Whether an address in text (as Match takes an ipv4 or ipv6 value) matches an address key.
+  bool MatchesAddress(std::string_view text) const;
+
  private:
   struct Storage;
   explicit Index(std::unique_ptr<Storage> storage);
   std::unique_ptr<Storage> storage_;
 };
+
+// The suffix of a name after its second-to-last dot ("example.com" of "www.example.com"); the
+// name itself when it has one dot or none.
+std::string_view LastTwoLabels(std::string_view name);
 
 // Rewrites the checksum in the header of a file form to match its body (bytes too short for a
 // header come back unchanged). For fuzzing and tests, which need altered files to get past the

@@ -126,7 +126,24 @@ struct RecordReader::State {
   std::array<std::unique_ptr<detail::LineParser>, kFormatCount> parsers;
   detail::LineParser* current = nullptr;
   detail::RecordBuilder builder;
+  std::function<bool(std::string_view)> keep_line;
 };
+
+namespace {
+
+// Whether a Zeek separator directive keeps fields cut at bytes that are no part of a name.
+bool PlainSeparator(std::string_view line) {
+  for (std::string_view key : {"#separator", "#set_separator"}) {
+    if (!detail::StartsWith(line, key)) continue;
+    std::string_view value = line.substr(key.size());
+    if (value.empty() || (value.front() != ' ' && value.front() != '\t')) continue;
+    value.remove_prefix(1);
+    return value == "\\x09" || value == "\t" || value == "\\x2c" || value == ",";
+  }
+  return true;
+}
+
+}  // namespace
 
 RecordReader::RecordReader(std::unique_ptr<ByteSource> source, ReaderOptions options)
     : state_(std::make_unique<State>(std::move(source), options)) {}
@@ -151,13 +168,27 @@ Result<bool> RecordReader::Next(Record& record) {
     record.piece = line.continued || line.partial;
     s.builder.Begin(record, line.text, line.offset);
     if (record.piece) {
+      record.filtered = false;
       record.format = Format::kText;
       s.Parser(Format::kText)->Parse(line.text, s.builder);
       return true;
     }
     if (line.text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    record.filtered = false;
+    if (s.keep_line) {
+      if (line.text.front() == '#') {
+        if (!PlainSeparator(line.text)) s.keep_line = nullptr;
+      } else if (line.number > kDetectLines && !s.keep_line(line.text)) {
+        record.filtered = true;
+        return true;
+      }
+    }
     if (s.Parse(line.text, record)) return true;
   }
+}
+
+void RecordReader::SetLineFilter(std::function<bool(std::string_view)> keep) {
+  state_->keep_line = std::move(keep);
 }
 
 const Detection& RecordReader::detection() const { return state_->detection; }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -59,6 +60,14 @@ class RecordReader {
   // error of the source (a read error, a corrupt compressed stream) ends the stream with an
   // error; the records before it have been returned.
   Result<bool> Next(Record& record);
+
+  // Sets a line filter: a line it refuses is not parsed, and comes back as a record marked
+  // `filtered`, without fields. The first 64 lines of the stream (detection and a CSV header),
+  // lines starting with '#' (Zeek directives) and pieces of overlong lines are always parsed,
+  // and a Zeek "#separator" or "#set_separator" other than tab or ',' turns the filter off for
+  // the rest of the stream (the filter assumes that fields are cut at bytes that are no part of
+  // a name). The parser state the next parsed line meets is the one the last parsed line left.
+  void SetLineFilter(std::function<bool(std::string_view)> keep);
 
   // The detection (or the given format) of the stream; set by the first call to Next.
   const Detection& detection() const;

@@ -67,6 +67,8 @@ struct Record {
   std::uint64_t offset = 0;       // stream offset of the line's first byte
   std::string_view text;          // the line without "\n" / "\r\n"
   bool piece = false;  // a piece of a line longer than the reader's max_line (tokenized only)
+  // The reader's line filter passed over the line: it was not parsed and has no fields.
+  bool filtered = false;
   std::vector<Field> fields;  // in order of appearance
 };
 

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sweep/line_filter.h"
+
 namespace caduceus::sweep {
 namespace {
 
@@ -401,6 +403,14 @@ Status Scan(const Index& index,
             bool& binary,
             Emit&& emit) {
   Matcher matcher(index, options);
+  LineFilter filter(index);
+  struct Detach {
+    RecordReader& reader;
+    ~Detach() { reader.SetLineFilter(nullptr); }
+  } detach{reader};
+  if (options.line_filter && filter.usable()) {
+    reader.SetLineFilter([&filter](std::string_view line) { return filter.MayMatch(line); });
+  }
   Record record;
   binary = false;
   bool first = true;
@@ -419,7 +429,7 @@ Status Scan(const Index& index,
     }
     if (!*more) break;
     ++totals.records;
-    matcher.Match(record, file, mtime, totals, emit);
+    if (!record.filtered) matcher.Match(record, file, mtime, totals, emit);
   }
   totals.bytes = reader.position();
   return {};

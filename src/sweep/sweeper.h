@@ -84,6 +84,12 @@ struct SweepOptions {
   std::size_t context_bytes = 256;
   std::uint64_t chunk_bytes = std::uint64_t{64} << 20;  // 0: never split a file
   bool skip_binary = true;  // skip files whose head has a NUL byte (reported as "binary")
+  // Parse only the lines the index's line filter (line_filter.h) lets through. Off, every line
+  // is parsed: the same findings, except that a line two formats both take (a JSON object that
+  // is Zeek JSON or not, a dnsmasq message that is no query) may come out under the other one,
+  // as the parser state a line meets is the one the last parsed line left (as at a chunk's
+  // start); slower, for checking the filter.
+  bool line_filter = true;
   std::chrono::milliseconds progress_interval{200};
   std::function<void(const Finding&)> on_finding;
   std::function<void(const SweepSkip&)> on_skip;
@@ -95,8 +101,8 @@ struct SweepSummary {
   std::uint64_t files = 0;    // swept (fully or until a read error)
   std::uint64_t skipped = 0;  // on_skip calls
   std::uint64_t bytes = 0;    // decompressed bytes read
-  std::uint64_t records = 0;
-  std::uint64_t fields = 0;
+  std::uint64_t records = 0;  // lines read (parsed or passed over by the line filter)
+  std::uint64_t fields = 0;   // fields of the lines parsed
   std::uint64_t findings = 0;
   std::vector<IndicatorHits> hits;  // by indicator position
   bool cancelled = false;

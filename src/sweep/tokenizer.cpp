@@ -10,6 +10,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "sweep/hex_runs.h"
+
 namespace caduceus::sweep {
 namespace {
 
@@ -199,10 +201,9 @@ class Scanner {
   }
 #endif
 
-  // Scans the text in 64-byte blocks, the last one padded with spaces. Bit i of a_k says
-  // bytes i-2^k+1..i are hex digits, carried across blocks in h_k, so a_5 marks the 32nd digit
-  // of every run of hex digits. Anchors that cannot matter are dropped before any word is
-  // looked at: a ':' followed by a delimiter other than "//" (JSON separators, "info:", "C:\\"),
+  // Scans the text in 64-byte blocks, the last one padded with spaces. a5 marks the 32nd digit
+  // of every run of hex digits (hex_runs.h). Anchors that cannot matter are dropped before any word
+  // is looked at: a ':' followed by a delimiter other than "//" (JSON separators, "info:", "C:\\"),
   // and a '.' followed by a digit with four digits or more right before or after it
   // ("1709510400.123", "0.000123"): no token needs them, since an address has at most three
   // digits around each dot, the last dot of a name is followed by a letter, and an IPv6 address
@@ -210,7 +211,7 @@ class Scanner {
   // classes from the masks; others are scanned byte by byte.
   void RunBlocks() {
     std::size_t pos = 0;
-    std::uint64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0;
+    detail::HexRun32 hex_runs;
     std::uint64_t digits_before = 0;  // the previous block's digit mask
     std::uint64_t run4_before = 0;    // and its run4
     while (pos < n_) {
@@ -225,17 +226,7 @@ class Scanner {
         m = Classify64(tail);
       }
       const Ahead ahead = LookAhead(pos + 64);
-      const std::uint64_t a0 = m.hex;
-      const std::uint64_t a1 = a0 & ((a0 << 1) | (h0 >> 63));
-      const std::uint64_t a2 = a1 & ((a1 << 2) | (h1 >> 62));
-      const std::uint64_t a3 = a2 & ((a2 << 4) | (h2 >> 60));
-      const std::uint64_t a4 = a3 & ((a3 << 8) | (h3 >> 56));
-      const std::uint64_t a5 = a4 & ((a4 << 16) | (h4 >> 48));
-      h0 = a0;
-      h1 = a1;
-      h2 = a2;
-      h3 = a3;
-      h4 = a4;
+      const std::uint64_t a5 = hex_runs.Next(m.hex);
       // next_k: bit i is byte i+k; prev_k: bit i is byte i-k.
       const auto next1 = [](std::uint64_t x, std::uint64_t after) {
         return (x >> 1) | (after << 63);
@@ -292,7 +283,7 @@ class Scanner {
           // The word ran past the block and ended at a byte that is no hex digit: restart there
           // with no run carried over.
           next = end;
-          h0 = h1 = h2 = h3 = h4 = 0;
+          hex_runs = detail::HexRun32();
           digits_before = run4_before = 0;
           break;
         }

@@ -166,13 +166,14 @@ TEST_F(SweeperTest, ValuesOnlyAParserGivesAreMatched) {
       "evil.example\nhttp://dl.example/gate/a.php\n",
       {stix("000000000001", "[file:name = 'dropper.exe']"),
        stix("000000000002", "[file:name = 'loader.dll' AND domain-name:value = 'c2.example']")});
-  Write("events.json",
-        "{\"EventID\":22,\"QueryName\":\"c2\\u002eevil.example\"}\n"
-        "{\"EventID\":3,\"DestinationUrl\":\"http:\\/\\/dl.example\\/gate\\/a.php\"}\n"
-        "{\"EventID\":11,\"TargetFilename\":\"C:\\\\Users\\\\bob\\\\dropper.exe\"}\n"
-        "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"c2.other\"}\n"
-        "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"www.c2\\u002eexample\"}"
-        "\n");
+  const std::string events =
+      "{\"EventID\":22,\"QueryName\":\"c2\\u002eevil.example\"}\n"
+      "{\"EventID\":3,\"DestinationUrl\":\"http:\\/\\/dl.example\\/gate\\/a.php\"}\n"
+      "{\"EventID\":11,\"TargetFilename\":\"C:\\\\Users\\\\bob\\\\dropper.exe\"}\n"
+      "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"c2.other\"}\n"
+      "{\"EventID\":7,\"Image\":\"C:\\\\x\\\\loader.dll\",\"QueryName\":\"www.c2\\u002eexample\"}"
+      "\n";
+  Write("events.json", events);
   const std::string wire =
       "3/4/2024 1:23:45 PM 0E2C PACKET  000000D6B0B4C1D0 UDP Rcv 10.0.0.5        a1b2   Q "
       "[0001   D   NOERROR] A      (3)www(4)evil(7)example(0)";
@@ -205,6 +206,33 @@ TEST_F(SweeperTest, ValuesOnlyAParserGivesAreMatched) {
   chunked.threads = 3;
   chunked.chunk_bytes = 64;  // about a chunk per line
   EXPECT_EQ(rows(Run(index, {dir_ / "events.json"}, chunked).findings), rows(json.findings));
+
+  // The same lines after 64 others, past the head the reader always parses: the line filter
+  // must let each of them through, and still skip lines.
+  std::string head;
+  for (int i = 0; i < 64; ++i) head += "{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\sc.exe\"}\n";
+  Write("late.json", head + events + head);
+  auto shifted = rows(json.findings);
+  for (Row& row : shifted) std::get<0>(row) += 64;
+  const auto late = Run(index, {dir_ / "late.json"});
+  EXPECT_EQ(rows(late.findings), shifted);
+  SweepOptions parse_all;
+  parse_all.line_filter = false;
+  const auto all = Run(index, {dir_ / "late.json"}, parse_all);
+  EXPECT_EQ(rows(all.findings), shifted);
+  EXPECT_EQ(late.summary.records, all.summary.records);
+  EXPECT_LT(late.summary.fields, all.summary.fields);
+  std::string dns_head;
+  for (int i = 0; i < 64; ++i) {
+    dns_head +=
+        "3/4/2024 1:23:45 PM 0E2C PACKET  000000D6B0B4C1D0 UDP Rcv 10.0.0.5        a1b2   "
+        "Q [0001   D   NOERROR] A      (4)good(7)example(0)\n";
+  }
+  Write("late_dns.log", dns_head + wire + "\n");
+  const auto late_dns = Run(index, {dir_ / "late_dns.log"});
+  ASSERT_EQ(late_dns.findings.size(), 1U);
+  EXPECT_EQ(late_dns.findings[0].line, 65U);
+  EXPECT_EQ(late_dns.findings[0].value, "www.evil.example");
 }
 
 TEST_F(SweeperTest, AggregatesCountAndUseRecordTimestamps) {

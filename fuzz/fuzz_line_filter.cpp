@@ -1,0 +1,78 @@
+// The line filter against the readers: a line the filter refuses must hold no value that matches
+// the index, as any format's parser or the tokenizer gives it. The bytes are a log stream, read
+// once with each format and once detected; every line a parser gave a matching value from must
+// pass the filter. The index holds short keys of every kind, so that mutations find them.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "sweep/index.h"
+#include "sweep/indicators.h"
+#include "sweep/line_filter.h"
+#include "sweep/reader.h"
+
+namespace {
+
+using caduceus::intel::ObservableKind;
+using namespace caduceus::sweep;
+
+void Check(bool condition) {
+  if (!condition) __builtin_trap();
+}
+
+Index MakeIndex() {
+  IndicatorSetBuilder builder({caduceus::TimePoint(std::chrono::seconds(1'750'000'000))});
+  builder.AddList(
+      "ev.il\n"
+      "a.b.c\n"
+      "x.ab\n"
+      "1.2.3.4\n"
+      "10.9.0.0/16\n"
+      "::ffff:5.6.7.8\n"
+      "2001:db8::/32\n"
+      "fe80::1\n"
+      "http://u.rl/p\n"
+      "http://9.9.9.9/\n"
+      "http://pre.fx/*\n"
+      "m@ma.il\n"
+      "d41d8cd98f00b204e9800998ecf8427e\n"
+      "da39a3ee5e6b4b0d3255bfef95601890afd80709\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
+      "fuzz");
+  builder.AddList("dr.op\nx.7z\n", "fuzz", ObservableKind::kFileName);
+  return Index::Build(builder.Finish()).value();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const Index index = MakeIndex();
+  static LineFilter filter(index);
+  Check(filter.usable());
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  std::vector<Hit> hits;
+  for (int f = -1; f < kFormatCount; ++f) {
+    ReaderOptions options;
+    if (f >= 0) options.format = static_cast<Format>(f);
+    options.lines.max_line = 4096;
+    options.lines.block_size = 4096;
+    RecordReader reader(MemorySource(bytes), options);
+    Record record;
+    while (true) {
+      auto more = reader.Next(record);
+      if (!more || !*more) break;
+      // Pieces of overlong lines and '#' lines are parsed whatever the filter says.
+      if (record.piece || record.text.empty() || record.text.front() == '#') continue;
+      bool matched = false;
+      for (const Field& field : record.fields) {
+        hits.clear();
+        matched |= index.Match(field.kind, field.value, hits);
+      }
+      if (matched) Check(filter.MayMatch(record.text));
+    }
+  }
+  return 0;
+}

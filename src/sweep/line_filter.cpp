@@ -1,0 +1,520 @@
+#include "sweep/line_filter.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "sweep/hex_runs.h"
+
+namespace caduceus::sweep {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool IsName(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' ||
+         c == '.';
+}
+bool IsEscapeLetter(char c) { return c == 'n' || c == 'r' || c == 't' || c == 'b' || c == 'f'; }
+bool IsSpecial(unsigned char c) {
+  return c >= 0x80 || c == '%' || c == '\\' || c == '(' || c == '|';
+}
+
+using Block = detail::LineBlock;
+
+}  // namespace
+
+// One bit per byte of a 64-byte block.
+struct detail::LineBlock {
+  std::uint64_t name = 0;     // [A-Za-z0-9_.-]
+  std::uint64_t dot = 0;      // .
+  std::uint64_t hex = 0;      // [0-9A-Fa-f]
+  std::uint64_t digit = 0;    // [0-9]
+  std::uint64_t colon = 0;    // :
+  std::uint64_t special = 0;  // >= 0x80 % \ ( |
+};
+
+namespace {
+
+Block ClassifyPortable(const char* p) {
+  Block b;
+  for (int i = 0; i < 64; ++i) {
+    const char c = p[i];
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (IsName(c)) b.name |= bit;
+    if (c == '.') b.dot |= bit;
+    if (IsHex(c)) b.hex |= bit;
+    if (IsDigit(c)) b.digit |= bit;
+    if (c == ':') b.colon |= bit;
+    if (IsSpecial(static_cast<unsigned char>(c))) b.special |= bit;
+  }
+  return b;
+}
+
+#if defined(__x86_64__)
+// The same masks 32 bytes at a time, for processors with AVX2 (chosen at run time).
+__attribute__((target("avx2"))) __m256i InRange32(__m256i v, char low, int count) {
+  // Unsigned (v - low) < count, byte by byte, as a signed comparison.
+  return _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(0x80 + count)),
+                           _mm256_add_epi8(v, _mm256_set1_epi8(static_cast<char>(0x80 - low))));
+}
+
+__attribute__((target("avx2"))) std::uint64_t Bits32(__m256i v, int half) {
+  return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(v)))
+         << (32 * half);
+}
+
+__attribute__((target("avx2"))) Block ClassifyAvx2(const char* p) {
+  Block b;
+  for (int half = 0; half < 2; ++half) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
+    const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+    const __m256i digit = InRange32(v, '0', 10);
+    const __m256i alpha = InRange32(lower, 'a', 26);
+    const __m256i hex_letter = InRange32(lower, 'a', 6);
+    const __m256i dot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
+    const __m256i marks = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')),
+                                          _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
+    const __m256i special =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
+                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('(')),
+                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('|'))));
+    b.name |=
+        Bits32(_mm256_or_si256(_mm256_or_si256(alpha, digit), _mm256_or_si256(dot, marks)), half);
+    b.dot |= Bits32(dot, half);
+    b.hex |= Bits32(_mm256_or_si256(digit, hex_letter), half);
+    b.digit |= Bits32(digit, half);
+    b.colon |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')), half);
+    b.special |= Bits32(_mm256_or_si256(special, v), half);  // the sign bit: bytes >= 0x80
+  }
+  return b;
+}
+
+// And 64 bytes at a time with AVX-512BW, whose comparisons give the masks directly.
+__attribute__((target("avx512bw"))) std::uint64_t InRange64(__m512i v, char low, int count) {
+  const __m512i shifted = _mm512_sub_epi8(v, _mm512_set1_epi8(low));
+  return _mm512_cmplt_epu8_mask(shifted, _mm512_set1_epi8(static_cast<char>(count)));
+}
+
+__attribute__((target("avx512bw"))) Block ClassifyAvx512(const char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  const __m512i lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+  Block b;
+  b.digit = InRange64(v, '0', 10);
+  const std::uint64_t alpha = InRange64(lower, 'a', 26);
+  b.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+  b.name = alpha | b.digit | b.dot | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_')) |
+           _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-'));
+  b.hex = b.digit | InRange64(lower, 'a', 6);
+  b.colon = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
+  b.special = _mm512_movepi8_mask(v) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%')) |
+              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) |
+              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('(')) |
+              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('|'));
+  return b;
+}
+#endif
+
+Block (*PickClassifier())(const char*) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512bw")) return ClassifyAvx512;
+  if (__builtin_cpu_supports("avx2")) return ClassifyAvx2;
+#endif
+  return ClassifyPortable;
+}
+
+// The first position of the run of set bits of `mask` that holds bit i.
+std::size_t RunBegin(const std::vector<std::uint64_t>& mask, std::size_t i) {
+  std::size_t w = i / 64;
+  std::uint64_t outside = ~mask[w] & ((std::uint64_t{1} << (i % 64)) - 1);
+  while (outside == 0) {
+    if (w == 0) return 0;
+    --w;
+    outside = ~mask[w];
+  }
+  return w * 64 + 64 - static_cast<std::size_t>(std::countl_zero(outside));
+}
+
+// One past the last position of that run (the zero word after the text ends every run).
+std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::size_t i) {
+  std::size_t w = i / 64;
+  const std::uint64_t below =
+      (std::uint64_t{2} << (i % 64)) - 1;  // bits 0..i (all when i%64 is 63)
+  std::uint64_t outside = ~mask[w] & ~below;
+  while (outside == 0) outside = ~mask[++w];
+  return w * 64 + static_cast<std::size_t>(std::countr_zero(outside));
+}
+
+// The bits of word w at positions `from` and after.
+std::uint64_t From(std::uint64_t bits, std::size_t w, std::size_t from) {
+  if (from <= w * 64) return bits;
+  if (from >= w * 64 + 64) return 0;
+  return bits & ~((std::uint64_t{1} << (from - w * 64)) - 1);
+}
+
+// The bits of word w of `mask` at positions in [begin, end).
+std::uint64_t Window(const std::vector<std::uint64_t>& mask,
+                     std::size_t w,
+                     std::size_t begin,
+                     std::size_t end) {
+  std::uint64_t bits = From(mask[w], w, begin);
+  if (end < w * 64 + 64) bits &= (std::uint64_t{1} << (end - w * 64)) - 1;
+  return bits;
+}
+
+// Whether two colons follow each other in [begin, end).
+bool DoubleColon(const std::vector<std::uint64_t>& colon, std::size_t begin, std::size_t end) {
+  for (std::size_t w = begin / 64; w * 64 < end; ++w) {
+    const std::uint64_t bits = Window(colon, w, begin, end);
+    const std::uint64_t next = (bits >> 1) | ((colon[w + 1] & 1) << 63);  // bit i: byte i+1
+    if ((bits & next) != 0) return true;
+  }
+  return false;
+}
+
+// The last set bit of `mask` in [begin, end), or `end` when there is none.
+std::size_t LastBit(const std::vector<std::uint64_t>& mask, std::size_t begin, std::size_t end) {
+  if (begin >= end) return end;
+  if (begin / 64 == (end - 1) / 64) {  // the usual case: one word
+    const std::size_t w = begin / 64;
+    const std::uint64_t bits = Window(mask, w, begin, end);
+    return bits == 0 ? end : w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits));
+  }
+  for (std::size_t w = (end - 1) / 64 + 1; w-- > begin / 64;) {
+    const std::uint64_t bits = Window(mask, w, begin, end);
+    if (bits != 0) return w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits));
+  }
+  return end;
+}
+
+// A dotted quad (octets of one to three digits) as an address, as the index reads one: false
+// for octets above 255 or with a leading zero (the index does not take those either).
+bool ParseQuad(std::string_view s, std::uint32_t& address) {
+  if (s.size() < 7 || s.size() > 15) return false;
+  std::uint32_t value = 0;
+  std::uint32_t octet = 0;
+  std::size_t digits = 0;
+  int dots = 0;
+  for (char c : s) {
+    if (IsDigit(c)) {
+      if (digits == 1 && octet == 0) return false;
+      octet = octet * 10 + static_cast<std::uint32_t>(c - '0');
+      if (++digits > 3 || octet > 255) return false;
+    } else if (c == '.' && digits > 0 && dots < 3) {
+      value = (value << 8) | octet;
+      octet = 0;
+      digits = 0;
+      ++dots;
+    } else {
+      return false;
+    }
+  }
+  if (dots != 3 || digits == 0) return false;
+  address = (value << 8) | octet;
+  return true;
+}
+
+}  // namespace
+
+LineFilter::LineFilter(const Index& index)
+    : index_(index), facts_(index.line_filter_facts()), classify_(PickClassifier()) {}
+
+bool LineFilter::MayMatch(std::string_view line) { return !facts_.usable || Scan(line, 0); }
+
+bool LineFilter::Scan(std::string_view text, int depth) {
+  Masks& m = masks_[depth];
+  const std::size_t n = text.size();
+  const std::size_t words = (n + 63) / 64;
+  if (m.name.size() < words + 1) {
+    for (auto* v : {&m.name, &m.dot, &m.hex, &m.digit, &m.colon, &m.address, &m.special}) {
+      v->resize(words + 1);
+    }
+  }
+  std::uint64_t special = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    Block b;
+    if (w * 64 + 64 <= n) {
+      b = classify_(text.data() + w * 64);
+    } else if (n >= 64) {
+      // The last 64 bytes of the text, shifted to drop those the block before holds.
+      b = classify_(text.data() + n - 64);
+      const auto drop = static_cast<int>(w * 64 + 64 - n);
+      for (std::uint64_t* x : {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special}) {
+        *x >>= drop;
+      }
+    } else {
+      char tail[64];
+      std::memset(tail, ' ', sizeof(tail));
+      std::memcpy(tail, text.data(), n);
+      b = classify_(tail);
+    }
+    m.name[w] = b.name;
+    m.dot[w] = b.dot;
+    m.hex[w] = b.hex;
+    m.digit[w] = b.digit;
+    m.colon[w] = b.colon;
+    m.address[w] = b.hex | b.colon | b.dot;
+    m.special[w] = b.special;
+    special |= b.special;
+  }
+  for (auto* v : {&m.name, &m.dot, &m.hex, &m.digit, &m.colon, &m.address, &m.special}) {
+    (*v)[words] = 0;
+  }
+  m.words = words;
+  m.escapes.clear();
+  if (special != 0 && Specials(text, depth, m)) return true;
+  // The texts' hashes are gathered first and their filter words loaded together, so that the
+  // cache misses of a line overlap; addresses are looked up at once.
+  std::vector<Probe>& probes = probes_[depth];
+  probes.clear();
+  if (NameRuns(text, m, probes) || (facts_.digests && HexRuns(text, m, probes)) ||
+      (facts_.addresses && AddressRuns(text, m))) {
+    return true;
+  }
+  for (const Probe& probe : probes) {
+    if (!index_.LineMayHold(probe.hash)) continue;
+    if (probe.tail == 0) return true;
+    // Some key's text ends in the run's last two labels: the run and each suffix after a dot
+    // that has two labels or more.
+    const std::string_view run = text.substr(probe.begin, probe.size);
+    // Suffixes longer than any key's text are skipped (a long run would cost its square).
+    std::size_t from = 0;
+    if (run.size() > facts_.max_text) {
+      from = run.size() - facts_.max_text;
+      while (from < run.size() - probe.tail && run[from - 1] != '.') ++from;
+    }
+    for (;;) {
+      if (index_.LineMayHold(index_.LineHash(run.substr(from)))) return true;
+      if (from == run.size() - probe.tail) break;
+      while (run[from] != '.') ++from;
+      ++from;
+    }
+  }
+  return false;
+}
+
+// The bytes the runs cannot see past. True when the line must be let through (or decoded bytes
+// of it matched).
+bool LineFilter::Specials(std::string_view text, int depth, Masks& m) {
+  const std::size_t n = text.size();
+  bool leef_seen = false;
+  std::size_t decoded_to = 0;  // a span is decoded once, not once per escape in it
+  for (std::size_t w = 0; w < m.words; ++w) {
+    for (std::uint64_t bits = m.special[w]; bits != 0; bits &= bits - 1) {
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      const char c = text[i];
+      if (static_cast<unsigned char>(c) >= 0x80) return true;
+      switch (c) {
+        case '%':
+          if (i >= decoded_to && i + 2 < n && IsHex(text[i + 1]) && IsHex(text[i + 2]) &&
+              ProbeDecoded(text, i, depth, decoded_to)) {
+            return true;
+          }
+          break;
+        case '\\': {
+          if (i > 0 && text[i - 1] == '\\') break;  // a run of backslashes is seen from its start
+          std::size_t j = i;
+          while (j < n && text[j] == '\\') ++j;
+          if (j == n) break;
+          const char e = text[j];
+          if (e == 'u') return true;  // \uXXXX may stand for any character
+          if (IsEscapeLetter(e)) m.escapes.push_back(static_cast<std::uint32_t>(j));
+          if ((j - i) % 2 == 1 && i >= decoded_to && i > 0 && IsName(text[i - 1]) && IsName(e) &&
+              ProbeDecoded(text, i, depth, decoded_to)) {
+            return true;
+          }
+          break;
+        }
+        case '(': {
+          // "(3)www": a DNS wire label (a length, then that many name bytes).
+          std::size_t k = i + 1;
+          unsigned length = 0;
+          while (k < n && k - i <= 3 && IsDigit(text[k])) {
+            length = length * 10 + static_cast<unsigned>(text[k] - '0');
+            ++k;
+          }
+          if (k > i + 1 && k + 1 < n && text[k] == ')' && length > 0 && IsName(text[k + 1])) {
+            return true;
+          }
+          break;
+        }
+        case '|':
+          if (!leef_seen) {
+            leef_seen = true;
+            for (std::size_t at = text.find("LEEF:"); at != std::string_view::npos;
+                 at = text.find("LEEF:", at + 5)) {
+              if (text.substr(at + 5, 4) != "1.0|") return true;
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return false;
+}
+
+// Decodes the span of name bytes, backslashes and percent escapes around text[at] (a CEF escape
+// "\x" is x, "%XX" the byte XX) and scans the decoded bytes; `span_end` is set to its end.
+bool LineFilter::ProbeDecoded(std::string_view text,
+                              std::size_t at,
+                              int depth,
+                              std::size_t& span_end) {
+  if (depth > 0) return true;  // decoded bytes that need decoding again: let the line through
+  auto in_span = [](char c) { return IsName(c) || c == '\\' || c == '%'; };
+  std::size_t begin = at;
+  while (begin > 0 && in_span(text[begin - 1])) --begin;
+  std::size_t end = at;
+  while (end < text.size() && in_span(text[end])) ++end;
+  span_end = end;
+  decoded_.clear();
+  for (std::size_t i = begin; i < end; ++i) {
+    const char c = text[i];
+    if (c == '\\' && i + 1 < end) {
+      const char next = text[++i];
+      decoded_.push_back(next == 'n' ? '\n' : next == 'r' ? '\r' : next);
+    } else if (c == '%' && i + 2 < end && IsHex(text[i + 1]) && IsHex(text[i + 2])) {
+      auto value = [](char h) { return IsDigit(h) ? h - '0' : (h | 0x20) - 'a' + 10; };
+      decoded_.push_back(static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2])));
+      i += 2;
+    } else {
+      decoded_.push_back(c);
+    }
+  }
+  const std::string decoded = decoded_;  // Scan at depth 1 may decode again into decoded_
+  return Scan(decoded, depth + 1);
+}
+
+bool LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+  std::size_t next = 0;  // runs before this position have been looked at
+  for (std::size_t w = 0; w < m.words; ++w) {
+    for (std::uint64_t dots = From(m.dot[w], w, next); dots != 0; dots = From(dots, w, next)) {
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
+      const std::size_t begin = RunBegin(m.name, i);
+      next = RunEnd(m.name, i);
+      if (ProbeName(text, begin, next, m, probes)) return true;
+      if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
+          std::binary_search(m.escapes.begin(), m.escapes.end(), begin) &&
+          ProbeName(text, begin + 1, next, m, probes)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+  detail::HexRun32 hex_runs;  // the 32nd digit of every run of 32 or more
+  std::size_t next = 0;
+  for (std::size_t w = 0; w < m.words; ++w) {
+    const std::uint64_t a5 = hex_runs.Next(m.hex[w]);
+    for (std::uint64_t ends = From(a5, w, next); ends != 0; ends = From(ends, w, next)) {
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(ends));
+      const std::size_t begin = RunBegin(m.hex, i);
+      next = RunEnd(m.hex, i);
+      ProbeHex(text, begin, next, probes);
+      if ((text[begin] == 'b' || text[begin] == 'f') && !m.escapes.empty() &&
+          std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {
+        ProbeHex(text, begin + 1, next, probes);
+      }
+    }
+  }
+  return false;
+}
+
+bool LineFilter::AddressRuns(std::string_view text, const Masks& m) {
+  std::size_t next = 0;
+  for (std::size_t w = 0; w < m.words; ++w) {
+    // Only a colon next to a hex digit or a colon can be part of an address (not JSON's
+    // separators nor "query:").
+    const std::uint64_t near = (m.address[w] & ~m.dot[w]);
+    const std::uint64_t before = w > 0 ? (m.address[w - 1] & ~m.dot[w - 1]) >> 63 : 0;
+    const std::uint64_t after = (m.address[w + 1] & ~m.dot[w + 1]) << 63;
+    const std::uint64_t candidates = m.colon[w] & ((near << 1) | before | (near >> 1) | after);
+    for (std::uint64_t colons = From(candidates, w, next); colons != 0;
+         colons = From(colons, w, next)) {
+      // The run of [0-9A-Fa-f:.] around the colon.
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(colons));
+      const std::size_t begin = RunBegin(m.address, i);
+      const std::size_t end = RunEnd(m.address, i);
+      next = end;
+      // An IPv6 address has "::", or eight groups and seven colons (15 bytes or more).
+      if (end - begin < 15 && !DoubleColon(m.colon, begin, end)) continue;
+      const std::string_view run = text.substr(begin, end - begin);
+      if (index_.MatchesAddress(run)) return true;
+      if ((run.front() == 'b' || run.front() == 'f') && !m.escapes.empty() &&
+          std::binary_search(m.escapes.begin(), m.escapes.end(), begin) &&
+          index_.MatchesAddress(run.substr(1))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool LineFilter::ProbeName(std::string_view text,
+                           std::size_t begin,
+                           std::size_t end,
+                           const Masks& m,
+                           std::vector<Probe>& probes) {
+  while (begin < end && text[begin] == '.') ++begin;
+  while (end > begin && text[end - 1] == '.') --end;
+  if (end - begin < 3) return false;
+  // The last two dots, and whether the run has the shape of a dotted quad (three dots, digits).
+  std::size_t last = 0;
+  std::size_t second = 0;
+  bool quad_shape = false;
+  const std::size_t w = begin / 64;
+  if (w == (end - 1) / 64) {  // the usual case: the run lies in one word
+    const std::uint64_t span =
+        (~std::uint64_t{0} >> (63 - (end - 1) % 64)) & (~std::uint64_t{0} << (begin % 64));
+    const std::uint64_t dots = m.dot[w] & span;
+    if (dots == 0) return false;
+    last = w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(dots));
+    const std::uint64_t rest = dots & (dots - 1) & ~(std::uint64_t{1} << (last % 64));
+    const std::uint64_t before = dots & ~(std::uint64_t{1} << (last % 64));
+    second = before == 0 ? last : w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(before));
+    quad_shape = rest != 0 && (rest & (rest - 1)) == 0 && (span & ~(m.digit[w] | m.dot[w])) == 0;
+  } else {
+    last = LastBit(m.dot, begin, end);
+    if (last == end) return false;
+    second = LastBit(m.dot, begin, last);
+    if (second == end) second = last;
+    quad_shape = end - begin <= 15;
+  }
+  if (IsDigit(text[last + 1])) {
+    // A dotted quad is looked up as an address.
+    std::uint32_t address = 0;
+    if (quad_shape && facts_.addresses && ParseQuad(text.substr(begin, end - begin), address) &&
+        index_.LineMayHoldIpv4(address)) {
+      return true;
+    }
+    if (!facts_.digit_tail) return false;
+  }
+  const std::size_t two = second == last ? begin : second + 1;  // the last two labels
+  probes.push_back(Probe{index_.LineTailProbe(text.substr(two, end - two)),
+                         static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end - begin),
+                         static_cast<std::uint32_t>(end - two)});
+  return false;
+}
+
+void LineFilter::ProbeHex(std::string_view text,
+                          std::size_t begin,
+                          std::size_t end,
+                          std::vector<Probe>& probes) {
+  const std::size_t size = end - begin;
+  if (size != 32 && size != 40 && size != 64 && size != 128) return;
+  const std::uint64_t hash = index_.LineHash(text.substr(begin, size));
+  index_.LinePrefetch(hash);
+  probes.push_back(
+      Probe{hash, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size), 0});
+}
+
+}  // namespace caduceus::sweep

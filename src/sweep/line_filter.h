@@ -1,0 +1,99 @@
+// The line filter: whether a raw log line may hold a value that matches an index, told from its
+// bytes without parsing it, so that the sweep parses only those lines. Almost no line of a log
+// holds an indicator, and reading a line's fields costs more than looking at its bytes.
+//
+// It must never refuse a line one of whose values (as a parser or the tokenizer gives them,
+// decoded or not) matches; letting a line through needlessly only costs its parse. Every value
+// the sweep matches has a text that stands in the raw line, and the filter probes those texts
+// (Index::LineHash, LineMayHold, MatchesIpv4, MatchesAddress):
+//   name runs     maximal runs of [A-Za-z0-9_.-] with a dot, less dots at either end: every
+//                 domain, host (also a URL's), e-mail domain and file name the readers give is
+//                 such a run (they cut values at other bytes only); the run and each suffix
+//                 after a dot are probed, unless its last label starts with a digit and no key's
+//                 does (numbers, versions, times); a dotted quad is looked up as an address
+//   hex runs      maximal runs of hex digits of 32, 40, 64 or 128: the digests
+//   address runs  maximal runs of [0-9A-Fa-f:.] with "::", or with 7 colons, or 6 and a dot:
+//                 IPv6 addresses (and IPv4-mapped ones)
+//   escapes       a run that starts with n, r, t, b or f right after a backslash is also
+//                 probed without that byte (JSON, CEF and RFC 5424 "\n" before a name); a
+//                 single backslash between name bytes (a CEF escape, "\x" stands for x) and
+//                 percent escapes ("ev%69l.com" in a URL host) are decoded, and the runs of
+//                 the decoded bytes probed as well
+// Lines the rules cannot see into are let through: a byte of 0x80 or more (a non-ASCII name is
+// matched as its punycode), a JSON "\u" escape, a DNS wire label "(3)www" (Windows DNS), a
+// LEEF event of a version other than 1.0 (its delimiter may be a name byte). When some key has
+// no text the filter can look for (a URL with an IPv6 or single-label host, a file name with a
+// space), Index::line_filter_facts() says so and the filter lets every line through.
+//
+// Not thread-safe (scratch space): one filter per reader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweep/index.h"
+
+namespace caduceus::sweep {
+
+namespace detail {
+struct LineBlock;  // the masks of 64 bytes (line_filter.cpp)
+}  // namespace detail
+
+class LineFilter {
+ public:
+  explicit LineFilter(const Index& index);
+
+  // False when the index has keys the filter cannot look for: MayMatch is then always true.
+  bool usable() const { return facts_.usable; }
+  // Whether the line may hold a value that matches the index (see above).
+  bool MayMatch(std::string_view line);
+
+ private:
+  // One bit per byte of the text being scanned, 64 bytes a word, with a zero word after.
+  struct Masks {
+    std::size_t words = 0;
+    std::vector<std::uint64_t> name;     // [A-Za-z0-9_.-]
+    std::vector<std::uint64_t> dot;      // .
+    std::vector<std::uint64_t> hex;      // [0-9A-Fa-f]
+    std::vector<std::uint64_t> digit;    // [0-9]
+    std::vector<std::uint64_t> colon;    // :
+    std::vector<std::uint64_t> address;  // [0-9A-Fa-f:.]
+    std::vector<std::uint64_t> special;  // >= 0x80 % \ ( |
+    std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
+  };
+  // A text to look up: a digest (tail 0), or the last two labels (the last `tail` bytes) of
+  // a name run of `size` bytes at `begin`.
+  struct Probe {
+    std::uint64_t hash;
+    std::uint32_t begin;
+    std::uint32_t size;
+    std::uint32_t tail;
+  };
+  bool Scan(std::string_view text, int depth);
+  bool Specials(std::string_view text, int depth, Masks& m);
+  bool ProbeDecoded(std::string_view text, std::size_t at, int depth, std::size_t& span_end);
+  bool NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  bool HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  bool AddressRuns(std::string_view text, const Masks& m);
+  bool ProbeName(std::string_view text,
+                 std::size_t begin,
+                 std::size_t end,
+                 const Masks& m,
+                 std::vector<Probe>& probes);
+  void ProbeHex(std::string_view text,
+                std::size_t begin,
+                std::size_t end,
+                std::vector<Probe>& probes);
+
+  const Index& index_;
+  LineFilterFacts facts_;
+  detail::LineBlock (*classify_)(const char*);  // AVX2 where the processor has it
+  Masks masks_[2];                              // the line, and decoded bytes of it
+  std::vector<Probe> probes_[2];
+  std::string decoded_;
+};
+
+}  // namespace caduceus::sweep

@@ -1,0 +1,174 @@
+// The line filter (line_filter.h): every value a reader gives that matches the index must get its
+// line through, in every form the readers decode; lines without one mostly do not; and the
+// reader applies the filter only where the filter's rules hold.
+#include "sweep/line_filter.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "sweep/indicators.h"
+#include "sweep/reader.h"
+#include "sweep_test_util.h"
+
+namespace caduceus::sweep {
+namespace {
+
+using intel::ObservableKind;
+
+TimePoint Now() { return TimePoint(std::chrono::seconds(1'750'000'000)); }
+
+Index BuildIndex(std::string_view list, std::string_view file_names = {}) {
+  IndicatorSetBuilder builder({Now()});
+  builder.AddList(list, "list");
+  if (!file_names.empty()) builder.AddList(file_names, "list", ObservableKind::kFileName);
+  return Index::Build(builder.Finish()).value();
+}
+
+class LineFilterTest : public ::testing::Test {
+ protected:
+  LineFilterTest()
+      : index_(BuildIndex("evil.example\n"
+                          "c2.deep.example\n"
+                          "192.0.2.1\n"
+                          "198.51.100.0/24\n"
+                          "2001:db8::/32\n"
+                          "http://dl.example/gate/a.php\n"
+                          "http://203.0.113.9/x\n"
+                          "boss@mail.example\n"
+                          "d41d8cd98f00b204e9800998ecf8427e\n",
+                          "dropper.exe\n")),
+        filter_(index_) {}
+
+  Index index_;
+  LineFilter filter_;
+};
+
+TEST_F(LineFilterTest, IsUsableForTheseKeys) {
+  EXPECT_TRUE(filter_.usable());
+  const LineFilterFacts facts = index_.line_filter_facts();
+  EXPECT_TRUE(facts.addresses);
+  EXPECT_TRUE(facts.digests);
+  EXPECT_FALSE(facts.digit_tail);  // the URL with an address for host is looked up as one
+}
+
+TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
+  const std::vector<std::string> lines = {
+      "GET http://WWW.Evil.Example./x HTTP/1.1",
+      "queries: info: client 10.0.0.5#53 (A.B.C2.Deep.Example): query: a.b.c2.deep.example IN A",
+      "1709510400.1 conn 192.0.2.1:443 ok",
+      "dst=198.51.100.77 proto=tcp",
+      "src [2001:db8::1]:443",
+      "1709510400.1\tCabc\t2001:DB8:0:0:0:0:0:1\t443",
+      "mapped ::ffff:192.0.2.1 seen",
+      "\"GET http://dl.example/gate/a.php HTTP/1.1\"",
+      "referrer http://203.0.113.9/y",
+      "from: <boss@mail.example>",
+      R"({"Hashes":"SHA1=00,MD5=D41D8CD98F00B204E9800998ECF8427E"})",
+      R"({"TargetFilename":"C:\\Users\\bob\\Dropper.EXE"})",
+      "path=/tmp/dropper.exe size=1",
+      // Decoded by a reader: JSON and CEF escapes, percent escapes in a URL host.
+      R"({"Message":"line one\nevil.example"})",
+      R"({"Message":"x\bd41d8cd98f00b204e9800998ecf8427e"})",
+      "CEF:0|V|P|1|100|n|5|request=http://ev\\il.example/",
+      "GET http://ev%69l.example/ HTTP/1.1",
+      // Lines the filter cannot see into.
+      R"({"QueryName":"c2\u002eevil.example"})",
+      "query bücher.example",
+      "3/4/2024 1:23:45 PM 0E2C PACKET  0 UDP Rcv 10.0.0.5 a1b2 Q [0001 D NOERROR] A "
+      "(3)www(4)evil(7)example(0)",
+      "<13>Jan  1 00:00:00 host LEEF:2.0|V|P|1|E|^|src=10.0.0.1^dst=10.0.0.2",
+  };
+  for (const std::string& line : lines) EXPECT_TRUE(filter_.MayMatch(line)) << line;
+}
+
+TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
+  const std::vector<std::string> lines = {
+      "",
+      "GET http://notevil.example/ HTTP/1.1 10.0.0.1 12:30:00.000 1709510400.123 v1.2.3",
+      "evil.example.cdn.net",
+      "deep.example",  // a parent of a key is not the key
+      "192.0.2.10 198.51.101.1 2001:db9::1",
+      "d41d8cd98f00b204e9800998ecf8427e0",
+      "04-Mar-2024 00:00:00.000 queries: info: query: www.google.com IN A +E(0)CV (10.0.0.53)",
+      "GET /search?q=a%20b HTTP/1.1",
+      R"({"Image":"C:\\Windows\\System32\\sc.exe","User":"NT AUTHORITY\\SYSTEM"})",
+      "<13>Jan  1 00:00:00 host LEEF:1.0|V|P|1|E|src=10.0.0.1\tdst=10.0.0.2",
+  };
+  for (const std::string& line : lines) EXPECT_FALSE(filter_.MayMatch(line)) << line;
+}
+
+TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
+  // The filter reads 64 bytes at a time: a value at every offset around the block edges.
+  for (std::size_t pad = 50; pad < 140; ++pad) {
+    const std::string line = std::string(pad, ' ') + "www.evil.example " + std::string(pad, 'x');
+    EXPECT_TRUE(filter_.MayMatch(line)) << pad;
+    const std::string quad = std::string(pad, '-') + "=198.51.100.3";
+    EXPECT_TRUE(filter_.MayMatch(quad)) << pad;
+    const std::string hash = std::string(pad, ' ') + "d41d8cd98f00b204e9800998ecf8427e";
+    EXPECT_TRUE(filter_.MayMatch(hash)) << pad;
+    const std::string none = std::string(pad, ' ') + "www.good.example " + std::string(pad, 'x');
+    EXPECT_FALSE(filter_.MayMatch(none)) << pad;
+  }
+}
+
+TEST_F(LineFilterTest, LongRunsAndSpansOfEscapesCostLinearTime) {
+  // A megabyte of dots and of escapes: each run and each decoded span is looked at once, and
+  // no suffix longer than the longest key is hashed.
+  std::string dots;
+  for (int i = 0; i < 250'000; ++i) dots += "a.";
+  EXPECT_TRUE(filter_.MayMatch(dots + "evil.example"));
+  EXPECT_FALSE(filter_.MayMatch(dots + "good.example"));
+  std::string escapes;
+  for (int i = 0; i < 250'000; ++i) escapes += "%41";
+  EXPECT_FALSE(filter_.MayMatch(escapes));
+  EXPECT_TRUE(filter_.MayMatch(escapes + "%2eevil.example"));
+  std::string backslashes;
+  for (int i = 0; i < 250'000; ++i) backslashes += "a\\";
+  EXPECT_FALSE(filter_.MayMatch(backslashes + "b"));
+}
+
+TEST(LineFilterFacts, KeysWithoutATextTheFilterFindsTurnItOff) {
+  EXPECT_FALSE(LineFilter(BuildIndex("http://[2001:db8::1]/x\n")).usable());
+  EXPECT_FALSE(LineFilter(BuildIndex("http://intranet/x\n")).usable());
+  EXPECT_FALSE(LineFilter(BuildIndex({}, "my invoice.pdf.exe\n")).usable());
+  EXPECT_FALSE(LineFilter(BuildIndex({}, "mimikatz\n")).usable());
+  EXPECT_TRUE(LineFilter(BuildIndex("evil.example\n")).usable());
+  const Index digits = BuildIndex({}, "archive.7z\n");
+  EXPECT_TRUE(digits.line_filter_facts().digit_tail);
+  LineFilter filter(digits);
+  EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
+}
+
+// The reader with a filter that refuses every line: what it still parses.
+std::vector<std::uint64_t> ParsedLines(const std::string& text) {
+  RecordReader reader(MemorySource(text));
+  reader.SetLineFilter([](std::string_view) { return false; });
+  std::vector<std::uint64_t> parsed;
+  Record record;
+  while (reader.Next(record).value()) {
+    if (!record.filtered) parsed.push_back(record.line);
+  }
+  return parsed;
+}
+
+TEST(LineFilterReader, ParsesTheHeadCommentsAndAfterAnOddSeparator) {
+  const std::string squid =
+      "1709510400.000 1 10.0.0.5 TCP_MISS/200 1 GET http://a.example/ - HIER_DIRECT/192.0.2.1 -\n";
+  std::string text;
+  for (int i = 1; i <= 70; ++i) text += squid;
+  text += "#fields\tts\n" + squid + "#separator \\x2e\n" + squid;
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = 1; i <= 64; ++i) expected.push_back(i);
+  expected.push_back(74);  // after "#separator \x2e" the filter is off
+  std::vector<std::uint64_t> parsed = ParsedLines(text);
+  std::erase_if(parsed, [](std::uint64_t line) { return line == 71 || line == 73; });  // '#'
+  EXPECT_EQ(parsed, expected);
+}
+
+}  // namespace
+}  // namespace caduceus::sweep
