@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -36,6 +37,7 @@ constexpr int kBloomProbes = 6;
 // of their size and at most 512 KiB, so that it stays in a core's L2 cache.
 constexpr std::size_t kFrontMinBloomBytes = std::size_t{256} << 10;
 constexpr std::size_t kFrontMaxBytes = std::size_t{512} << 10;
+constexpr std::uint32_t kParallelDeriveKeys = 100'000;  // Derive uses two threads from here
 
 // The first byte of a key's bytes: what the rest is.
 enum Tag : std::uint8_t {
@@ -428,18 +430,25 @@ bool ParseIpv4(std::string_view s, std::array<std::uint8_t, 16>& out) {
   return i == s.size();
 }
 
-// Whether a key's text is one the line filter finds in a raw line: lower-case letters, digits,
-// '_', '-' and '.', with a dot, not at either end (a run of such bytes, its dots trimmed, is
-// what the filter probes; see line_filter.h).
-bool LineFilterName(std::string_view text) {
-  if (text.empty() || text.front() == '.' || text.back() == '.') return false;
-  bool dot = false;
-  for (char c : text) {
-    const bool label = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!label && c != '.') return false;
-    dot |= c == '.';
+// Where the last two labels of a key's text begin (0 when it has two), when the text is one the
+// line filter finds in a raw line: lower-case letters, digits, '_', '-' and '.', with a dot, not
+// at either end (a run of such bytes, its dots trimmed, is what the filter probes; see
+// line_filter.h); npos when it is not. `digit_tail`: whether its last label starts with a digit.
+std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
+  constexpr auto kNone = std::string_view::npos;
+  if (text.empty() || text.front() == '.' || text.back() == '.') return kNone;
+  std::size_t dots = 0;
+  std::size_t two = 0;
+  for (std::size_t i = text.size(); i-- > 0;) {
+    const char c = text[i];
+    if (c == '.') {
+      if (++dots == 1) digit_tail = text[i + 1] >= '0' && text[i + 1] <= '9';
+      if (dots == 2) two = i + 1;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+      return kNone;
+    }
   }
-  return dot;
+  return dots == 0 ? kNone : two;
 }
 
 // The line filter's hash of the last two labels of a text, from their text hash: another
@@ -447,14 +456,6 @@ bool LineFilterName(std::string_view text) {
 std::uint64_t TailHash(std::uint64_t hash) { return Mix(hash ^ kK2); }
 
 }  // namespace
-
-std::string_view LastTwoLabels(std::string_view name) {
-  std::size_t dots = 0;
-  for (std::size_t i = name.size(); i > 0; --i) {
-    if (name[i - 1] == '.' && ++dots == 2) return name.substr(i);
-  }
-  return name;
-}
 
 struct Index::Storage {
   std::unique_ptr<std::uint64_t[]> owned;  // 8-byte aligned bytes of the file form
@@ -645,7 +646,7 @@ struct Index::Storage {
       switch (tag) {
         case kTagDomain:
           // A name without a dot is never looked up (Match tries names of two labels or more).
-          if (payload.find('.') == std::string_view::npos) continue;
+          if (std::find(payload.begin(), payload.end(), '.') == payload.end()) continue;
           text = payload;
           break;
         case kTagIpv4:
@@ -681,22 +682,21 @@ struct Index::Storage {
           facts.digests = true;
           break;
       }
-      if (name && !LineFilterName(text)) {
-        facts.usable = false;
-        continue;
-      }
+      std::size_t two = 0;
       if (name) {
-        const char tail = text[text.rfind('.') + 1];
-        facts.digit_tail |= tail >= '0' && tail <= '9';
+        bool digit_tail = false;
+        two = LineFilterTail(text, digit_tail);
+        if (two == std::string_view::npos) {
+          facts.usable = false;
+          continue;
+        }
+        facts.digit_tail |= digit_tail;
       }
       facts.max_text = std::max(facts.max_text, text.size());
       // A domain key's text hash is its own hash.
       const std::uint64_t hash = tag == kTagDomain ? key.hash : KeyHash(kTagDomain, text);
       hashes.push_back(hash);
-      if (name) {
-        const std::string_view two = LastTwoLabels(text);
-        hashes.push_back(TailHash(two.size() == text.size() ? hash : KeyHash(kTagDomain, two)));
-      }
+      if (name) hashes.push_back(TailHash(two == 0 ? hash : KeyHash(kTagDomain, text.substr(two))));
     }
     constexpr std::size_t kAhead = 16;
     for (std::size_t i = 0; i < hashes.size(); ++i) {
@@ -716,11 +716,19 @@ struct Index::Storage {
     line_facts = facts;
   }
 
-  // The index's derived filters, once it is valid.
+  // The index's derived filters, once it is valid; for a large index the line filter's is built
+  // on a second thread meanwhile (it reads the keys only), since a sweep waits for all of them.
   void Derive() {
+    if (header->keys < kParallelDeriveKeys) {
+      BuildFront();
+      BuildAddressGroups();
+      BuildLineFilter();
+      return;
+    }
+    auto line = std::async(std::launch::async, [this] { BuildLineFilter(); });
     BuildFront();
     BuildAddressGroups();
-    BuildLineFilter();
+    line.get();
   }
 
   bool Lookup(std::uint8_t tag,

@@ -125,8 +125,8 @@ class Index {
   LineFilterFacts line_filter_facts() const;
   // The line filter's text filter holds, for each key, its text (a domain key's name, a URL
   // key's host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest)
-  // under LineHash, and for a name its last two labels (LastTwoLabels) under another hash, which
-  // LineTailProbe gives. Texts are name bytes or hex digits; ASCII case is ignored.
+  // under LineHash, and for a name its last two labels ("example.com" of "www.example.com")
+  // under another hash, which LineTailProbe gives. Texts are name bytes or hex digits; ASCII case is ignored.
   std::uint64_t LineHash(std::string_view text) const;
   // The hash of the last two labels of a name, with its filter word starting to load.
   std::uint64_t LineTailProbe(std::string_view two_labels) const;
@@ -145,10 +145,6 @@ class Index {
   explicit Index(std::unique_ptr<Storage> storage);
   std::unique_ptr<Storage> storage_;
 };
-
-// The suffix of a name after its second-to-last dot ("example.com" of "www.example.com"); the
-// name itself when it has one dot or none.
-std::string_view LastTwoLabels(std::string_view name);
 
 // Rewrites the checksum in the header of a file form to match its body (bytes too short for a
 // header come back unchanged). For fuzzing and tests, which need altered files to get past the
