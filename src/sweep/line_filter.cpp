@@ -447,10 +447,16 @@ bool LineFilter::AddressRuns(std::string_view text, const Masks& m) {
       next = end;
       // An IPv6 address has "::", or eight groups and seven colons (15 bytes or more).
       if (end - begin < 15 && !DoubleColon(m.colon, begin, end)) continue;
-      const std::string_view run = text.substr(begin, end - begin);
+      // Less dots at either end ("2001:db8::1." ends a sentence).
+      std::size_t first = begin;
+      std::size_t stop = end;
+      while (first < stop && text[first] == '.') ++first;
+      while (stop > first && text[stop - 1] == '.') --stop;
+      if (first == stop) continue;
+      const std::string_view run = text.substr(first, stop - first);
       if (index_.MatchesAddress(run)) return true;
       if ((run.front() == 'b' || run.front() == 'f') && !m.escapes.empty() &&
-          std::binary_search(m.escapes.begin(), m.escapes.end(), begin) &&
+          std::binary_search(m.escapes.begin(), m.escapes.end(), first) &&
           index_.MatchesAddress(run.substr(1))) {
         return true;
       }

@@ -65,6 +65,7 @@ TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
       "src [2001:db8::1]:443",
       "1709510400.1\tCabc\t2001:DB8:0:0:0:0:0:1\t443",
       "mapped ::ffff:192.0.2.1 seen",
+      "1709510400.1\tCabc\t10.0.0.1\t1\t2001:db8::5e.",  // a trailing dot (fuzz_line_filter)
       "\"GET http://dl.example/gate/a.php HTTP/1.1\"",
       "referrer http://203.0.113.9/y",
       "from: <boss@mail.example>",
