@@ -126,7 +126,8 @@ class Index {
   // The line filter's text filter holds, for each key, its text (a domain key's name, a URL
   // key's host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest)
   // under LineHash, and for a name its last two labels ("example.com" of "www.example.com")
-  // under another hash, which LineTailProbe gives. Texts are name bytes or hex digits; ASCII case is ignored.
+  // under another hash, which LineTailProbe gives. Texts are name bytes or hex digits; ASCII case
+  // is ignored.
   std::uint64_t LineHash(std::string_view text) const;
   // The hash of the last two labels of a name, with its filter word starting to load.
   std::uint64_t LineTailProbe(std::string_view two_labels) const;
