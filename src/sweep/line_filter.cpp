@@ -323,7 +323,7 @@ bool LineFilter::Specials(std::string_view text, int depth, Masks& m) {
           while (j < n && text[j] == '\\') ++j;
           if (j == n) break;
           const char e = text[j];
-          if (e == 'u') return true;  // \uXXXX may stand for any character
+          if (e == 'u') return true;  // "\u" and four hex digits may stand for any character
           if (IsEscapeLetter(e)) m.escapes.push_back(static_cast<std::uint32_t>(j));
           if ((j - i) % 2 == 1 && i >= decoded_to && i > 0 && IsName(text[i - 1]) && IsName(e) &&
               ProbeDecoded(text, i, depth, decoded_to)) {
@@ -388,8 +388,7 @@ bool LineFilter::ProbeDecoded(std::string_view text,
       decoded_.push_back(c);
     }
   }
-  const std::string decoded = decoded_;  // Scan at depth 1 may decode again into decoded_
-  return Scan(decoded, depth + 1);
+  return Scan(decoded_, depth + 1);  // which does not decode again (see above)
 }
 
 bool LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
