@@ -435,8 +435,8 @@ bool ParseIpv4(std::string_view s, std::array<std::uint8_t, 16>& out) {
 // at either end (a run of such bytes, its dots trimmed, is what the filter probes; see
 // line_filter.h); npos when it is not. `digit_tail`: whether its last label starts with a digit.
 std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
-  constexpr auto kNone = std::string_view::npos;
-  if (text.empty() || text.front() == '.' || text.back() == '.') return kNone;
+  constexpr auto kNotOne = std::string_view::npos;
+  if (text.empty() || text.front() == '.' || text.back() == '.') return kNotOne;
   std::size_t dots = 0;
   std::size_t two = 0;
   for (std::size_t i = text.size(); i-- > 0;) {
@@ -445,10 +445,10 @@ std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
       if (++dots == 1) digit_tail = text[i + 1] >= '0' && text[i + 1] <= '9';
       if (dots == 2) two = i + 1;
     } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-      return kNone;
+      return kNotOne;
     }
   }
-  return dots == 0 ? kNone : two;
+  return dots == 0 ? kNotOne : two;
 }
 
 // The line filter's hash of the last two labels of a text, from their text hash: another
