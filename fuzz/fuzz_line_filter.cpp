@@ -2,6 +2,8 @@
 // the index, as any format's parser or the tokenizer gives it. The bytes are a log stream, read
 // once with each format and once detected; every line a parser gave a matching value from must
 // pass the filter. The index holds short keys of every kind, so that mutations find them.
+// Then the filter on many lines at once (Keep) must keep what it lets through line by line, and
+// the reader with the filter must account for the lines the reader without it gives.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,6 +48,48 @@ Index MakeIndex() {
   return Index::Build(builder.Finish()).value();
 }
 
+void CheckKeep(LineFilter& filter, std::string_view lines) {
+  std::vector<LineFilter::Kept> kept;
+  const std::size_t count = filter.Keep(lines, kept);
+  std::size_t k = 0;
+  std::uint32_t index = 0;
+  for (std::size_t at = 0; at < lines.size(); ++index) {
+    const std::size_t end = lines.find('\n', at);
+    const std::string_view line = lines.substr(at, end - at);
+    const char first = line.empty() ? '\n' : line.front();
+    const bool lead = first == '#' || first == ' ' || (first >= '\t' && first <= '\r');
+    if (lead || filter.MayMatch(line)) {
+      Check(k < kept.size() && kept[k].offset == at && kept[k].index == index);
+      ++k;
+    }
+    at = end + 1;
+  }
+  Check(k == kept.size() && count == index);
+}
+
+// The lines the reader gives records for, with the filter (its runs of refused lines included)
+// and without.
+void CheckReaderWithFilter(LineFilter& filter, std::string_view bytes) {
+  std::vector<std::uint64_t> lines[2];
+  for (int with = 0; with < 2; ++with) {
+    ReaderOptions options;
+    options.lines.max_line = 4096;
+    options.lines.block_size = 4096;
+    RecordReader reader(MemorySource(bytes), options);
+    if (with == 1) reader.SetLineFilter(&filter);
+    Record record;
+    while (true) {
+      auto more = reader.Next(record);
+      if (!more || !*more) break;
+      for (std::uint64_t i = 0; i < record.lines; ++i) {
+        if (!lines[with].empty() && lines[with].back() == record.line + i) continue;  // pieces
+        lines[with].push_back(record.line + i);
+      }
+    }
+  }
+  Check(lines[0] == lines[1]);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -74,5 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (matched) Check(filter.MayMatch(record.text));
     }
   }
+  CheckKeep(filter, bytes.substr(0, bytes.rfind('\n') + 1));
+  CheckReaderWithFilter(filter, bytes);
   return 0;
 }

@@ -23,6 +23,7 @@ bool IsEscapeLetter(char c) { return c == 'n' || c == 'r' || c == 't' || c == 'b
 bool IsSpecial(unsigned char c) {
   return c >= 0x80 || c == '%' || c == '\\' || c == '(' || c == '|';
 }
+bool IsLead(char c) { return c == '#' || c == ' ' || (c >= '\t' && c <= '\r'); }
 
 using Block = detail::LineBlock;
 
@@ -36,6 +37,8 @@ struct detail::LineBlock {
   std::uint64_t digit = 0;    // [0-9]
   std::uint64_t colon = 0;    // :
   std::uint64_t special = 0;  // >= 0x80 % \ ( |
+  std::uint64_t newline = 0;  // \n
+  std::uint64_t lead = 0;     // # space \t to \r
 };
 
 namespace {
@@ -51,6 +54,8 @@ Block ClassifyPortable(const char* p) {
     if (IsDigit(c)) b.digit |= bit;
     if (c == ':') b.colon |= bit;
     if (IsSpecial(static_cast<unsigned char>(c))) b.special |= bit;
+    if (c == '\n') b.newline |= bit;
+    if (IsLead(c)) b.lead |= bit;
   }
   return b;
 }
@@ -91,6 +96,11 @@ __attribute__((target("avx2"))) Block ClassifyAvx2(const char* p) {
     b.digit |= Bits32(digit, half);
     b.colon |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')), half);
     b.special |= Bits32(_mm256_or_si256(special, v), half);  // the sign bit: bytes >= 0x80
+    b.newline |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')), half);
+    b.lead |= Bits32(_mm256_or_si256(_mm256_or_si256(InRange32(v, '\t', 5),
+                                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '))),
+                                     _mm256_cmpeq_epi8(v, _mm256_set1_epi8('#'))),
+                     half);
   }
   return b;
 }
@@ -116,9 +126,40 @@ __attribute__((target("avx512bw"))) Block ClassifyAvx512(const char* p) {
               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) |
               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('(')) |
               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('|'));
+  b.newline = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+  b.lead = InRange64(v, '\t', 5) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) |
+           _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('#'));
   return b;
 }
 #endif
+
+// The set bits of n words: with the POPCNT instruction where the processor has it (every one
+// with AVX2), since the portable std::popcount is a library call.
+inline __attribute__((always_inline)) std::size_t CountBits(const std::uint64_t* words,
+                                                            std::size_t n) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) count += static_cast<std::size_t>(std::popcount(words[i]));
+  return count;
+}
+
+std::size_t CountBitsPortable(const std::uint64_t* words, std::size_t n) {
+  return CountBits(words, n);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) std::size_t CountBitsPopcnt(const std::uint64_t* words,
+                                                              std::size_t n) {
+  return CountBits(words, n);
+}
+#endif
+
+std::size_t (*PickCounter())(const std::uint64_t*, std::size_t) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("popcnt")) return CountBitsPopcnt;
+#endif
+  return CountBitsPortable;
+}
 
 Block (*PickClassifier())(const char*) {
 #if defined(__x86_64__)
@@ -220,23 +261,99 @@ bool ParseQuad(std::string_view s, std::uint32_t& address) {
   return true;
 }
 
+// The same for a run [begin, end) of digits with dots at d0 < d1 < d2 only, without a branch
+// per byte: each octet is read from its first, second and last bytes.
+bool ParseQuadAt(const char* text,
+                 std::size_t begin,
+                 std::size_t d0,
+                 std::size_t d1,
+                 std::size_t d2,
+                 std::size_t end,
+                 std::uint32_t& address) {
+  const std::size_t starts[4] = {begin, d0 + 1, d1 + 1, d2 + 1};
+  const std::size_t ends[4] = {d0, d1, d2, end};
+  std::uint32_t value = 0;
+  bool ok = true;
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t size = ends[i] - starts[i];
+    if (size - 1 > 2) return false;  // 0 or more than 3 digits
+    const auto* octet = reinterpret_cast<const unsigned char*>(text + starts[i]);
+    const std::uint32_t first = octet[0] - '0';
+    const std::uint32_t second = octet[size / 2] - '0';  // the middle of three
+    const std::uint32_t last = octet[size - 1] - '0';
+    const std::uint32_t v = size == 1   ? first
+                            : size == 2 ? first * 10 + last
+                                        : first * 100 + second * 10 + last;
+    ok &= (size == 1 || first != 0) && v <= 255;
+    value = (value << 8) | v;
+  }
+  address = value;
+  return ok;
+}
+
 }  // namespace
 
 LineFilter::LineFilter(const Index& index)
-    : index_(index), facts_(index.line_filter_facts()), classify_(PickClassifier()) {}
+    : index_(index),
+      facts_(index.line_filter_facts()),
+      classify_(PickClassifier()),
+      count_bits_(PickCounter()) {}
 
-bool LineFilter::MayMatch(std::string_view line) { return !facts_.usable || Scan(line, 0); }
+bool LineFilter::MayMatch(std::string_view line) {
+  return !facts_.usable || Scan(line, 0, nullptr);
+}
 
-bool LineFilter::Scan(std::string_view text, int depth) {
-  Masks& m = masks_[depth];
-  const std::size_t n = text.size();
-  const std::size_t words = (n + 63) / 64;
-  if (m.name.size() < words + 1) {
-    for (auto* v : {&m.name, &m.dot, &m.hex, &m.digit, &m.colon, &m.address, &m.special}) {
-      v->resize(words + 1);
+std::size_t LineFilter::Keep(std::string_view lines, std::vector<Kept>& keep) {
+  keep.clear();
+  if (!facts_.usable) {
+    std::uint32_t index = 0;
+    for (std::size_t at = 0; at < lines.size(); at = lines.find('\n', at) + 1) {
+      keep.push_back(Kept{static_cast<std::uint32_t>(at), index++});
+    }
+    return index;
+  }
+  std::vector<std::uint32_t>& starts = starts_;
+  starts.clear();
+  Scan(lines, 0, &starts);
+  // Lines that start with a byte a reader must see (the first one, then after each "\n").
+  const Masks& m = masks_[0];
+  std::uint64_t carry = 1;
+  for (std::size_t w = 0; w < m.words; ++w) {
+    const std::uint64_t begins = (m.newline[w] << 1) | carry;
+    carry = m.newline[w] >> 63;
+    for (std::uint64_t bits = begins & m.lead[w]; bits != 0; bits &= bits - 1) {
+      starts.push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
     }
   }
-  std::uint64_t special = 0;
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  // Each line's index: the newlines before it, counted word by word.
+  std::size_t newlines = 0;
+  std::size_t w = 0;
+  for (const std::uint32_t start : starts) {
+    newlines += count_bits_(m.newline.data() + w, start / 64 - w);
+    w = start / 64;
+    const std::uint64_t below = m.newline[w] & ((std::uint64_t{1} << (start % 64)) - 1);
+    keep.push_back(Kept{start, static_cast<std::uint32_t>(newlines + std::popcount(below))});
+  }
+  return newlines + count_bits_(m.newline.data() + w, m.words - w);
+}
+
+bool LineFilter::Found(const Masks& m, std::size_t at, std::vector<std::uint32_t>* keep) const {
+  if (keep == nullptr) return true;
+  const std::size_t newline = LastBit(m.newline, 0, at);
+  keep->push_back(static_cast<std::uint32_t>(newline == at ? 0 : newline + 1));
+  return false;
+}
+
+void LineFilter::Classify(std::string_view text, Masks& m) {
+  const std::size_t n = text.size();
+  const std::size_t words = (n + 63) / 64;
+  std::vector<std::uint64_t>* const all[] = {&m.name,    &m.dot,     &m.hex,     &m.digit, &m.colon,
+                                             &m.address, &m.special, &m.newline, &m.lead};
+  if (m.name.size() < words + 1) {
+    for (auto* v : all) v->resize(words + 1);
+  }
   for (std::size_t w = 0; w < words; ++w) {
     Block b;
     if (w * 64 + 64 <= n) {
@@ -245,14 +362,20 @@ bool LineFilter::Scan(std::string_view text, int depth) {
       // The last 64 bytes of the text, shifted to drop those the block before holds.
       b = classify_(text.data() + n - 64);
       const auto drop = static_cast<int>(w * 64 + 64 - n);
-      for (std::uint64_t* x : {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special}) {
+      for (std::uint64_t* x :
+           {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special, &b.newline, &b.lead}) {
         *x >>= drop;
       }
     } else {
       char tail[64];
-      std::memset(tail, ' ', sizeof(tail));
+      std::memset(tail, 'x', sizeof(tail));
       std::memcpy(tail, text.data(), n);
       b = classify_(tail);
+      const std::uint64_t inside = (std::uint64_t{1} << n) - 1;
+      for (std::uint64_t* x :
+           {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special, &b.newline, &b.lead}) {
+        *x &= inside;
+      }
     }
     m.name[w] = b.name;
     m.dot[w] = b.dot;
@@ -261,25 +384,34 @@ bool LineFilter::Scan(std::string_view text, int depth) {
     m.colon[w] = b.colon;
     m.address[w] = b.hex | b.colon | b.dot;
     m.special[w] = b.special;
-    special |= b.special;
+    m.newline[w] = b.newline;
+    m.lead[w] = b.lead;
   }
-  for (auto* v : {&m.name, &m.dot, &m.hex, &m.digit, &m.colon, &m.address, &m.special}) {
-    (*v)[words] = 0;
-  }
+  for (auto* v : all) (*v)[words] = 0;
   m.words = words;
+}
+
+bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_t>* keep) {
+  Masks& m = masks_[depth];
+  Classify(text, m);
+  std::uint64_t special = 0;
+  for (std::size_t w = 0; w < m.words; ++w) special |= m.special[w];
   m.escapes.clear();
-  if (special != 0 && Specials(text, depth, m)) return true;
+  if (special != 0 && Specials(text, depth, m, keep)) return true;
   // The texts' hashes are gathered first and their filter words loaded together, so that the
   // cache misses of a line overlap; addresses are looked up at once.
   std::vector<Probe>& probes = probes_[depth];
   probes.clear();
-  if (NameRuns(text, m, probes) || (facts_.digests && HexRuns(text, m, probes)) ||
-      (facts_.addresses && AddressRuns(text, m))) {
+  if (NameRuns(text, m, probes, keep) || (facts_.digests && HexRuns(text, m, probes)) ||
+      (facts_.addresses && AddressRuns(text, m, keep))) {
     return true;
   }
   for (const Probe& probe : probes) {
     if (!index_.LineMayHold(probe.hash)) continue;
-    if (probe.tail == 0) return true;
+    if (probe.tail == 0) {
+      if (Found(m, probe.begin, keep)) return true;
+      continue;
+    }
     // Some key's text ends in the run's last two labels: the run and each suffix after a dot
     // that has two labels or more.
     const std::string_view run = text.substr(probe.begin, probe.size);
@@ -290,7 +422,10 @@ bool LineFilter::Scan(std::string_view text, int depth) {
       while (from < run.size() - probe.tail && run[from - 1] != '.') ++from;
     }
     for (;;) {
-      if (index_.LineMayHold(index_.LineHash(run.substr(from)))) return true;
+      if (index_.LineMayHold(index_.LineHash(run.substr(from)))) {
+        if (Found(m, probe.begin, keep)) return true;
+        break;
+      }
       if (from == run.size() - probe.tail) break;
       while (run[from] != '.') ++from;
       ++from;
@@ -301,19 +436,25 @@ bool LineFilter::Scan(std::string_view text, int depth) {
 
 // The bytes the runs cannot see past. True when the line must be let through (or decoded bytes
 // of it matched).
-bool LineFilter::Specials(std::string_view text, int depth, Masks& m) {
+bool LineFilter::Specials(std::string_view text,
+                          int depth,
+                          Masks& m,
+                          std::vector<std::uint32_t>* keep) {
   const std::size_t n = text.size();
-  bool leef_seen = false;
-  std::size_t decoded_to = 0;  // a span is decoded once, not once per escape in it
+  std::size_t leef_seen_to = 0;  // the lines before this position have been looked at
+  std::size_t decoded_to = 0;    // a span is decoded once, not once per escape in it
   for (std::size_t w = 0; w < m.words; ++w) {
     for (std::uint64_t bits = m.special[w]; bits != 0; bits &= bits - 1) {
       const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
       const char c = text[i];
-      if (static_cast<unsigned char>(c) >= 0x80) return true;
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        if (Found(m, i, keep)) return true;
+        continue;
+      }
       switch (c) {
         case '%':
           if (i >= decoded_to && i + 2 < n && IsHex(text[i + 1]) && IsHex(text[i + 2]) &&
-              ProbeDecoded(text, i, depth, decoded_to)) {
+              ProbeDecoded(text, i, depth, decoded_to) && Found(m, i, keep)) {
             return true;
           }
           break;
@@ -323,10 +464,13 @@ bool LineFilter::Specials(std::string_view text, int depth, Masks& m) {
           while (j < n && text[j] == '\\') ++j;
           if (j == n) break;
           const char e = text[j];
-          if (e == 'u') return true;  // "\u" and four hex digits may stand for any character
+          if (e == 'u') {  // "\u" and four hex digits may stand for any character
+            if (Found(m, i, keep)) return true;
+            break;
+          }
           if (IsEscapeLetter(e)) m.escapes.push_back(static_cast<std::uint32_t>(j));
           if ((j - i) % 2 == 1 && i >= decoded_to && i > 0 && IsName(text[i - 1]) && IsName(e) &&
-              ProbeDecoded(text, i, depth, decoded_to)) {
+              ProbeDecoded(text, i, depth, decoded_to) && Found(m, i, keep)) {
             return true;
           }
           break;
@@ -339,17 +483,25 @@ bool LineFilter::Specials(std::string_view text, int depth, Masks& m) {
             length = length * 10 + static_cast<unsigned>(text[k] - '0');
             ++k;
           }
-          if (k > i + 1 && k + 1 < n && text[k] == ')' && length > 0 && IsName(text[k + 1])) {
+          if (k > i + 1 && k + 1 < n && text[k] == ')' && length > 0 && IsName(text[k + 1]) &&
+              Found(m, i, keep)) {
             return true;
           }
           break;
         }
         case '|':
-          if (!leef_seen) {
-            leef_seen = true;
-            for (std::size_t at = text.find("LEEF:"); at != std::string_view::npos;
-                 at = text.find("LEEF:", at + 5)) {
-              if (text.substr(at + 5, 4) != "1.0|") return true;
+          if (i >= leef_seen_to) {
+            // The line that holds the '|'.
+            const std::size_t newline = LastBit(m.newline, 0, i);
+            const std::size_t begin = newline == i ? 0 : newline + 1;
+            leef_seen_to = std::min(text.find('\n', i), n);
+            const std::string_view line = text.substr(begin, leef_seen_to - begin);
+            for (std::size_t at = line.find("LEEF:"); at != std::string_view::npos;
+                 at = line.find("LEEF:", at + 5)) {
+              if (line.substr(at + 5, 4) != "1.0|") {
+                if (Found(m, i, keep)) return true;
+                break;
+              }
             }
           }
           break;
@@ -388,20 +540,23 @@ bool LineFilter::ProbeDecoded(std::string_view text,
       decoded_.push_back(c);
     }
   }
-  return Scan(decoded_, depth + 1);  // which does not decode again (see above)
+  return Scan(decoded_, depth + 1, nullptr);  // which does not decode again (see above)
 }
 
-bool LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+bool LineFilter::NameRuns(std::string_view text,
+                          const Masks& m,
+                          std::vector<Probe>& probes,
+                          std::vector<std::uint32_t>* keep) {
   std::size_t next = 0;  // runs before this position have been looked at
   for (std::size_t w = 0; w < m.words; ++w) {
     for (std::uint64_t dots = From(m.dot[w], w, next); dots != 0; dots = From(dots, w, next)) {
       const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
       const std::size_t begin = RunBegin(m.name, i);
       next = RunEnd(m.name, i);
-      if (ProbeName(text, begin, next, m, probes)) return true;
+      if (ProbeName(text, begin, next, m, probes, keep)) return true;
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
           std::binary_search(m.escapes.begin(), m.escapes.end(), begin) &&
-          ProbeName(text, begin + 1, next, m, probes)) {
+          ProbeName(text, begin + 1, next, m, probes, keep)) {
         return true;
       }
     }
@@ -428,7 +583,9 @@ bool LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Prob
   return false;
 }
 
-bool LineFilter::AddressRuns(std::string_view text, const Masks& m) {
+bool LineFilter::AddressRuns(std::string_view text,
+                             const Masks& m,
+                             std::vector<std::uint32_t>* keep) {
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
     // Only a colon next to a hex digit or a colon can be part of an address (not JSON's
@@ -453,10 +610,11 @@ bool LineFilter::AddressRuns(std::string_view text, const Masks& m) {
       while (stop > first && text[stop - 1] == '.') --stop;
       if (first == stop) continue;
       const std::string_view run = text.substr(first, stop - first);
-      if (index_.MatchesAddress(run)) return true;
-      if ((run.front() == 'b' || run.front() == 'f') && !m.escapes.empty() &&
-          std::binary_search(m.escapes.begin(), m.escapes.end(), first) &&
-          index_.MatchesAddress(run.substr(1))) {
+      if ((index_.MatchesAddress(run) ||
+           ((run.front() == 'b' || run.front() == 'f') && !m.escapes.empty() &&
+            std::binary_search(m.escapes.begin(), m.escapes.end(), first) &&
+            index_.MatchesAddress(run.substr(1)))) &&
+          Found(m, first, keep)) {
         return true;
       }
     }
@@ -468,7 +626,8 @@ bool LineFilter::ProbeName(std::string_view text,
                            std::size_t begin,
                            std::size_t end,
                            const Masks& m,
-                           std::vector<Probe>& probes) {
+                           std::vector<Probe>& probes,
+                           std::vector<std::uint32_t>* keep) {
   while (begin < end && text[begin] == '.') ++begin;
   while (end > begin && text[end - 1] == '.') --end;
   if (end - begin < 3) return false;
@@ -476,6 +635,7 @@ bool LineFilter::ProbeName(std::string_view text,
   std::size_t last = 0;
   std::size_t second = 0;
   bool quad_shape = false;
+  std::size_t first_dot = 0;  // of a quad in one word
   const std::size_t w = begin / 64;
   if (w == (end - 1) / 64) {  // the usual case: the run lies in one word
     const std::uint64_t span =
@@ -487,6 +647,7 @@ bool LineFilter::ProbeName(std::string_view text,
     const std::uint64_t before = dots & ~(std::uint64_t{1} << (last % 64));
     second = before == 0 ? last : w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(before));
     quad_shape = rest != 0 && (rest & (rest - 1)) == 0 && (span & ~(m.digit[w] | m.dot[w])) == 0;
+    first_dot = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
   } else {
     last = LastBit(m.dot, begin, end);
     if (last == end) return false;
@@ -497,10 +658,11 @@ bool LineFilter::ProbeName(std::string_view text,
   if (IsDigit(text[last + 1])) {
     // A dotted quad is looked up as an address.
     std::uint32_t address = 0;
-    if (quad_shape && facts_.addresses && ParseQuad(text.substr(begin, end - begin), address) &&
-        index_.LineMayHoldIpv4(address)) {
-      return true;
-    }
+    const bool parsed =
+        quad_shape && facts_.addresses &&
+        (first_dot != 0 ? ParseQuadAt(text.data(), begin, first_dot, second, last, end, address)
+                        : ParseQuad(text.substr(begin, end - begin), address));
+    if (parsed && index_.LineMayHoldIpv4(address) && Found(m, begin, keep)) return true;
     if (!facts_.digit_tail) return false;
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels

@@ -50,6 +50,17 @@ class LineFilter {
   bool usable() const { return facts_.usable; }
   // Whether the line may hold a value that matches the index (see above).
   bool MayMatch(std::string_view line);
+  // A line `Keep` keeps: its offset in the lines given, and the number of lines before it.
+  struct Kept {
+    std::uint32_t offset;
+    std::uint32_t index;
+  };
+  // The same for many lines at once, which saves a call and a partly filled block per line:
+  // `lines` are whole lines, each ending in "\n" (at most 4 GiB). Fills `keep`, in order, with
+  // each line that may match, and each line that starts with '#', a blank byte or a control byte
+  // from "\t" to "\r" (comments, directives and blank lines, which a reader looks at itself);
+  // with every line when the filter is not usable. Returns the number of lines.
+  std::size_t Keep(std::string_view lines, std::vector<Kept>& keep);
 
  private:
   // One bit per byte of the text being scanned, 64 bytes a word, with a zero word after.
@@ -62,6 +73,8 @@ class LineFilter {
     std::vector<std::uint64_t> colon;    // :
     std::vector<std::uint64_t> address;  // [0-9A-Fa-f:.]
     std::vector<std::uint64_t> special;  // >= 0x80 % \ ( |
+    std::vector<std::uint64_t> newline;  // \n
+    std::vector<std::uint64_t> lead;     // # space \t to \r: what a kept line may start with
     std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
   };
   // A text to look up: a digest (tail 0), or the last two labels (the last `tail` bytes) of
@@ -72,17 +85,27 @@ class LineFilter {
     std::uint32_t size;
     std::uint32_t tail;
   };
-  bool Scan(std::string_view text, int depth);
-  bool Specials(std::string_view text, int depth, Masks& m);
+  // Scans `text` (one line, or whole lines with `keep`: see Found). True when a line may match
+  // and the scan stopped there.
+  bool Scan(std::string_view text, int depth, std::vector<std::uint32_t>* keep);
+  // The text at `at` may match: true to stop the scan (one line), or, when lines are kept, false
+  // after appending the start of the line that holds `at` to `keep`.
+  bool Found(const Masks& m, std::size_t at, std::vector<std::uint32_t>* keep) const;
+  void Classify(std::string_view text, Masks& m);
+  bool Specials(std::string_view text, int depth, Masks& m, std::vector<std::uint32_t>* keep);
   bool ProbeDecoded(std::string_view text, std::size_t at, int depth, std::size_t& span_end);
-  bool NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  bool NameRuns(std::string_view text,
+                const Masks& m,
+                std::vector<Probe>& probes,
+                std::vector<std::uint32_t>* keep);
   bool HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
-  bool AddressRuns(std::string_view text, const Masks& m);
+  bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
   bool ProbeName(std::string_view text,
                  std::size_t begin,
                  std::size_t end,
                  const Masks& m,
-                 std::vector<Probe>& probes);
+                 std::vector<Probe>& probes,
+                 std::vector<std::uint32_t>* keep);
   void ProbeHex(std::string_view text,
                 std::size_t begin,
                 std::size_t end,
@@ -90,9 +113,11 @@ class LineFilter {
 
   const Index& index_;
   LineFilterFacts facts_;
-  detail::LineBlock (*classify_)(const char*);  // AVX2 where the processor has it
-  Masks masks_[2];                              // the line, and decoded bytes of it
+  detail::LineBlock (*classify_)(const char*);                    // AVX2 where the processor has it
+  std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
+  Masks masks_[2];  // the line, and decoded bytes of it
   std::vector<Probe> probes_[2];
+  std::vector<std::uint32_t> starts_;  // of the lines Keep keeps
   std::string decoded_;
 };
 

@@ -53,6 +53,23 @@ Result<std::string_view> LineReader::Head(std::size_t bytes) {
   return std::string_view(buffer_.data() + begin_, std::min(bytes, end_ - begin_));
 }
 
+Result<std::string_view> LineReader::TakeLines(std::size_t max_bytes) {
+  if (!started_ || in_long_line_) return std::string_view{};
+  max_bytes = std::min(max_bytes, options_.max_line);
+  if (end_ - begin_ < max_bytes && !eof_) {
+    if (auto s = Fill(); !s) return s.error();
+  }
+  const std::size_t size = std::min(max_bytes, end_ - begin_);
+  const char* data = buffer_.data() + begin_;
+  const void* last = memrchr(data, '\n', size);
+  if (last == nullptr) return std::string_view{};
+  const auto taken = static_cast<std::size_t>(static_cast<const char*>(last) - data) + 1;
+  const std::string_view lines(data, taken);
+  begin_ += taken;
+  scan_ = std::max(scan_, begin_);
+  return lines;
+}
+
 Result<bool> LineReader::Next(Line& line) {
   if (!started_) {
     if (auto head = Head(3); !head) return head.error();

@@ -46,8 +46,19 @@ class LineReader {
   // end of the stream); for format detection before the first line. Invalidates the last Line.
   Result<std::string_view> Head(std::size_t bytes);
 
+  // Complete lines from the current position at once, for a caller that looks at many lines
+  // before it parses any: as many as fit in `max_bytes` (capped at max_line), each ending in "\n"
+  // ("\r" included), consumed. The caller counts them and tells the reader with CountLines
+  // before it asks for more. Empty when the next line does not fit, is not complete yet in the
+  // buffer after a read, continues a long line or ends the stream without "\n": Next takes it.
+  // The view is valid until the next call to Next, Head or TakeLines.
+  Result<std::string_view> TakeLines(std::size_t max_bytes);
+  void CountLines(std::uint64_t lines) { number_ += lines; }
+
   // Bytes of the stream consumed so far (through the end of the last line returned).
   std::uint64_t position() const { return base_ + static_cast<std::uint64_t>(begin_); }
+  // The number of the last line returned (0 before the first), of lines taken included.
+  std::uint64_t line_number() const { return number_; }
 
  private:
   Status Fill();  // reads one block more, compacting first; sets eof_

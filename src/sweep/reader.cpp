@@ -1,10 +1,12 @@
 #include "sweep/reader.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "sweep/line_filter.h"
 #include "sweep/parse.h"
 
 namespace caduceus::sweep {
@@ -12,6 +14,8 @@ namespace {
 
 constexpr std::size_t kDetectLines = 64;
 constexpr std::size_t kBinaryProbeBytes = 4096;
+// How much the line filter looks at in one go: its masks stay in the first-level cache.
+constexpr std::size_t kFilterWindow = 16 * 1024;
 
 // Formats a single line can be told by, in the order they are tried.
 constexpr Format kLineFormats[] = {Format::kZeekJson, Format::kJsonLines,  Format::kCef,
@@ -20,7 +24,7 @@ constexpr Format kLineFormats[] = {Format::kZeekJson, Format::kJsonLines,  Forma
                                    Format::kSquid,    Format::kCombined,   Format::kProxifier,
                                    Format::kZeekTsv,  Format::kSyslog};
 
-std::size_t Index(Format format) { return static_cast<std::size_t>(format); }
+std::size_t Slot(Format format) { return static_cast<std::size_t>(format); }
 
 }  // namespace
 
@@ -50,12 +54,12 @@ Detection DetectFormat(std::string_view head, bool complete) {
     ++d.lines;
     for (Format f : kLineFormats) {
       if (detail::LooksLike(f, line)) {
-        ++counts[Index(f)];
+        ++counts[Slot(f)];
         break;
       }
     }
   }
-  std::size_t best = Index(Format::kText);
+  std::size_t best = Slot(Format::kText);
   for (std::size_t f = 0; f < counts.size(); ++f) {
     if (counts[f] > counts[best]) best = f;
   }
@@ -75,7 +79,7 @@ struct RecordReader::State {
       : lines(std::move(source), o.lines), options(o) {}
 
   detail::LineParser* Parser(Format format) {
-    auto& slot = parsers[Index(format)];
+    auto& slot = parsers[Slot(format)];
     if (!slot) slot = detail::MakeParser(format);
     return slot.get();
   }
@@ -126,7 +130,17 @@ struct RecordReader::State {
   std::array<std::unique_ptr<detail::LineParser>, kFormatCount> parsers;
   detail::LineParser* current = nullptr;
   detail::RecordBuilder builder;
-  std::function<bool(std::string_view)> keep_line;
+  LineFilter* filter = nullptr;
+  // Lines taken at once for the filter (numbered from window_line, at window_offset), those it
+  // keeps and the next of them to look at, and the offset and index of the line at `at`.
+  std::string_view window;
+  std::vector<LineFilter::Kept> keep;
+  std::size_t next_keep = 0;
+  std::size_t at = 0;
+  std::uint32_t index = 0;
+  std::uint32_t lines_in_window = 0;
+  std::uint64_t window_line = 0;
+  std::uint64_t window_offset = 0;
 };
 
 namespace {
@@ -159,13 +173,64 @@ Result<bool> RecordReader::Next(Record& record) {
   }
   Line line;
   while (true) {
-    auto more = s.lines.Next(line);
-    if (!more) return more.error();
-    if (!*more) return false;
+    if (s.at < s.window.size()) {
+      // The next line the filter kept, after a record for the lines it refused before it.
+      LineFilter::Kept kept{static_cast<std::uint32_t>(s.at), s.index};
+      if (s.filter != nullptr) {
+        kept =
+            s.next_keep < s.keep.size()
+                ? s.keep[s.next_keep]
+                : LineFilter::Kept{static_cast<std::uint32_t>(s.window.size()), s.lines_in_window};
+      }
+      if (s.at < kept.offset) {
+        record.line = s.window_line + s.index;
+        record.offset = s.window_offset + s.at;
+        record.text = {};
+        record.piece = false;
+        record.filtered = true;
+        record.lines = kept.index - s.index;
+        record.fields.clear();
+        s.index = kept.index;
+        s.at = kept.offset;
+        return true;
+      }
+      if (s.filter != nullptr) ++s.next_keep;
+      const std::size_t end = s.window.find('\n', kept.offset);
+      line.text = s.window.substr(kept.offset, end - kept.offset);
+      if (!line.text.empty() && line.text.back() == '\r') line.text.remove_suffix(1);
+      line.number = s.window_line + s.index++;
+      line.offset = s.window_offset + kept.offset;
+      line.continued = line.partial = false;
+      s.at = end + 1;
+    } else if (s.filter != nullptr && s.lines.line_number() >= kDetectLines) {
+      const std::uint64_t offset = s.lines.position();
+      const std::uint64_t number = s.lines.line_number() + 1;
+      auto lines = s.lines.TakeLines(kFilterWindow);
+      if (!lines) return lines.error();
+      if (!lines->empty()) {
+        s.window = *lines;
+        s.window_offset = offset;
+        s.window_line = number;
+        s.at = 0;
+        s.index = 0;
+        s.next_keep = 0;
+        s.lines_in_window = static_cast<std::uint32_t>(s.filter->Keep(s.window, s.keep));
+        s.lines.CountLines(s.lines_in_window);
+        continue;
+      }
+      auto more = s.lines.Next(line);
+      if (!more) return more.error();
+      if (!*more) return false;
+    } else {
+      auto more = s.lines.Next(line);
+      if (!more) return more.error();
+      if (!*more) return false;
+    }
     record.line = line.number;
     record.offset = line.offset;
     record.text = line.text;
     record.piece = line.continued || line.partial;
+    record.lines = 1;
     s.builder.Begin(record, line.text, line.offset);
     if (record.piece) {
       record.filtered = false;
@@ -175,21 +240,14 @@ Result<bool> RecordReader::Next(Record& record) {
     }
     if (line.text.find_first_not_of(" \t") == std::string_view::npos) continue;
     record.filtered = false;
-    if (s.keep_line) {
-      if (line.text.front() == '#') {
-        if (!PlainSeparator(line.text)) s.keep_line = nullptr;
-      } else if (line.number > kDetectLines && !s.keep_line(line.text)) {
-        record.filtered = true;
-        return true;
-      }
+    if (s.filter != nullptr && line.text.front() == '#' && !PlainSeparator(line.text)) {
+      s.filter = nullptr;  // every line from here on is parsed, those of the window too
     }
     if (s.Parse(line.text, record)) return true;
   }
 }
 
-void RecordReader::SetLineFilter(std::function<bool(std::string_view)> keep) {
-  state_->keep_line = std::move(keep);
-}
+void RecordReader::SetLineFilter(LineFilter* filter) { state_->filter = filter; }
 
 const Detection& RecordReader::detection() const { return state_->detection; }
 

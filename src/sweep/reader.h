@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -26,6 +25,8 @@
 #include "sweep/source.h"
 
 namespace caduceus::sweep {
+
+class LineFilter;
 
 struct Detection {
   Format format = Format::kText;
@@ -61,13 +62,15 @@ class RecordReader {
   // error; the records before it have been returned.
   Result<bool> Next(Record& record);
 
-  // Sets a line filter: a line it refuses is not parsed, and comes back as a record marked
-  // `filtered`, without fields. The first 64 lines of the stream (detection and a CSV header),
-  // lines starting with '#' (Zeek directives) and pieces of overlong lines are always parsed,
-  // and a Zeek "#separator" or "#set_separator" other than tab or ',' turns the filter off for
-  // the rest of the stream (the filter assumes that fields are cut at bytes that are no part of
-  // a name). The parser state the next parsed line meets is the one the last parsed line left.
-  void SetLineFilter(std::function<bool(std::string_view)> keep);
+  // Sets a line filter (line_filter.h; nullptr: none), which must outlive its use: lines it
+  // refuses are not parsed, and come back as records marked `filtered`, without fields, each
+  // standing for a run of `lines` refused lines. The filter looks at many lines at once
+  // (LineFilter::Keep). The first 64 lines of the stream (detection and a CSV header), lines
+  // starting with '#' (Zeek directives) and pieces of overlong lines are always parsed, and a
+  // Zeek "#separator" or "#set_separator" other than tab or ',' turns the filter off for the
+  // rest of the stream (the filter assumes that fields are cut at bytes that are no part of a
+  // name). The parser state the next parsed line meets is the one the last parsed line left.
+  void SetLineFilter(LineFilter* filter);
 
   // The detection (or the given format) of the stream; set by the first call to Next.
   const Detection& detection() const;

@@ -67,8 +67,10 @@ struct Record {
   std::uint64_t offset = 0;       // stream offset of the line's first byte
   std::string_view text;          // the line without "\n" / "\r\n"
   bool piece = false;  // a piece of a line longer than the reader's max_line (tokenized only)
-  // The reader's line filter passed over the line: it was not parsed and has no fields.
+  // The reader's line filter passed over the line, and the `lines` - 1 lines after it: they
+  // were not parsed and have no fields (line and offset are the first line's; text is empty).
   bool filtered = false;
+  std::uint64_t lines = 1;    // the lines the record stands for
   std::vector<Field> fields;  // in order of appearance
 };
 

@@ -408,9 +408,7 @@ Status Scan(const Index& index,
     RecordReader& reader;
     ~Detach() { reader.SetLineFilter(nullptr); }
   } detach{reader};
-  if (options.line_filter && filter.usable()) {
-    reader.SetLineFilter([&filter](std::string_view line) { return filter.MayMatch(line); });
-  }
+  if (options.line_filter && filter.usable()) reader.SetLineFilter(&filter);
   Record record;
   binary = false;
   bool first = true;
@@ -428,7 +426,7 @@ Status Scan(const Index& index,
       }
     }
     if (!*more) break;
-    ++totals.records;
+    totals.records += record.lines;
     if (!record.filtered) matcher.Match(record, file, mtime, totals, emit);
   }
   totals.bytes = reader.position();

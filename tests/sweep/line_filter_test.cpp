@@ -133,6 +133,74 @@ TEST_F(LineFilterTest, LongRunsAndSpansOfEscapesCostLinearTime) {
   EXPECT_FALSE(filter_.MayMatch(backslashes + "b"));
 }
 
+// Keep on many lines at once keeps what MayMatch lets through line by line, and the lines a reader
+// must see itself, with each line's index.
+void ExpectKeepAgreesWithMayMatch(LineFilter& filter, const std::vector<std::string>& lines) {
+  std::string window;
+  std::vector<LineFilter::Kept> expected;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    const bool lead = line.empty() || line.front() == '#' || line.front() == ' ' ||
+                      (line.front() >= '\t' && line.front() <= '\r');
+    if (lead || filter.MayMatch(line)) {
+      expected.push_back(
+          {static_cast<std::uint32_t>(window.size()), static_cast<std::uint32_t>(i)});
+    }
+    window += line + "\n";
+  }
+  std::vector<LineFilter::Kept> kept;
+  EXPECT_EQ(filter.Keep(window, kept), lines.size());
+  ASSERT_EQ(kept.size(), expected.size());
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    EXPECT_EQ(kept[k].offset, expected[k].offset) << k;
+    EXPECT_EQ(kept[k].index, expected[k].index) << lines[expected[k].index];
+  }
+}
+
+TEST_F(LineFilterTest, KeepOnManyLinesAgreesWithMayMatch) {
+  std::vector<std::string> lines = {
+      "GET http://WWW.Evil.Example./x HTTP/1.1",
+      "GET http://notevil.example/ HTTP/1.1 10.0.0.1 12:30:00.000 1709510400.123 v1.2.3",
+      "",
+      "dst=198.51.100.77 proto=tcp",
+      "#fields\tts",
+      "  indented evil.example",
+      "\tindented good.example",
+      "192.0.2.10 198.51.101.1 2001:db9::1",
+      "src [2001:db8::1]:443",
+      "\r",
+      "GET http://ev%69l.example/ HTTP/1.1",
+      "GET /search?q=a%20b HTTP/1.1",
+      R"({"Message":"line one\nevil.example"})",
+      R"({"QueryName":"c2\u002eevil.example"})",
+      "<13>Jan  1 00:00:00 host LEEF:2.0|V|P|1|E|^|src=10.0.0.1^dst=10.0.0.2",
+      "<13>Jan  1 00:00:00 host LEEF:1.0|V|P|1|E|src=10.0.0.1\tdst=10.0.0.2",
+      "3/4/2024 PACKET UDP Rcv 10.0.0.5 Q A (3)www(4)evil(7)example(0)",
+      "query bücher.example",
+      "from: <boss@mail.example>\r",
+      "path=/tmp/dropper.exe size=1",
+      R"({"Hashes":"SHA1=00,MD5=D41D8CD98F00B204E9800998ECF8427E"})",
+      "d41d8cd98f00b204e9800998ecf8427e0",
+  };
+  ExpectKeepAgreesWithMayMatch(filter_, lines);
+  // Lines that cross the 64-byte blocks at every offset, and a line longer than a block.
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    std::vector<std::string> shifted = {std::string(pad, 'x')};
+    for (const std::string& line : lines) shifted.push_back(line);
+    shifted.push_back(std::string(200, '.') + "evil.example" + std::string(pad, '-'));
+    ExpectKeepAgreesWithMayMatch(filter_, shifted);
+  }
+}
+
+TEST(LineFilterFacts, KeepKeepsEveryLineWhenTheFilterIsOff) {
+  LineFilter filter(BuildIndex("http://intranet/x\n"));
+  std::vector<LineFilter::Kept> kept;
+  EXPECT_EQ(filter.Keep("a\nb\n\nc\n", kept), 4U);
+  ASSERT_EQ(kept.size(), 4U);
+  EXPECT_EQ(kept[3].offset, 5U);
+  EXPECT_EQ(kept[3].index, 3U);
+}
+
 TEST(LineFilterFacts, KeysWithoutATextTheFilterFindsTurnItOff) {
   EXPECT_FALSE(LineFilter(BuildIndex("http://[2001:db8::1]/x\n")).usable());
   EXPECT_FALSE(LineFilter(BuildIndex("http://intranet/x\n")).usable());
@@ -145,16 +213,69 @@ TEST(LineFilterFacts, KeysWithoutATextTheFilterFindsTurnItOff) {
   EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
 }
 
-// The reader with a filter that refuses every line: what it still parses.
-std::vector<std::uint64_t> ParsedLines(const std::string& text) {
+// The records of `text` read with a filter that refuses every line without "evil.example".
+struct FilteredRecord {
+  std::uint64_t line;
+  std::uint64_t lines;
+  std::uint64_t offset;
+  bool filtered;
+};
+
+std::vector<FilteredRecord> ReadFiltered(const std::string& text) {
+  const Index index = BuildIndex("evil.example\n");
+  LineFilter filter(index);
   RecordReader reader(MemorySource(text));
-  reader.SetLineFilter([](std::string_view) { return false; });
-  std::vector<std::uint64_t> parsed;
+  reader.SetLineFilter(&filter);
+  std::vector<FilteredRecord> records;
   Record record;
   while (reader.Next(record).value()) {
+    records.push_back({record.line, record.lines, record.offset, record.filtered});
+  }
+  return records;
+}
+
+// The lines parsed, each record following the one before.
+std::vector<std::uint64_t> ParsedLines(const std::string& text) {
+  std::vector<std::uint64_t> parsed;
+  std::uint64_t lines = 0;
+  for (const FilteredRecord& record : ReadFiltered(text)) {
+    EXPECT_EQ(record.line, lines + 1);
+    lines += record.lines;
     if (!record.filtered) parsed.push_back(record.line);
   }
   return parsed;
+}
+
+TEST(LineFilterReader, CountsTheLinesItPassesOver) {
+  const std::string squid =
+      "1709510400.000 1 10.0.0.5 TCP_MISS/200 1 GET http://a.example/ - HIER_DIRECT/192.0.2.1 -\n";
+  const std::string hit =
+      "1709510400.000 1 10.0.0.5 TCP_MISS/200 1 GET http://evil.example/ - HIER_DIRECT/1.2.3.4 -\n";
+  std::string text;
+  std::vector<std::size_t> offsets = {0};  // of each line, from line 1
+  for (int i = 1; i <= 3000; ++i) {
+    offsets.push_back(text.size());
+    text += i % 1000 == 0 ? hit : i % 700 == 0 ? "\n" : i % 900 == 0 ? " \t\r\n" : squid;
+  }
+  std::vector<std::uint64_t> parsed;
+  std::uint64_t lines = 0;
+  std::uint64_t records = 0;
+  for (const FilteredRecord& record : ReadFiltered(text)) {
+    // Runs of refused lines stop at blank lines, which are no records.
+    if (record.line != lines + 1) {
+      EXPECT_TRUE(record.line % 700 == 1 || record.line % 900 == 1) << record.line;
+    }
+    lines = record.line + record.lines - 1;
+    records += record.lines;
+    if (record.filtered) {
+      EXPECT_EQ(record.offset, offsets[record.line]) << record.line;
+    } else if (record.line > 64) {
+      parsed.push_back(record.line);
+    }
+  }
+  EXPECT_EQ(lines, 3000U);
+  EXPECT_EQ(records, 3000U - 4 - 3);  // less the blank lines
+  EXPECT_EQ(parsed, (std::vector<std::uint64_t>{1000, 2000, 3000}));
 }
 
 TEST(LineFilterReader, ParsesTheHeadCommentsAndAfterAnOddSeparator) {
