@@ -455,6 +455,39 @@ std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
 // value, so that the filter tells "a key's text" from "a key's last two labels".
 std::uint64_t TailHash(std::uint64_t hash) { return Mix(hash ^ kK2); }
 
+// A Bloom filter of hashes with three bits in one 64-bit word each (one cache access a probe).
+class WordFilter {
+ public:
+  // Room for `entries` at `bits` bits each (rounded up to a power of two words).
+  void Reset(std::size_t entries, std::size_t bits) {
+    const std::size_t words = std::bit_ceil(std::max<std::size_t>(entries * bits / 64, 64));
+    words_.assign(words, 0);
+    shift_ = 64 - std::countr_zero(words);
+  }
+  // Sets the hashes, loading words ahead of the one set.
+  void SetAll(const std::vector<std::uint64_t>& hashes) {
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (i + kAhead < hashes.size()) __builtin_prefetch(&words_[hashes[i + kAhead] >> shift_], 1);
+      words_[hashes[i] >> shift_] |= Bits(hashes[i]);
+    }
+  }
+  bool May(std::uint64_t hash) const {
+    const std::uint64_t bits = Bits(hash);
+    return (words_[hash >> shift_] & bits) == bits;
+  }
+  void Prefetch(std::uint64_t hash) const { __builtin_prefetch(&words_[hash >> shift_]); }
+
+ private:
+  static std::uint64_t Bits(std::uint64_t hash) {
+    return (std::uint64_t{1} << (hash & 63)) | (std::uint64_t{1} << ((hash >> 6) & 63)) |
+           (std::uint64_t{1} << ((hash >> 12) & 63));
+  }
+
+  std::vector<std::uint64_t> words_;
+  int shift_ = 64;  // a hash's word: hash >> shift_
+};
+
 }  // namespace
 
 struct Index::Storage {
@@ -485,16 +518,24 @@ struct Index::Storage {
   std::vector<std::uint64_t> front;
   int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
 
-  // The line filter's text filter (line_filter.h): for each key, the text that a line holding a
-  // value that matches it must contain (a domain key's name, a URL key's host unless it is an
-  // IPv4 address, an e-mail key's domain, a file name, a digest), without the key's kind, and for
-  // a name, its last two labels under TailHash; three bits in one 64-bit word each, 16 bits per
-  // key. Derived from the keys when the index is attached.
-  std::vector<std::uint64_t> line_words;
-  int line_shift = 64;  // a text hash's word: hash >> line_shift
+  // The line filter's text filters (line_filter.h), derived from the keys when the index is
+  // attached. line_texts: for each key, the text that a line holding a value that matches it
+  // must contain (a domain key's name, a URL key's host unless it is an IPv4 address, an e-mail
+  // key's domain, a file name, a digest), without the key's kind; 32 bits per key, as it decides
+  // which lines are parsed. line_tails: for a name, its last two labels under TailHash; 16 bits
+  // per key, as it is probed for every name of a line and should stay in a core's cache.
+  WordFilter line_texts;
+  WordFilter line_tails;
   LineFilterFacts line_facts;
   std::vector<std::uint32_t> url_quads;  // the hosts of URL keys that are IPv4 addresses, sorted
-  std::vector<std::uint64_t> url_quad_bits;  // bit a >> 16 for each of them
+  // A bit per address hash for each of them (UrlQuadBit), about 64 bits per address: a quad of a
+  // log line looks in the list only when its bit is set.
+  std::vector<std::uint64_t> url_quad_bits;
+  int url_quad_shift = 64;
+
+  std::uint32_t UrlQuadBit(std::uint32_t address) const {
+    return static_cast<std::uint32_t>((std::uint64_t{address} * kK1) >> url_quad_shift);
+  }
 
   // Behind each address filter: for each of its buckets, which groups of prefix lengths have a
   // key covering the bucket (bit g for group g), so that an address that passes the filter
@@ -615,28 +656,18 @@ struct Index::Storage {
     }
   }
 
-  static std::uint64_t LineBits(std::uint64_t hash) {
-    return (std::uint64_t{1} << (hash & 63)) | (std::uint64_t{1} << ((hash >> 6) & 63)) |
-           (std::uint64_t{1} << ((hash >> 12) & 63));
-  }
-
-  bool LineMay(std::uint64_t hash) const {
-    const std::uint64_t bits = LineBits(hash);
-    return (line_words[hash >> line_shift] & bits) == bits;
-  }
-
   // Fills the line filter's text filter from the keys (once they are known to be valid), and
   // tells whether every key has a text the line filter can look for (line_filter.h).
   void BuildLineFilter() {
-    // Up to two texts per key: 16 bits per key, or 8 per text.
-    const std::size_t words = std::bit_ceil(std::max<std::size_t>(header->keys / 4, 64));
-    line_words.assign(words, 0);
-    line_shift = 64 - std::countr_zero(words);
+    line_texts.Reset(header->keys, 32);
+    line_tails.Reset(header->keys, 16);
     LineFilterFacts facts;
     facts.usable = true;
     std::string lower;
-    std::vector<std::uint64_t> hashes;  // set after the walk, their words loaded ahead
-    hashes.reserve(std::size_t{header->keys} * 2);
+    std::vector<std::uint64_t> texts;  // set after the walk, their words loaded ahead
+    std::vector<std::uint64_t> tails;
+    texts.reserve(header->keys);
+    tails.reserve(header->keys);
     for (std::uint32_t k = 0; k < header->keys && facts.usable; ++k) {
       const KeyRec& key = keys[k];
       const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
@@ -695,21 +726,20 @@ struct Index::Storage {
       facts.max_text = std::max(facts.max_text, text.size());
       // A domain key's text hash is its own hash.
       const std::uint64_t hash = tag == kTagDomain ? key.hash : KeyHash(kTagDomain, text);
-      hashes.push_back(hash);
-      if (name) hashes.push_back(TailHash(two == 0 ? hash : KeyHash(kTagDomain, text.substr(two))));
+      texts.push_back(hash);
+      if (name) tails.push_back(TailHash(two == 0 ? hash : KeyHash(kTagDomain, text.substr(two))));
     }
-    constexpr std::size_t kAhead = 16;
-    for (std::size_t i = 0; i < hashes.size(); ++i) {
-      if (i + kAhead < hashes.size()) {
-        __builtin_prefetch(&line_words[hashes[i + kAhead] >> line_shift], 1);
-      }
-      line_words[hashes[i] >> line_shift] |= LineBits(hashes[i]);
-    }
+    line_texts.SetAll(texts);
+    line_tails.SetAll(tails);
     std::sort(url_quads.begin(), url_quads.end());
     url_quads.erase(std::unique(url_quads.begin(), url_quads.end()), url_quads.end());
-    url_quad_bits.assign(std::size_t{1} << 10, 0);
+    const std::size_t quad_bits = std::clamp<std::size_t>(
+        std::bit_ceil(url_quads.size() * 64), std::size_t{1} << 10, std::size_t{1} << 22);
+    url_quad_bits.assign(quad_bits / 64, 0);
+    url_quad_shift = 64 - std::countr_zero(quad_bits);
     for (std::uint32_t quad : url_quads) {
-      url_quad_bits[quad >> 22] |= std::uint64_t{1} << ((quad >> 16) & 63);
+      const std::uint32_t bit = UrlQuadBit(quad);
+      url_quad_bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
     }
     facts.addresses = header->v4_prefixes != 0 ||
                       header->v6_prefixes != std::array<std::uint64_t, 3>{} || !url_quads.empty();
@@ -1474,20 +1504,26 @@ std::uint64_t Index::LineHash(std::string_view text) const {
 
 std::uint64_t Index::LineTailProbe(std::string_view two_labels) const {
   const std::uint64_t hash = TailHash(LineHash(two_labels));
-  LinePrefetch(hash);
+  if (storage_) storage_->line_tails.Prefetch(hash);
   return hash;
 }
 
-void Index::LinePrefetch(std::uint64_t hash) const {
-  if (storage_) __builtin_prefetch(&storage_->line_words[hash >> storage_->line_shift]);
+bool Index::LineTailMayHold(std::uint64_t hash) const {
+  return storage_ && storage_->line_tails.May(hash);
 }
 
-bool Index::LineMayHold(std::uint64_t hash) const { return storage_ && storage_->LineMay(hash); }
+void Index::LinePrefetch(std::uint64_t hash) const {
+  if (storage_) storage_->line_texts.Prefetch(hash);
+}
+
+bool Index::LineMayHold(std::uint64_t hash) const {
+  return storage_ && storage_->line_texts.May(hash);
+}
 
 bool Index::LineMayHoldIpv4(std::uint32_t address) const {
   if (!storage_) return false;
   const Storage& s = *storage_;
-  if (BitSet(s.url_quad_bits.data(), address >> 16) &&
+  if (BitSet(s.url_quad_bits.data(), s.UrlQuadBit(address)) &&
       std::binary_search(s.url_quads.begin(), s.url_quads.end(), address)) {
     return true;
   }

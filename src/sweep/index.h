@@ -125,16 +125,19 @@ class Index {
   LineFilterFacts line_filter_facts() const;
   // The line filter's text filter holds, for each key, its text (a domain key's name, a URL
   // key's host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest)
-  // under LineHash, and for a name its last two labels ("example.com" of "www.example.com")
-  // under another hash, which LineTailProbe gives. Texts are name bytes or hex digits; ASCII case
-  // is ignored.
+  // under LineHash, and its tail filter for a name its last two labels ("example.com" of
+  // "www.example.com") under the hash LineTailProbe gives. Texts are name bytes or hex digits;
+  // ASCII case is ignored.
   std::uint64_t LineHash(std::string_view text) const;
-  // The hash of the last two labels of a name, with its filter word starting to load.
-  std::uint64_t LineTailProbe(std::string_view two_labels) const;
-  // Starts loading the filter word of a hash.
+  // Starts loading the text filter's word of a hash.
   void LinePrefetch(std::uint64_t hash) const;
-  // Whether the filter may hold a hash: a false positive now and then, never a false negative.
+  // Whether the text filter may hold a hash: a false positive now and then, never a false
+  // negative.
   bool LineMayHold(std::uint64_t hash) const;
+  // The tail filter's hash of the last two labels of a name, with its word starting to load.
+  std::uint64_t LineTailProbe(std::string_view two_labels) const;
+  // Whether the tail filter may hold such a hash (as LineMayHold).
+  bool LineTailMayHold(std::uint64_t hash) const;
   // Whether an IPv4 address (host order) matches an address key (the address filter first) or
   // is the host of a URL key (which the text filter does not hold).
   bool LineMayHoldIpv4(std::uint32_t address) const;

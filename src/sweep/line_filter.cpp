@@ -407,7 +407,9 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
     return true;
   }
   for (const Probe& probe : probes) {
-    if (!index_.LineMayHold(probe.hash)) continue;
+    if (probe.tail == 0 ? !index_.LineMayHold(probe.hash) : !index_.LineTailMayHold(probe.hash)) {
+      continue;
+    }
     if (probe.tail == 0) {
       if (Found(m, probe.begin, keep)) return true;
       continue;
