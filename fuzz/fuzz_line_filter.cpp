@@ -68,8 +68,21 @@ void CheckKeep(LineFilter& filter, std::string_view lines) {
 }
 
 // The lines the reader gives records for, with the filter (its runs of refused lines included)
-// and without.
+// and without. Lines that start with '#', a blank or a control byte are left out: they are
+// parsed in both cases, and whether they make a record (a directive, a blank line of JSON) can
+// depend on the parser the line before left, which the filter changes (reader.h).
 void CheckReaderWithFilter(LineFilter& filter, std::string_view bytes) {
+  std::vector<char> first_bytes = {'\n'};  // of each line, from line 1
+  for (std::size_t at = 0;;) {
+    first_bytes.push_back(at < bytes.size() ? bytes[at] : '\n');
+    const std::size_t end = bytes.find('\n', at);
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  auto lead = [&](std::uint64_t line) {
+    const char c = line < first_bytes.size() ? first_bytes[line] : '\n';
+    return c == '#' || c == ' ' || (c >= '\t' && c <= '\r');
+  };
   std::vector<std::uint64_t> lines[2];
   for (int with = 0; with < 2; ++with) {
     ReaderOptions options;
@@ -82,8 +95,9 @@ void CheckReaderWithFilter(LineFilter& filter, std::string_view bytes) {
       auto more = reader.Next(record);
       if (!more || !*more) break;
       for (std::uint64_t i = 0; i < record.lines; ++i) {
-        if (!lines[with].empty() && lines[with].back() == record.line + i) continue;  // pieces
-        lines[with].push_back(record.line + i);
+        const std::uint64_t line = record.line + i;
+        if (lead(line) || (!lines[with].empty() && lines[with].back() == line)) continue;
+        lines[with].push_back(line);
       }
     }
   }

@@ -24,6 +24,14 @@ static_assert(std::endian::native == std::endian::little, "the index file form i
 namespace caduceus::sweep {
 namespace {
 
+using detail::HashBytes;
+using detail::KeyHash;
+using detail::kK1;
+using detail::kK2;
+using detail::LowerWord;
+using detail::Mix;
+using detail::TailHash;
+using detail::WordFilter;
 using intel::ObservableKind;
 
 constexpr std::array<char, 8> kMagic = {'C', 'A', 'D', 'S', 'W', 'I', 'X', '\0'};
@@ -55,6 +63,8 @@ enum Tag : std::uint8_t {
   kTagFileName,  // ASCII lower case
   kTagLast = kTagFileName,
 };
+// A domain key's hash is its text's hash in the line filter.
+static_assert(kTagDomain == detail::kLineTextTag);
 
 struct Section {
   std::uint64_t offset;
@@ -131,18 +141,6 @@ struct StrRec {
 static_assert(sizeof(Header) % 8 == 0 && sizeof(KeyRec) == 24 && sizeof(TermRec) == 8 &&
               sizeof(IndRec) == 16 && sizeof(StrRec) == 8);
 
-constexpr std::uint64_t kK1 = 0x9e3779b97f4a7c15ULL;
-constexpr std::uint64_t kK2 = 0xc2b2ae3d27d4eb4fULL;
-
-std::uint64_t Mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 // In front of the address lookups (one Bloom probe per prefix length present, up to 17 for
 // typical IPv4 lists) sit two small bitmaps of 2^ip_filter_log2 bits: for IPv4 indexed by the top
 // bits of the address, for IPv6 by a hash of its first 32 bits; a bit is set when some address
@@ -182,69 +180,6 @@ void ForEachBucket(bool v6, std::uint32_t prefix, std::uint32_t top, std::uint32
 
 bool BitSet(const std::uint64_t* bits, std::uint32_t i) {
   return ((bits[i >> 6] >> (i & 63)) & 1U) != 0;
-}
-
-std::uint64_t HashBytes(std::uint64_t seed, const char* p, std::size_t n) {
-  std::uint64_t h = seed * kK1 ^ (static_cast<std::uint64_t>(n) * kK2);
-  while (n >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    h = std::rotl(h ^ (w * kK2), 31) * kK1;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = std::rotl(h ^ (w * kK2), 31) * kK1;
-  }
-  return Mix(h);
-}
-
-std::uint64_t KeyHash(std::uint8_t tag, std::string_view payload) {
-  return HashBytes(tag, payload.data(), payload.size());
-}
-
-// The ASCII upper-case letters of eight bytes made lower-case: bit 7 of (byte & 0x7f) +
-// (0x80 - 'A') says byte >= 'A', of + (0x80 - 'Z' - 1) says byte > 'Z' (no carry crosses a
-// byte), and bytes of 0x80 or more are left alone.
-std::uint64_t LowerWord(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = kOnes * 0x80;
-  const std::uint64_t low7 = w & ~kHighs;
-  const std::uint64_t upper =
-      ((low7 + kOnes * (0x80 - 'A')) ^ (low7 + kOnes * (0x80 - 'Z' - 1))) & ~w & kHighs;
-  return w | (upper >> 2);
-}
-
-// KeyHash of the ASCII lower case of `text`, without a copy: the line filter hashes suffixes
-// of a name, and reading them from a lower-cased copy at other offsets than it was written, or
-// a tail copied byte by byte into a word, stalls on store forwarding. `last8`: the last eight
-// bytes of `text` as a little-endian word, when it has eight or more.
-std::uint64_t KeyHashLower(std::uint8_t tag, std::string_view text, std::uint64_t last8) {
-  const char* p = text.data();
-  std::size_t n = text.size();
-  std::uint64_t h = tag * kK1 ^ (static_cast<std::uint64_t>(n) * kK2);
-  const bool short_text = n < 8;
-  while (n >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    h = std::rotl(h ^ (LowerWord(w) * kK2), 31) * kK1;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t w = 0;
-    if (short_text) {
-      for (std::size_t i = 0; i < n; ++i) {
-        w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-      }
-    } else {
-      w = last8 >> (8 * (8 - n));
-    }
-    h = std::rotl(h ^ (LowerWord(w) * kK2), 31) * kK1;
-  }
-  return Mix(h);
 }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -453,40 +388,6 @@ std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
 
 // The line filter's hash of the last two labels of a text, from their text hash: another
 // value, so that the filter tells "a key's text" from "a key's last two labels".
-std::uint64_t TailHash(std::uint64_t hash) { return Mix(hash ^ kK2); }
-
-// A Bloom filter of hashes with three bits in one 64-bit word each (one cache access a probe).
-class WordFilter {
- public:
-  // Room for `entries` at `bits` bits each (rounded up to a power of two words).
-  void Reset(std::size_t entries, std::size_t bits) {
-    const std::size_t words = std::bit_ceil(std::max<std::size_t>(entries * bits / 64, 64));
-    words_.assign(words, 0);
-    shift_ = 64 - std::countr_zero(words);
-  }
-  // Sets the hashes, loading words ahead of the one set.
-  void SetAll(const std::vector<std::uint64_t>& hashes) {
-    constexpr std::size_t kAhead = 16;
-    for (std::size_t i = 0; i < hashes.size(); ++i) {
-      if (i + kAhead < hashes.size()) __builtin_prefetch(&words_[hashes[i + kAhead] >> shift_], 1);
-      words_[hashes[i] >> shift_] |= Bits(hashes[i]);
-    }
-  }
-  bool May(std::uint64_t hash) const {
-    const std::uint64_t bits = Bits(hash);
-    return (words_[hash >> shift_] & bits) == bits;
-  }
-  void Prefetch(std::uint64_t hash) const { __builtin_prefetch(&words_[hash >> shift_]); }
-
- private:
-  static std::uint64_t Bits(std::uint64_t hash) {
-    return (std::uint64_t{1} << (hash & 63)) | (std::uint64_t{1} << ((hash >> 6) & 63)) |
-           (std::uint64_t{1} << ((hash >> 12) & 63));
-  }
-
-  std::vector<std::uint64_t> words_;
-  int shift_ = 64;  // a hash's word: hash >> shift_
-};
 
 }  // namespace
 
@@ -532,6 +433,9 @@ struct Index::Storage {
   // log line looks in the list only when its bit is set.
   std::vector<std::uint64_t> url_quad_bits;
   int url_quad_shift = 64;
+  // The IPv4 address filter's bits with those of the URL keys' addresses set as well: most
+  // dotted quads of a log are told by this one bit to match neither.
+  std::vector<std::uint64_t> line_v4;
 
   std::uint32_t UrlQuadBit(std::uint32_t address) const {
     return static_cast<std::uint32_t>((std::uint64_t{address} * kK1) >> url_quad_shift);
@@ -737,9 +641,13 @@ struct Index::Storage {
         std::bit_ceil(url_quads.size() * 64), std::size_t{1} << 10, std::size_t{1} << 22);
     url_quad_bits.assign(quad_bits / 64, 0);
     url_quad_shift = 64 - std::countr_zero(quad_bits);
+    const std::uint32_t log2 = header->ip_filter_log2;
+    line_v4.assign(v4_filter, v4_filter + (std::size_t{1} << log2) / 64);
     for (std::uint32_t quad : url_quads) {
       const std::uint32_t bit = UrlQuadBit(quad);
       url_quad_bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+      const std::uint32_t bucket = quad >> (32 - log2);
+      line_v4[bucket / 64] |= std::uint64_t{1} << (bucket % 64);
     }
     facts.addresses = header->v4_prefixes != 0 ||
                       header->v6_prefixes != std::array<std::uint64_t, 3>{} || !url_quads.empty();
@@ -1496,41 +1404,22 @@ LineFilterFacts Index::line_filter_facts() const {
   return storage_ ? storage_->line_facts : LineFilterFacts{};
 }
 
-std::uint64_t Index::LineHash(std::string_view text) const {
-  std::uint64_t last8 = 0;
-  if (text.size() >= 8) std::memcpy(&last8, text.data() + text.size() - 8, 8);
-  return KeyHashLower(kTagDomain, text, last8);
-}
-
-std::uint64_t Index::LineTailProbe(std::string_view two_labels) const {
-  const std::uint64_t hash = TailHash(LineHash(two_labels));
-  if (storage_) storage_->line_tails.Prefetch(hash);
-  return hash;
-}
-
-bool Index::LineTailMayHold(std::uint64_t hash) const {
-  return storage_ && storage_->line_tails.May(hash);
-}
-
-void Index::LinePrefetch(std::uint64_t hash) const {
-  if (storage_) storage_->line_texts.Prefetch(hash);
-}
-
-bool Index::LineMayHold(std::uint64_t hash) const {
-  return storage_ && storage_->line_texts.May(hash);
+LineTables Index::line_tables() const {
+  if (!storage_) return {};
+  const Storage& s = *storage_;
+  return LineTables{&s.line_texts, &s.line_tails, s.line_v4.data(), 32 - s.header->ip_filter_log2};
 }
 
 bool Index::LineMayHoldIpv4(std::uint32_t address) const {
   if (!storage_) return false;
   const Storage& s = *storage_;
+  const std::uint32_t bucket = address >> (32 - s.header->ip_filter_log2);
+  if (!BitSet(s.line_v4.data(), bucket)) return false;
   if (BitSet(s.url_quad_bits.data(), s.UrlQuadBit(address)) &&
       std::binary_search(s.url_quads.begin(), s.url_quads.end(), address)) {
     return true;
   }
-  if (s.v4_groups.buckets.empty() ||
-      !BitSet(s.v4_filter, address >> (32 - s.header->ip_filter_log2))) {
-    return false;
-  }
+  if (s.v4_groups.buckets.empty() || !BitSet(s.v4_filter, bucket)) return false;
   std::array<std::uint8_t, 16> bytes{};
   for (std::size_t i = 0; i < 4; ++i) {
     bytes[i] = static_cast<std::uint8_t>(address >> (24 - 8 * i));

@@ -44,6 +44,7 @@
 #include "core/tlp.h"
 #include "intel/observables.h"
 #include "sweep/indicators.h"
+#include "sweep/key_hash.h"
 
 namespace caduceus::sweep {
 
@@ -89,6 +90,22 @@ struct LineFilterFacts {
   bool digests = false;      // some key is an MD5, SHA-1, SHA-256 or SHA-512 digest
 };
 
+// What the line filter probes inline (line_filter.h), derived from the keys when an index is
+// built or loaded:
+//   texts  for each key, its text (a domain key's name, a URL key's host unless it is an IPv4
+//          address, an e-mail key's domain, a file name, a digest) under detail::LineTextHash;
+//          32 bits per key
+//   tails  for a name, its last two labels ("example.com" of "www.example.com") under
+//          detail::LineTailHash; 16 bits per key, since every name of a line is probed in it
+//   v4     bit (address >> v4_shift) of each IPv4 address a key may match (the index's IPv4
+//          filter) or that is the host of a URL key: LineMayHoldIpv4 says yes only if it is set
+struct LineTables {
+  const detail::WordFilter* texts = nullptr;
+  const detail::WordFilter* tails = nullptr;
+  const std::uint64_t* v4 = nullptr;
+  std::uint32_t v4_shift = 32;
+};
+
 class Index {
  public:
   Index();  // an empty index that matches nothing
@@ -123,21 +140,8 @@ class Index {
 
   // The probes of the line filter (line_filter.h), which looks for the keys' texts in raw lines.
   LineFilterFacts line_filter_facts() const;
-  // The line filter's text filter holds, for each key, its text (a domain key's name, a URL
-  // key's host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest)
-  // under LineHash, and its tail filter for a name its last two labels ("example.com" of
-  // "www.example.com") under the hash LineTailProbe gives. Texts are name bytes or hex digits;
-  // ASCII case is ignored.
-  std::uint64_t LineHash(std::string_view text) const;
-  // Starts loading the text filter's word of a hash.
-  void LinePrefetch(std::uint64_t hash) const;
-  // Whether the text filter may hold a hash: a false positive now and then, never a false
-  // negative.
-  bool LineMayHold(std::uint64_t hash) const;
-  // The tail filter's hash of the last two labels of a name, with its word starting to load.
-  std::uint64_t LineTailProbe(std::string_view two_labels) const;
-  // Whether the tail filter may hold such a hash (as LineMayHold).
-  bool LineTailMayHold(std::uint64_t hash) const;
+  // The line filter's tables, views valid while the index lives (an empty index has none).
+  LineTables line_tables() const;
   // Whether an IPv4 address (host order) matches an address key (the address filter first) or
   // is the host of a URL key (which the text filter does not hold).
   bool LineMayHoldIpv4(std::uint32_t address) const;

@@ -296,6 +296,7 @@ bool ParseQuadAt(const char* text,
 LineFilter::LineFilter(const Index& index)
     : index_(index),
       facts_(index.line_filter_facts()),
+      tables_(index.line_tables()),
       classify_(PickClassifier()),
       count_bits_(PickCounter()) {}
 
@@ -407,9 +408,7 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
     return true;
   }
   for (const Probe& probe : probes) {
-    if (probe.tail == 0 ? !index_.LineMayHold(probe.hash) : !index_.LineTailMayHold(probe.hash)) {
-      continue;
-    }
+    if (!(probe.tail == 0 ? tables_.texts : tables_.tails)->May(probe.hash)) continue;
     if (probe.tail == 0) {
       if (Found(m, probe.begin, keep)) return true;
       continue;
@@ -424,7 +423,7 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
       while (from < run.size() - probe.tail && run[from - 1] != '.') ++from;
     }
     for (;;) {
-      if (index_.LineMayHold(index_.LineHash(run.substr(from)))) {
+      if (tables_.texts->May(detail::LineTextHash(run.substr(from)))) {
         if (Found(m, probe.begin, keep)) return true;
         break;
       }
@@ -585,11 +584,24 @@ bool LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Prob
   return false;
 }
 
+// Whether x has three bits set or more.
+bool ThreeBits(std::uint64_t x) {
+  x &= x - 1;
+  x &= x - 1;
+  return x != 0;
+}
+
 bool LineFilter::AddressRuns(std::string_view text,
                              const Masks& m,
                              std::vector<std::uint32_t>* keep) {
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
+    // An address has "::" (its first colon is in some word: that word is looked at), or seven
+    // colons (six before a dotted quad) within 39 bytes: in the word of its first colon and
+    // the next, one of which holds three of them. Other words (times, "key: value") are passed
+    // over; an address run is looked at from any of its colons.
+    const std::uint64_t doubled = m.colon[w] & ((m.colon[w] >> 1) | (m.colon[w + 1] << 63));
+    if (doubled == 0 && !ThreeBits(m.colon[w]) && !ThreeBits(m.colon[w + 1])) continue;
     // Only a colon next to a hex digit or a colon can be part of an address (not JSON's
     // separators nor "query:").
     const std::uint64_t near = (m.address[w] & ~m.dot[w]);
@@ -664,12 +676,20 @@ bool LineFilter::ProbeName(std::string_view text,
         quad_shape && facts_.addresses &&
         (first_dot != 0 ? ParseQuadAt(text.data(), begin, first_dot, second, last, end, address)
                         : ParseQuad(text.substr(begin, end - begin), address));
-    if (parsed && index_.LineMayHoldIpv4(address) && Found(m, begin, keep)) return true;
+    if (parsed) {
+      const std::uint32_t bucket = address >> tables_.v4_shift;  // most quads end here
+      if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0 &&
+          index_.LineMayHoldIpv4(address) && Found(m, begin, keep)) {
+        return true;
+      }
+    }
     if (!facts_.digit_tail) return false;
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels
-  probes.push_back(Probe{index_.LineTailProbe(text.substr(two, end - two)),
-                         static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end - begin),
+  const std::uint64_t hash = detail::LineTailHash(text.substr(two, end - two));
+  tables_.tails->Prefetch(hash);
+  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
+                         static_cast<std::uint32_t>(end - begin),
                          static_cast<std::uint32_t>(end - two)});
   return false;
 }
@@ -680,8 +700,8 @@ void LineFilter::ProbeHex(std::string_view text,
                           std::vector<Probe>& probes) {
   const std::size_t size = end - begin;
   if (size != 32 && size != 40 && size != 64 && size != 128) return;
-  const std::uint64_t hash = index_.LineHash(text.substr(begin, size));
-  index_.LinePrefetch(hash);
+  const std::uint64_t hash = detail::LineTextHash(text.substr(begin, size));
+  tables_.texts->Prefetch(hash);
   probes.push_back(
       Probe{hash, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size), 0});
 }

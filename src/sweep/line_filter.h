@@ -5,7 +5,7 @@
 // It must never refuse a line one of whose values (as a parser or the tokenizer gives them,
 // decoded or not) matches; letting a line through needlessly only costs its parse. Every value
 // the sweep matches has a text that stands in the raw line, and the filter probes those texts
-// (Index::LineHash, LineMayHold, MatchesIpv4, MatchesAddress):
+// (Index::line_tables, LineMayHoldIpv4, MatchesAddress):
 //   name runs     maximal runs of [A-Za-z0-9_.-] with a dot, less dots at either end: every
 //                 domain, host (also a URL's), e-mail domain and file name the readers give is
 //                 such a run (they cut values at other bytes only); the run and each suffix
@@ -113,6 +113,7 @@ class LineFilter {
 
   const Index& index_;
   LineFilterFacts facts_;
+  LineTables tables_;
   detail::LineBlock (*classify_)(const char*);                    // AVX2 where the processor has it
   std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
   Masks masks_[2];  // the line, and decoded bytes of it

@@ -112,6 +112,13 @@ TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
     EXPECT_TRUE(filter_.MayMatch(quad)) << pad;
     const std::string hash = std::string(pad, ' ') + "d41d8cd98f00b204e9800998ecf8427e";
     EXPECT_TRUE(filter_.MayMatch(hash)) << pad;
+    // IPv6 without "::": eight groups, and six before a dotted quad.
+    const std::string full = std::string(pad, ' ') + "at 2001:DB8:0:0:0:0:0:1 " + "12:30:00";
+    EXPECT_TRUE(filter_.MayMatch(full)) << pad;
+    const std::string quad_tail = std::string(pad, ' ') + "2001:db8:0:0:0:0:10.0.0.1,";
+    EXPECT_TRUE(filter_.MayMatch(quad_tail)) << pad;
+    const std::string times = std::string(pad, ' ') + "12:30:00 2001:db9:0:0:0:0:0:1 1:2:3";
+    EXPECT_FALSE(filter_.MayMatch(times)) << pad;
     const std::string none = std::string(pad, ' ') + "www.good.example " + std::string(pad, 'x');
     EXPECT_FALSE(filter_.MayMatch(none)) << pad;
   }
