@@ -46,6 +46,7 @@ constexpr int kBloomProbes = 6;
 constexpr std::size_t kFrontMinBloomBytes = std::size_t{256} << 10;
 constexpr std::size_t kFrontMaxBytes = std::size_t{512} << 10;
 constexpr std::uint32_t kParallelDeriveKeys = 100'000;  // Derive uses two threads from here
+constexpr std::size_t kParallelChecksumBytes = std::size_t{8} << 20;  // and Validate from here
 
 // The first byte of a key's bytes: what the rest is.
 enum Tag : std::uint8_t {
@@ -374,20 +375,24 @@ std::size_t LineFilterTail(std::string_view text, bool& digit_tail) {
   if (text.empty() || text.front() == '.' || text.back() == '.') return kNotOne;
   std::size_t dots = 0;
   std::size_t two = 0;
-  for (std::size_t i = text.size(); i-- > 0;) {
-    const char c = text[i];
-    if (c == '.') {
-      if (++dots == 1) digit_tail = text[i + 1] >= '0' && text[i + 1] <= '9';
-      if (dots == 2) two = i + 1;
-    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-      return kNotOne;
+  static constexpr auto kNameByte = [] {
+    std::array<bool, 256> name{};
+    for (int c = 0; c < 256; ++c) {
+      name[static_cast<std::size_t>(c)] =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     }
+    return name;
+  }();
+  bool all_name = true;
+  for (const char c : text) all_name &= kNameByte[static_cast<unsigned char>(c)];
+  if (!all_name) return kNotOne;
+  for (std::size_t i = text.size(); i-- > 0 && dots < 2;) {
+    if (text[i] != '.') continue;
+    if (++dots == 1) digit_tail = text[i + 1] >= '0' && text[i + 1] <= '9';
+    if (dots == 2) two = i + 1;
   }
   return dots == 0 ? kNotOne : two;
 }
-
-// The line filter's hash of the last two labels of a text, from their text hash: another
-// value, so that the filter tells "a key's text" from "a key's last two labels".
 
 }  // namespace
 
@@ -889,6 +894,7 @@ struct Index::Storage {
   }
 
   Status Validate() const;
+  Status ValidateSections() const;
 };
 
 Status Index::Storage::Validate() const {
@@ -900,7 +906,23 @@ Status Index::Storage::Validate() const {
   if (h.magic != kMagic) return bad("wrong magic");
   if (h.version != kVersion) return bad(fmt::format("unsupported version {}", h.version));
   if (h.header_size != sizeof(Header) || h.file_size != size) return bad("wrong sizes");
-  if (Checksum(data, size) != h.checksum) return bad("checksum mismatch");
+  // A large file's checksum is computed beside the checks of its sections (which hold for any
+  // bytes); a mismatch is reported first.
+  if (size < kParallelChecksumBytes) {
+    if (Checksum(data, size) != h.checksum) return bad("checksum mismatch");
+    return ValidateSections();
+  }
+  auto checksum = std::async(std::launch::async, [this] { return Checksum(data, size); });
+  Status sections = ValidateSections();
+  if (checksum.get() != h.checksum) return bad("checksum mismatch");
+  return sections;
+}
+
+Status Index::Storage::ValidateSections() const {
+  auto bad = [](std::string_view what) {
+    return Error::Invalid(fmt::format("not a valid sweep index: {}", what));
+  };
+  const Header& h = *header;
   if (h.ip_filter_log2 < kMinIpFilterLog2 || h.ip_filter_log2 > kMaxIpFilterLog2) {
     return bad("address filter size");
   }
@@ -1428,10 +1450,47 @@ bool Index::LineMayHoldIpv4(std::uint32_t address) const {
   return s.MatchAddress(false, bytes, hits);
 }
 
+namespace {
+
+// The first 32 bits of an IPv6 address in text whose first two groups are written out
+// ("2001:db8:..."), or nullopt.
+std::optional<std::uint32_t> LeadingGroups(std::string_view text) {
+  std::uint32_t top = 0;
+  std::size_t i = 0;
+  for (int group = 0; group < 2; ++group) {
+    const std::size_t start = i;
+    std::uint32_t value = 0;
+    for (; i < text.size() && i - start < 5; ++i) {
+      const char c = text[i];
+      const int digit = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
+      if (digit < 0) break;
+      value = value * 16 + static_cast<std::uint32_t>(digit);
+    }
+    if (i == start || i - start > 4 || i == text.size() || text[i] != ':') return std::nullopt;
+    top = (top << 16) | value;
+    ++i;
+  }
+  return top;
+}
+
+}  // namespace
+
 bool Index::MatchesAddress(std::string_view text) const {
   if (!storage_ || text.empty() || text.size() > 64) return false;
+  const Storage& s = *storage_;
+  // Most addresses of a log are told by the IPv6 filter's bit of their first 32 bits, without
+  // parsing them (but not those 0 bits long: IPv4-mapped and -compatible ones are IPv4's).
+  if (const auto top = LeadingGroups(text); top && *top != 0) {
+    if (s.v6_groups.buckets.empty() ||
+        !BitSet(s.v6_filter, V6FilterBit(*top, s.header->ip_filter_log2))) {
+      return false;
+    }
+  }
   std::vector<Hit> hits;
-  return storage_->MatchIp(text, hits);
+  return s.MatchIp(text, hits);
 }
 
 bool Index::Match(ObservableKind kind, std::string_view value, std::vector<Hit>& out) const {
