@@ -442,6 +442,11 @@ struct Index::Storage {
   // dotted quads of a log are told by this one bit to match neither.
   std::vector<std::uint64_t> line_v4;
 
+  // The text filter's hash of an IPv4 key: prefix length and network (host bits clear).
+  static std::uint64_t LineV4Hash(std::uint32_t prefix, std::uint32_t network) {
+    return Mix((std::uint64_t{prefix} << 32 | network) ^ kK1);
+  }
+
   std::uint32_t UrlQuadBit(std::uint32_t address) const {
     return static_cast<std::uint32_t>((std::uint64_t{address} * kK1) >> url_quad_shift);
   }
@@ -589,7 +594,12 @@ struct Index::Storage {
           if (std::find(payload.begin(), payload.end(), '.') == payload.end()) continue;
           text = payload;
           break;
-        case kTagIpv4:
+        case kTagIpv4: {
+          // In the text filter under LineV4Hash, for LineMayHoldIpv4.
+          const auto* bytes = reinterpret_cast<const std::uint8_t*>(strings + key.bytes_offset);
+          texts.push_back(LineV4Hash(bytes[1], Be32(bytes + 2)));
+          continue;
+        }
         case kTagIpv6:
           continue;  // the address filters
         case kTagUrl:
@@ -1442,12 +1452,18 @@ bool Index::LineMayHoldIpv4(std::uint32_t address) const {
     return true;
   }
   if (s.v4_groups.buckets.empty() || !BitSet(s.v4_filter, bucket)) return false;
-  std::array<std::uint8_t, 16> bytes{};
-  for (std::size_t i = 0; i < 4; ++i) {
-    bytes[i] = static_cast<std::uint8_t>(address >> (24 - 8 * i));
+  // The networks of the prefix lengths that keys covering the bucket have, in the text filter
+  // (one cache access each, where an exact lookup costs several).
+  std::uint64_t wanted = 0;
+  for (std::uint32_t g = s.v4_groups.buckets[bucket]; g != 0; g &= g - 1) {
+    wanted |= s.v4_groups.prefixes[static_cast<std::size_t>(std::countr_zero(g))][0];
   }
-  std::vector<Hit> hits;
-  return s.MatchAddress(false, bytes, hits);
+  for (; wanted != 0; wanted &= wanted - 1) {
+    const auto prefix = static_cast<std::uint32_t>(std::countr_zero(wanted));
+    const std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
+    if (s.line_texts.May(Storage::LineV4Hash(prefix, address & mask))) return true;
+  }
+  return false;
 }
 
 namespace {

@@ -93,8 +93,8 @@ struct LineFilterFacts {
 // What the line filter probes inline (line_filter.h), derived from the keys when an index is
 // built or loaded:
 //   texts  for each key, its text (a domain key's name, a URL key's host unless it is an IPv4
-//          address, an e-mail key's domain, a file name, a digest) under detail::LineTextHash;
-//          32 bits per key
+//          address, an e-mail key's domain, a file name, a digest) under detail::LineTextHash,
+//          and each IPv4 key's prefix length and network; 32 bits per key
 //   tails  for a name, its last two labels ("example.com" of "www.example.com") under
 //          detail::LineTailHash; 16 bits per key, since every name of a line is probed in it
 //   v4     bit (address >> v4_shift) of each IPv4 address a key may match (the index's IPv4
@@ -142,8 +142,9 @@ class Index {
   LineFilterFacts line_filter_facts() const;
   // The line filter's tables, views valid while the index lives (an empty index has none).
   LineTables line_tables() const;
-  // Whether an IPv4 address (host order) matches an address key (the address filter first) or
-  // is the host of a URL key (which the text filter does not hold).
+  // Whether an IPv4 address (host order) may match an address key (the address filter, then
+  // the text filter, which holds each IPv4 key's prefix length and network: a false positive
+  // now and then) or is the host of a URL key (exactly).
   bool LineMayHoldIpv4(std::uint32_t address) const;
   // Whether an address in text (as Match takes an ipv4 or ipv6 value) matches an address key.
   bool MatchesAddress(std::string_view text) const;
