@@ -1,6 +1,7 @@
 #include "sweep/line_filter.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -39,6 +40,10 @@ struct detail::LineBlock {
   std::uint64_t special = 0;  // >= 0x80 % \ ( |
   std::uint64_t newline = 0;  // \n
   std::uint64_t lead = 0;     // # space \t to \r
+
+  std::array<std::uint64_t*, 8> all() {
+    return {&name, &dot, &hex, &digit, &colon, &special, &newline, &lead};
+  }
 };
 
 namespace {
@@ -234,6 +239,12 @@ std::size_t LastBit(const std::vector<std::uint64_t>& mask, std::size_t begin, s
   return end;
 }
 
+// The start of the line that holds position i of a text, from its newline mask.
+std::size_t LineStart(const std::vector<std::uint64_t>& newline, std::size_t i) {
+  const std::size_t last = LastBit(newline, 0, i);
+  return last == i ? 0 : last + 1;
+}
+
 // A dotted quad (octets of one to three digits) as an address, as the index reads one: false
 // for octets above 255 or with a leading zero (the index does not take those either).
 bool ParseQuad(std::string_view s, std::uint32_t& address) {
@@ -342,8 +353,7 @@ std::size_t LineFilter::Keep(std::string_view lines, std::vector<Kept>& keep) {
 
 bool LineFilter::Found(const Masks& m, std::size_t at, std::vector<std::uint32_t>* keep) const {
   if (keep == nullptr) return true;
-  const std::size_t newline = LastBit(m.newline, 0, at);
-  keep->push_back(static_cast<std::uint32_t>(newline == at ? 0 : newline + 1));
+  keep->push_back(static_cast<std::uint32_t>(LineStart(m.newline, at)));
   return false;
 }
 
@@ -363,20 +373,14 @@ void LineFilter::Classify(std::string_view text, Masks& m) {
       // The last 64 bytes of the text, shifted to drop those the block before holds.
       b = classify_(text.data() + n - 64);
       const auto drop = static_cast<int>(w * 64 + 64 - n);
-      for (std::uint64_t* x :
-           {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special, &b.newline, &b.lead}) {
-        *x >>= drop;
-      }
+      for (std::uint64_t* x : b.all()) *x >>= drop;
     } else {
       char tail[64];
       std::memset(tail, 'x', sizeof(tail));
       std::memcpy(tail, text.data(), n);
       b = classify_(tail);
       const std::uint64_t inside = (std::uint64_t{1} << n) - 1;
-      for (std::uint64_t* x :
-           {&b.name, &b.dot, &b.hex, &b.digit, &b.colon, &b.special, &b.newline, &b.lead}) {
-        *x &= inside;
-      }
+      for (std::uint64_t* x : b.all()) *x &= inside;
     }
     m.name[w] = b.name;
     m.dot[w] = b.dot;
@@ -493,8 +497,7 @@ bool LineFilter::Specials(std::string_view text,
         case '|':
           if (i >= leef_seen_to) {
             // The line that holds the '|'.
-            const std::size_t newline = LastBit(m.newline, 0, i);
-            const std::size_t begin = newline == i ? 0 : newline + 1;
+            const std::size_t begin = LineStart(m.newline, i);
             leef_seen_to = std::min(text.find('\n', i), n);
             const std::string_view line = text.substr(begin, leef_seen_to - begin);
             for (std::size_t at = line.find("LEEF:"); at != std::string_view::npos;

@@ -130,15 +130,64 @@ struct RecordReader::State {
   std::array<std::unique_ptr<detail::LineParser>, kFormatCount> parsers;
   detail::LineParser* current = nullptr;
   detail::RecordBuilder builder;
+  // Takes whole lines from `lines` for the filter; false when none can be taken (Next then
+  // reads the next line by itself).
+  Result<bool> TakeWindow() {
+    const std::uint64_t offset = lines.position();
+    const std::uint64_t number = lines.line_number() + 1;
+    auto taken = lines.TakeLines(kFilterWindow);
+    if (!taken) return taken.error();
+    if (taken->empty()) return false;
+    window = *taken;
+    window_offset = offset;
+    window_line = number;
+    at = 0;
+    index = 0;
+    next_keep = 0;
+    const auto count = static_cast<std::uint32_t>(filter->Keep(window, keep));
+    keep.push_back({static_cast<std::uint32_t>(window.size()), count});  // the window's end
+    lines.CountLines(count);
+    return true;
+  }
+
+  // From the window: a record for the lines the filter refused before the next line it kept
+  // (true), or that line in `line` (false).
+  bool FromWindow(Record& record, Line& line) {
+    const LineFilter::Kept kept = filter != nullptr
+                                      ? keep[next_keep]
+                                      : LineFilter::Kept{static_cast<std::uint32_t>(at), index};
+    if (at < kept.offset) {
+      record.line = window_line + index;
+      record.offset = window_offset + at;
+      record.text = {};
+      record.piece = false;
+      record.filtered = true;
+      record.lines = kept.index - index;
+      record.fields.clear();
+      index = kept.index;
+      at = kept.offset;
+      return true;
+    }
+    if (filter != nullptr) ++next_keep;
+    const std::size_t end = window.find('\n', kept.offset);
+    line.text = window.substr(kept.offset, end - kept.offset);
+    if (!line.text.empty() && line.text.back() == '\r') line.text.remove_suffix(1);
+    line.number = window_line + index++;
+    line.offset = window_offset + kept.offset;
+    line.continued = line.partial = false;
+    at = end + 1;
+    return false;
+  }
+
   LineFilter* filter = nullptr;
   // Lines taken at once for the filter (numbered from window_line, at window_offset), those it
-  // keeps and the next of them to look at, and the offset and index of the line at `at`.
+  // keeps (then the window's end) and the next of them to look at, and the offset and index of
+  // the line at `at`.
   std::string_view window;
   std::vector<LineFilter::Kept> keep;
   std::size_t next_keep = 0;
   std::size_t at = 0;
   std::uint32_t index = 0;
-  std::uint32_t lines_in_window = 0;
   std::uint64_t window_line = 0;
   std::uint64_t window_offset = 0;
 };
@@ -174,54 +223,13 @@ Result<bool> RecordReader::Next(Record& record) {
   Line line;
   while (true) {
     if (s.at < s.window.size()) {
-      // The next line the filter kept, after a record for the lines it refused before it.
-      LineFilter::Kept kept{static_cast<std::uint32_t>(s.at), s.index};
-      if (s.filter != nullptr) {
-        kept =
-            s.next_keep < s.keep.size()
-                ? s.keep[s.next_keep]
-                : LineFilter::Kept{static_cast<std::uint32_t>(s.window.size()), s.lines_in_window};
-      }
-      if (s.at < kept.offset) {
-        record.line = s.window_line + s.index;
-        record.offset = s.window_offset + s.at;
-        record.text = {};
-        record.piece = false;
-        record.filtered = true;
-        record.lines = kept.index - s.index;
-        record.fields.clear();
-        s.index = kept.index;
-        s.at = kept.offset;
-        return true;
-      }
-      if (s.filter != nullptr) ++s.next_keep;
-      const std::size_t end = s.window.find('\n', kept.offset);
-      line.text = s.window.substr(kept.offset, end - kept.offset);
-      if (!line.text.empty() && line.text.back() == '\r') line.text.remove_suffix(1);
-      line.number = s.window_line + s.index++;
-      line.offset = s.window_offset + kept.offset;
-      line.continued = line.partial = false;
-      s.at = end + 1;
-    } else if (s.filter != nullptr && s.lines.line_number() >= kDetectLines) {
-      const std::uint64_t offset = s.lines.position();
-      const std::uint64_t number = s.lines.line_number() + 1;
-      auto lines = s.lines.TakeLines(kFilterWindow);
-      if (!lines) return lines.error();
-      if (!lines->empty()) {
-        s.window = *lines;
-        s.window_offset = offset;
-        s.window_line = number;
-        s.at = 0;
-        s.index = 0;
-        s.next_keep = 0;
-        s.lines_in_window = static_cast<std::uint32_t>(s.filter->Keep(s.window, s.keep));
-        s.lines.CountLines(s.lines_in_window);
-        continue;
-      }
-      auto more = s.lines.Next(line);
-      if (!more) return more.error();
-      if (!*more) return false;
+      if (s.FromWindow(record, line)) return true;
     } else {
+      if (s.filter != nullptr && s.lines.line_number() >= kDetectLines) {
+        auto taken = s.TakeWindow();
+        if (!taken) return taken.error();
+        if (*taken) continue;
+      }
       auto more = s.lines.Next(line);
       if (!more) return more.error();
       if (!*more) return false;
