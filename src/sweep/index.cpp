@@ -1451,7 +1451,8 @@ bool Index::LineMayHoldIpv4(std::uint32_t address) const {
       std::binary_search(s.url_quads.begin(), s.url_quads.end(), address)) {
     return true;
   }
-  if (s.v4_groups.buckets.empty() || !BitSet(s.v4_filter, bucket)) return false;
+  // A bucket's groups are not 0 exactly when its bit of the address filter is set.
+  if (s.v4_groups.buckets.empty() || s.v4_groups.buckets[bucket] == 0) return false;
   // The networks of the prefix lengths that keys covering the bucket have, in the text filter
   // (one cache access each, where an exact lookup costs several).
   std::uint64_t wanted = 0;
@@ -1464,6 +1465,15 @@ bool Index::LineMayHoldIpv4(std::uint32_t address) const {
     if (s.line_texts.May(Storage::LineV4Hash(prefix, address & mask))) return true;
   }
   return false;
+}
+
+void Index::PrefetchIpv4(std::uint32_t address) const {
+  if (!storage_) return;
+  const Storage& s = *storage_;
+  __builtin_prefetch(&s.url_quad_bits[s.UrlQuadBit(address) / 64]);
+  if (!s.v4_groups.buckets.empty()) {
+    __builtin_prefetch(&s.v4_groups.buckets[address >> (32 - s.header->ip_filter_log2)]);
+  }
 }
 
 namespace {

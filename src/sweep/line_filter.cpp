@@ -27,6 +27,7 @@ bool IsSpecial(unsigned char c) {
 bool IsLead(char c) { return c == '#' || c == ' ' || (c >= '\t' && c <= '\r'); }
 
 using Block = detail::LineBlock;
+using Rows = detail::LineRows;
 
 }  // namespace
 
@@ -43,6 +44,31 @@ struct detail::LineBlock {
 
   std::array<std::uint64_t*, 8> all() {
     return {&name, &dot, &hex, &digit, &colon, &special, &newline, &lead};
+  }
+};
+
+// Where the masks of blocks go: word w of each (the address mask is hex | colon | dot).
+struct detail::LineRows {
+  std::uint64_t* name;
+  std::uint64_t* dot;
+  std::uint64_t* hex;
+  std::uint64_t* digit;
+  std::uint64_t* colon;
+  std::uint64_t* address;
+  std::uint64_t* special;
+  std::uint64_t* newline;
+  std::uint64_t* lead;
+
+  void Store(std::size_t w, const detail::LineBlock& b) const {
+    name[w] = b.name;
+    dot[w] = b.dot;
+    hex[w] = b.hex;
+    digit[w] = b.digit;
+    colon[w] = b.colon;
+    address[w] = b.hex | b.colon | b.dot;
+    special[w] = b.special;
+    newline[w] = b.newline;
+    lead[w] = b.lead;
   }
 };
 
@@ -138,6 +164,26 @@ __attribute__((target("avx512bw"))) Block ClassifyAvx512(const char* p) {
 }
 #endif
 
+// The masks of `blocks` whole blocks at p, into words 0 to blocks - 1 of `rows`: one loop per
+// instruction set, so that the block's classification is inlined into it.
+void ClassifyBlocksPortable(const char* p, std::size_t blocks, const Rows& rows) {
+  for (std::size_t w = 0; w < blocks; ++w) rows.Store(w, ClassifyPortable(p + 64 * w));
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void ClassifyBlocksAvx2(const char* p,
+                                                        std::size_t blocks,
+                                                        const Rows& rows) {
+  for (std::size_t w = 0; w < blocks; ++w) rows.Store(w, ClassifyAvx2(p + 64 * w));
+}
+
+__attribute__((target("avx512bw"))) void ClassifyBlocksAvx512(const char* p,
+                                                              std::size_t blocks,
+                                                              const Rows& rows) {
+  for (std::size_t w = 0; w < blocks; ++w) rows.Store(w, ClassifyAvx512(p + 64 * w));
+}
+#endif
+
 // The set bits of n words: with the POPCNT instruction where the processor has it (every one
 // with AVX2), since the portable std::popcount is a library call.
 inline __attribute__((always_inline)) std::size_t CountBits(const std::uint64_t* words,
@@ -166,35 +212,46 @@ std::size_t (*PickCounter())(const std::uint64_t*, std::size_t) {
   return CountBitsPortable;
 }
 
-Block (*PickClassifier())(const char*) {
+void (*PickClassifier())(const char*, std::size_t, const Rows&) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512bw")) return ClassifyAvx512;
-  if (__builtin_cpu_supports("avx2")) return ClassifyAvx2;
+  if (__builtin_cpu_supports("avx512bw")) return ClassifyBlocksAvx512;
+  if (__builtin_cpu_supports("avx2")) return ClassifyBlocksAvx2;
 #endif
-  return ClassifyPortable;
+  return ClassifyBlocksPortable;
 }
 
-// The first position of the run of set bits of `mask` that holds bit i.
+// The first position of the run of set bits of `mask` that holds bit i. A run of a log mostly
+// starts in the word of i or the one before: both are looked at without a branch between them.
 std::size_t RunBegin(const std::vector<std::uint64_t>& mask, std::size_t i) {
   std::size_t w = i / 64;
-  std::uint64_t outside = ~mask[w] & ((std::uint64_t{1} << (i % 64)) - 1);
-  while (outside == 0) {
-    if (w == 0) return 0;
-    --w;
-    outside = ~mask[w];
+  const std::uint64_t outside = ~mask[w] & ((std::uint64_t{1} << (i % 64)) - 1);
+  const std::uint64_t before = w == 0 ? ~std::uint64_t{0} : ~mask[w - 1];  // the text's start
+  const std::size_t here = w * 64 + 64 - static_cast<std::size_t>(std::countl_zero(outside));
+  const std::size_t there = w * 64 - static_cast<std::size_t>(std::countl_zero(before));
+  if ((outside | before) != 0) return outside != 0 ? here : there;
+  for (std::size_t v = w - 1; v-- > 0;) {  // a run of more than 64 bytes (w is 1 or more)
+    const std::uint64_t bits = ~mask[v];
+    if (bits != 0) return v * 64 + 64 - static_cast<std::size_t>(std::countl_zero(bits));
   }
-  return w * 64 + 64 - static_cast<std::size_t>(std::countl_zero(outside));
+  return 0;
 }
 
-// One past the last position of that run (the zero word after the text ends every run).
+// One past the last position of that run (the zero word after the text ends every run), from
+// the word of i and the next without a branch between them.
 std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::size_t i) {
   std::size_t w = i / 64;
   const std::uint64_t below =
       (std::uint64_t{2} << (i % 64)) - 1;  // bits 0..i (all when i%64 is 63)
-  std::uint64_t outside = ~mask[w] & ~below;
-  while (outside == 0) outside = ~mask[++w];
-  return w * 64 + static_cast<std::size_t>(std::countr_zero(outside));
+  const std::uint64_t outside = ~mask[w] & ~below;
+  const std::uint64_t after = ~mask[w + 1];
+  const std::size_t here = w * 64 + static_cast<std::size_t>(std::countr_zero(outside));
+  const std::size_t there = w * 64 + 64 + static_cast<std::size_t>(std::countr_zero(after));
+  if (outside != 0 || after != 0) return outside != 0 ? here : there;
+  for (w += 2;; ++w) {  // a run of more than 64 bytes
+    const std::uint64_t bits = ~mask[w];
+    if (bits != 0) return w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+  }
 }
 
 // The bits of word w at positions `from` and after.
@@ -202,6 +259,16 @@ std::uint64_t From(std::uint64_t bits, std::size_t w, std::size_t from) {
   if (from <= w * 64) return bits;
   if (from >= w * 64 + 64) return 0;
   return bits & ~((std::uint64_t{1} << (from - w * 64)) - 1);
+}
+
+// The bits of positions [begin, end) of their word (end - begin from 1 to 64, one word).
+std::uint64_t Span(std::size_t begin, std::size_t end) {
+  return (~std::uint64_t{0} >> (63 - (end - 1) % 64)) & (~std::uint64_t{0} << (begin % 64));
+}
+
+// The bits of positions begin and end - 1 of their word.
+std::uint64_t Ends(std::size_t begin, std::size_t end) {
+  return (std::uint64_t{1} << (begin % 64)) | (std::uint64_t{1} << ((end - 1) % 64));
 }
 
 // The bits of word w of `mask` at positions in [begin, end).
@@ -365,32 +432,30 @@ void LineFilter::Classify(std::string_view text, Masks& m) {
   if (m.name.size() < words + 1) {
     for (auto* v : all) v->resize(words + 1);
   }
-  for (std::size_t w = 0; w < words; ++w) {
-    Block b;
-    if (w * 64 + 64 <= n) {
-      b = classify_(text.data() + w * 64);
-    } else if (n >= 64) {
+  const Rows rows{m.name.data(),    m.dot.data(),     m.hex.data(),
+                  m.digit.data(),   m.colon.data(),   m.address.data(),
+                  m.special.data(), m.newline.data(), m.lead.data()};
+  const std::size_t whole = n / 64;
+  classify_(text.data(), whole, rows);
+  if (whole < words) {
+    Block b;                    // the last block, which the text does not fill
+    std::uint64_t address = 0;  // made again from the other masks by Store
+    const Rows one{&b.name,  &b.dot,     &b.hex,     &b.digit, &b.colon,
+                   &address, &b.special, &b.newline, &b.lead};
+    if (n >= 64) {
       // The last 64 bytes of the text, shifted to drop those the block before holds.
-      b = classify_(text.data() + n - 64);
-      const auto drop = static_cast<int>(w * 64 + 64 - n);
+      classify_(text.data() + n - 64, 1, one);
+      const auto drop = static_cast<int>(whole * 64 + 64 - n);
       for (std::uint64_t* x : b.all()) *x >>= drop;
     } else {
       char tail[64];
       std::memset(tail, 'x', sizeof(tail));
       std::memcpy(tail, text.data(), n);
-      b = classify_(tail);
+      classify_(tail, 1, one);
       const std::uint64_t inside = (std::uint64_t{1} << n) - 1;
       for (std::uint64_t* x : b.all()) *x &= inside;
     }
-    m.name[w] = b.name;
-    m.dot[w] = b.dot;
-    m.hex[w] = b.hex;
-    m.digit[w] = b.digit;
-    m.colon[w] = b.colon;
-    m.address[w] = b.hex | b.colon | b.dot;
-    m.special[w] = b.special;
-    m.newline[w] = b.newline;
-    m.lead[w] = b.lead;
+    rows.Store(whole, b);
   }
   for (auto* v : all) (*v)[words] = 0;
   m.words = words;
@@ -407,13 +472,23 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
   // cache misses of a line overlap; addresses are looked up at once.
   std::vector<Probe>& probes = probes_[depth];
   probes.clear();
-  if (NameRuns(text, m, probes, keep) || (facts_.digests && HexRuns(text, m, probes)) ||
-      (facts_.addresses && AddressRuns(text, m, keep))) {
-    return true;
-  }
+  NameRuns(text, m, probes);
+  if (facts_.digests) HexRuns(text, m, probes);
+  if (facts_.addresses && AddressRuns(text, m, keep)) return true;
+  std::vector<Probe>& quads = quads_[depth];  // whose address bit is set: looked up after the loop
+  quads.clear();
   for (const Probe& probe : probes) {
-    if (!(probe.tail == 0 ? tables_.texts : tables_.tails)->May(probe.hash)) continue;
-    if (probe.tail == 0) {
+    if (probe.kind == Probe::kQuad) {
+      const auto address = static_cast<std::uint32_t>(probe.hash);
+      const std::uint32_t bucket = address >> tables_.v4_shift;  // most quads end here
+      if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0) {
+        index_.PrefetchIpv4(address);
+        quads.push_back(probe);
+      }
+      continue;
+    }
+    if (!(probe.kind == Probe::kText ? tables_.texts : tables_.tails)->May(probe.hash)) continue;
+    if (probe.kind == Probe::kText) {
       if (Found(m, probe.begin, keep)) return true;
       continue;
     }
@@ -434,6 +509,12 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
       if (from == run.size() - probe.tail) break;
       while (run[from] != '.') ++from;
       ++from;
+    }
+  }
+  for (const Probe& quad : quads) {
+    if (index_.LineMayHoldIpv4(static_cast<std::uint32_t>(quad.hash)) &&
+        Found(m, quad.begin, keep)) {
+      return true;
     }
   }
   return false;
@@ -547,28 +628,42 @@ bool LineFilter::ProbeDecoded(std::string_view text,
   return Scan(decoded_, depth + 1, nullptr);  // which does not decode again (see above)
 }
 
-bool LineFilter::NameRuns(std::string_view text,
-                          const Masks& m,
-                          std::vector<Probe>& probes,
-                          std::vector<std::uint32_t>* keep) {
+void LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
   std::size_t next = 0;  // runs before this position have been looked at
   for (std::size_t w = 0; w < m.words; ++w) {
     for (std::uint64_t dots = From(m.dot[w], w, next); dots != 0; dots = From(dots, w, next)) {
       const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
       const std::size_t begin = RunBegin(m.name, i);
       next = RunEnd(m.name, i);
-      if (ProbeName(text, begin, next, m, probes, keep)) return true;
+      // Most runs of a log are numbers (times, sizes, addresses): one within a word, with no dot
+      // at either end, is told from the masks, without a call. A dotted quad is looked up; other
+      // numbers are not, unless some key's last label starts with a digit.
+      if (!facts_.digit_tail && begin / 64 == w && (next - 1) / 64 == w) {
+        const std::uint64_t span = Span(begin, next);
+        const std::uint64_t run_dots = m.dot[w] & span;
+        if ((span & ~(m.digit[w] | m.dot[w])) == 0 && (run_dots & Ends(begin, next)) == 0) {
+          const std::uint64_t rest = run_dots & (run_dots - 1);
+          const std::uint64_t last = rest & (rest - 1);
+          std::uint32_t address = 0;
+          if (facts_.addresses && last != 0 && (last & (last - 1)) == 0 &&  // three dots
+              ParseQuadAt(text.data(), begin, w * 64 + std::countr_zero(run_dots),
+                          w * 64 + std::countr_zero(rest), w * 64 + std::countr_zero(last), next,
+                          address)) {
+            ProbeQuad(address, begin, probes);
+          }
+          continue;
+        }
+      }
+      ProbeName(text, begin, next, m, probes);
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
-          std::binary_search(m.escapes.begin(), m.escapes.end(), begin) &&
-          ProbeName(text, begin + 1, next, m, probes, keep)) {
-        return true;
+          std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {
+        ProbeName(text, begin + 1, next, m, probes);
       }
     }
   }
-  return false;
 }
 
-bool LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+void LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
   detail::HexRun32 hex_runs;  // the 32nd digit of every run of 32 or more
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
@@ -584,14 +679,15 @@ bool LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Prob
       }
     }
   }
-  return false;
 }
 
-// Whether x has three bits set or more.
-bool ThreeBits(std::uint64_t x) {
-  x &= x - 1;
-  x &= x - 1;
-  return x != 0;
+// The number of set bits of x, without the POPCNT instruction (which std::popcount would call a
+// library function for here).
+std::uint64_t BitCount(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return (x * 0x0101010101010101ULL) >> 56;
 }
 
 bool LineFilter::AddressRuns(std::string_view text,
@@ -601,10 +697,10 @@ bool LineFilter::AddressRuns(std::string_view text,
   for (std::size_t w = 0; w < m.words; ++w) {
     // An address has "::" (its first colon is in some word: that word is looked at), or seven
     // colons (six before a dotted quad) within 39 bytes: in the word of its first colon and
-    // the next, one of which holds three of them. Other words (times, "key: value") are passed
-    // over; an address run is looked at from any of its colons.
+    // the next. Other words (times, "key: value") are passed over; an address run is looked at
+    // from any of its colons.
     const std::uint64_t doubled = m.colon[w] & ((m.colon[w] >> 1) | (m.colon[w + 1] << 63));
-    if (doubled == 0 && !ThreeBits(m.colon[w]) && !ThreeBits(m.colon[w + 1])) continue;
+    if (doubled == 0 && BitCount(m.colon[w]) + BitCount(m.colon[w + 1]) < 6) continue;
     // Only a colon next to a hex digit or a colon can be part of an address (not JSON's
     // separators nor "query:").
     const std::uint64_t near = (m.address[w] & ~m.dot[w]);
@@ -639,15 +735,19 @@ bool LineFilter::AddressRuns(std::string_view text,
   return false;
 }
 
-bool LineFilter::ProbeName(std::string_view text,
+void LineFilter::ProbeQuad(std::uint32_t address, std::size_t begin, std::vector<Probe>& probes) {
+  __builtin_prefetch(&tables_.v4[(address >> tables_.v4_shift) / 64]);
+  probes.push_back(Probe{address, static_cast<std::uint32_t>(begin), 0, 0, Probe::kQuad});
+}
+
+void LineFilter::ProbeName(std::string_view text,
                            std::size_t begin,
                            std::size_t end,
                            const Masks& m,
-                           std::vector<Probe>& probes,
-                           std::vector<std::uint32_t>* keep) {
+                           std::vector<Probe>& probes) {
   while (begin < end && text[begin] == '.') ++begin;
   while (end > begin && text[end - 1] == '.') --end;
-  if (end - begin < 3) return false;
+  if (end - begin < 3) return;
   // The last two dots, and whether the run has the shape of a dotted quad (three dots, digits).
   std::size_t last = 0;
   std::size_t second = 0;
@@ -655,10 +755,9 @@ bool LineFilter::ProbeName(std::string_view text,
   std::size_t first_dot = 0;  // of a quad in one word
   const std::size_t w = begin / 64;
   if (w == (end - 1) / 64) {  // the usual case: the run lies in one word
-    const std::uint64_t span =
-        (~std::uint64_t{0} >> (63 - (end - 1) % 64)) & (~std::uint64_t{0} << (begin % 64));
+    const std::uint64_t span = Span(begin, end);
     const std::uint64_t dots = m.dot[w] & span;
-    if (dots == 0) return false;
+    if (dots == 0) return;
     last = w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(dots));
     const std::uint64_t rest = dots & (dots - 1) & ~(std::uint64_t{1} << (last % 64));
     const std::uint64_t before = dots & ~(std::uint64_t{1} << (last % 64));
@@ -667,7 +766,7 @@ bool LineFilter::ProbeName(std::string_view text,
     first_dot = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
   } else {
     last = LastBit(m.dot, begin, end);
-    if (last == end) return false;
+    if (last == end) return;
     second = LastBit(m.dot, begin, last);
     if (second == end) second = last;
     quad_shape = end - begin <= 15;
@@ -675,26 +774,19 @@ bool LineFilter::ProbeName(std::string_view text,
   if (IsDigit(text[last + 1])) {
     // A dotted quad is looked up as an address.
     std::uint32_t address = 0;
-    const bool parsed =
-        quad_shape && facts_.addresses &&
+    if (quad_shape && facts_.addresses &&
         (first_dot != 0 ? ParseQuadAt(text.data(), begin, first_dot, second, last, end, address)
-                        : ParseQuad(text.substr(begin, end - begin), address));
-    if (parsed) {
-      const std::uint32_t bucket = address >> tables_.v4_shift;  // most quads end here
-      if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0 &&
-          index_.LineMayHoldIpv4(address) && Found(m, begin, keep)) {
-        return true;
-      }
+                        : ParseQuad(text.substr(begin, end - begin), address))) {
+      ProbeQuad(address, begin, probes);
     }
-    if (!facts_.digit_tail) return false;
+    if (!facts_.digit_tail) return;
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels
   const std::uint64_t hash = detail::LineTailHash(text.substr(two, end - two));
   tables_.tails->Prefetch(hash);
   probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
                          static_cast<std::uint32_t>(end - begin),
-                         static_cast<std::uint32_t>(end - two)});
-  return false;
+                         static_cast<std::uint32_t>(end - two), Probe::kTail});
 }
 
 void LineFilter::ProbeHex(std::string_view text,
@@ -705,8 +797,8 @@ void LineFilter::ProbeHex(std::string_view text,
   if (size != 32 && size != 40 && size != 64 && size != 128) return;
   const std::uint64_t hash = detail::LineTextHash(text.substr(begin, size));
   tables_.texts->Prefetch(hash);
-  probes.push_back(
-      Probe{hash, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size), 0});
+  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size),
+                         0, Probe::kText});
 }
 
 }  // namespace caduceus::sweep

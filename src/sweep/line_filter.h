@@ -40,6 +40,7 @@ namespace caduceus::sweep {
 
 namespace detail {
 struct LineBlock;  // the masks of 64 bytes (line_filter.cpp)
+struct LineRows;   // where the masks of blocks go
 }  // namespace detail
 
 class LineFilter {
@@ -77,13 +78,16 @@ class LineFilter {
     std::vector<std::uint64_t> lead;     // # space \t to \r: what a kept line may start with
     std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
   };
-  // A text to look up: a digest (tail 0), or the last two labels (the last `tail` bytes) of
-  // a name run of `size` bytes at `begin`.
+  // A value to look up, at `begin`: a digest's text (kText), the last two labels (the last
+  // `tail` bytes) of a name run of `size` bytes (kTail), or a dotted quad's address (kQuad,
+  // in `hash`).
   struct Probe {
+    enum Kind : std::uint8_t { kText, kTail, kQuad };
     std::uint64_t hash;
     std::uint32_t begin;
     std::uint32_t size;
     std::uint32_t tail;
+    Kind kind;
   };
   // Scans `text` (one line, or whole lines with `keep`: see Found). True when a line may match
   // and the scan stopped there.
@@ -94,18 +98,16 @@ class LineFilter {
   void Classify(std::string_view text, Masks& m);
   bool Specials(std::string_view text, int depth, Masks& m, std::vector<std::uint32_t>* keep);
   bool ProbeDecoded(std::string_view text, std::size_t at, int depth, std::size_t& span_end);
-  bool NameRuns(std::string_view text,
-                const Masks& m,
-                std::vector<Probe>& probes,
-                std::vector<std::uint32_t>* keep);
-  bool HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  void NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  void HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
   bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
-  bool ProbeName(std::string_view text,
+  void ProbeName(std::string_view text,
                  std::size_t begin,
                  std::size_t end,
                  const Masks& m,
-                 std::vector<Probe>& probes,
-                 std::vector<std::uint32_t>* keep);
+                 std::vector<Probe>& probes);
+  // A dotted quad's address, to be looked up after the runs.
+  void ProbeQuad(std::uint32_t address, std::size_t begin, std::vector<Probe>& probes);
   void ProbeHex(std::string_view text,
                 std::size_t begin,
                 std::size_t end,
@@ -114,10 +116,12 @@ class LineFilter {
   const Index& index_;
   LineFilterFacts facts_;
   LineTables tables_;
-  detail::LineBlock (*classify_)(const char*);                    // AVX2 where the processor has it
+  // AVX-512 or AVX2 where the processor has it.
+  void (*classify_)(const char*, std::size_t, const detail::LineRows&);
   std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
   Masks masks_[2];  // the line, and decoded bytes of it
   std::vector<Probe> probes_[2];
+  std::vector<Probe> quads_[2];
   std::vector<std::uint32_t> starts_;  // of the lines Keep keeps
   std::string decoded_;
 };

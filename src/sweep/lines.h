@@ -21,7 +21,7 @@
 namespace caduceus::sweep {
 
 struct LineReaderOptions {
-  std::size_t block_size = std::size_t{1} << 20;  // bytes asked of the source per read
+  std::size_t block_size = std::size_t{1} << 18;  // bytes asked of the source per read
   std::size_t max_line = std::size_t{1} << 20;    // longer lines come in pieces
 };
 
