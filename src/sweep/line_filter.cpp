@@ -495,18 +495,21 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
     // Some key's text ends in the run's last two labels: the run and each suffix after a dot
     // that has two labels or more.
     const std::string_view run = text.substr(probe.begin, probe.size);
-    // Suffixes longer than any key's text are skipped (a long run would cost its square).
+    // Suffixes longer than any key's text are skipped (a long run would cost its square); the
+    // last two labels are probed even when they are longer (they passed the tail filter by
+    // chance).
+    const std::size_t two = run.size() - probe.tail;
     std::size_t from = 0;
     if (run.size() > facts_.max_text) {
-      from = run.size() - facts_.max_text;
-      while (from < run.size() - probe.tail && run[from - 1] != '.') ++from;
+      from = std::min(run.size() - facts_.max_text, two);
+      while (from < two && run[from - 1] != '.') ++from;
     }
     for (;;) {
       if (tables_.texts->May(detail::LineTextHash(run.substr(from)))) {
         if (Found(m, probe.begin, keep)) return true;
         break;
       }
-      if (from == run.size() - probe.tail) break;
+      if (from == two) break;
       while (run[from] != '.') ++from;
       ++from;
     }

@@ -220,6 +220,23 @@ TEST(LineFilterFacts, KeysWithoutATextTheFilterFindsTurnItOff) {
   EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
 }
 
+// A name whose last two labels pass the tail filter by chance, and are longer than any key's
+// text, is walked within its run: without a match, and without reading past it.
+TEST(LineFilterFacts, ANameLongerThanEveryKeyIsWalkedWithinItsRun) {
+  std::string list;
+  for (int i = 0; i < 20000; ++i) list += "k" + std::to_string(i) + ".io\n";
+  const Index index = BuildIndex(list);
+  ASSERT_LT(index.line_filter_facts().max_text, 10U);
+  LineFilter filter(index);
+  std::vector<LineFilter::Kept> kept;
+  std::string lines;
+  for (int i = 0; i < 20000; ++i) lines += "GET www.long-name-" + std::to_string(i) + ".example\n";
+  EXPECT_EQ(filter.Keep(lines, kept), 20000U);
+  EXPECT_TRUE(kept.empty());
+  EXPECT_TRUE(filter.MayMatch("GET k17.io"));
+  EXPECT_TRUE(filter.MayMatch("GET www.k17.io"));
+}
+
 // The records of `text` read with a filter that refuses every line without "evil.example".
 struct FilteredRecord {
   std::uint64_t line;
