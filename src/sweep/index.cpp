@@ -9,6 +9,7 @@
 #include <future>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -35,7 +36,7 @@ using detail::WordFilter;
 using intel::ObservableKind;
 
 constexpr std::array<char, 8> kMagic = {'C', 'A', 'D', 'S', 'W', 'I', 'X', '\0'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::uint32_t kTermPosting = 0x80000000U;  // a posting with this bit names a term
 constexpr std::uint8_t kNone = 0xff;                 // no TLP / no confidence
 constexpr std::size_t kMaxKeyPayload = 8192;         // longer values are no observable
@@ -84,8 +85,18 @@ enum SectionId {
   kSectionUrlPrefixLengths,
   kSectionStrings,
   kSectionIpFilter,
+  kSectionLineTexts,  // the line filter's text filter (LineTables::texts)
+  kSectionLineTails,  // and its tail filter (LineTables::tails)
+  kSectionUrlQuads,   // the URL keys' hosts that are IPv4 addresses, ascending
   kSectionCount,
 };
+
+// The line filter's facts (LineFilterFacts) in Header::line_flags; `addresses` follows from the
+// prefix sets and the URL quads.
+constexpr std::uint32_t kLineUsable = 1;
+constexpr std::uint32_t kLineDigitTail = 2;
+constexpr std::uint32_t kLineDigests = 4;
+constexpr std::uint32_t kLineFlags = kLineUsable | kLineDigitTail | kLineDigests;
 
 struct Header {
   std::array<char, 8> magic;
@@ -103,6 +114,10 @@ struct Header {
   std::uint32_t postings;
   std::uint32_t url_prefix_lengths;
   std::uint32_t ip_filter_log2;  // bits of each of the two address filters, as a power of two
+  std::uint32_t url_quads;       // entries of the URL quads section
+  std::uint32_t line_flags;      // kLineUsable, kLineDigitTail, kLineDigests
+  std::uint32_t line_max_text;   // LineFilterFacts::max_text
+  std::uint32_t reserved;        // 0
   std::uint64_t v4_prefixes;     // bit p: an ipv4 key of prefix length p (0..32)
   std::array<std::uint64_t, 3> v6_prefixes;  // bit p: an ipv6 key of prefix length p (0..128)
   std::array<Section, kSectionCount> sections;
@@ -424,16 +439,17 @@ struct Index::Storage {
   std::vector<std::uint64_t> front;
   int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
 
-  // The line filter's text filters (line_filter.h), derived from the keys when the index is
-  // attached. line_texts: for each key, the text that a line holding a value that matches it
-  // must contain (a domain key's name, a URL key's host unless it is an IPv4 address, an e-mail
-  // key's domain, a file name, a digest), without the key's kind; 32 bits per key, as it decides
-  // which lines are parsed. line_tails: for a name, its last two labels under TailHash; 16 bits
-  // per key, as it is probed for every name of a line and should stay in a core's cache.
+  // The line filter's text filters (line_filter.h), made from the keys when the index is built
+  // and stored in it (LineData), views of their sections. line_texts: for each key, the text
+  // that a line holding a value that matches it must contain (a domain key's name, a URL key's
+  // host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest), without
+  // the key's kind; 32 bits per key, as it decides which lines are parsed. line_tails: for a
+  // name, its last two labels under TailHash; 16 bits per key, as it is probed for every name of
+  // a line and should stay in a core's cache.
   WordFilter line_texts;
   WordFilter line_tails;
   LineFilterFacts line_facts;
-  std::vector<std::uint32_t> url_quads;  // the hosts of URL keys that are IPv4 addresses, sorted
+  std::span<const std::uint32_t> url_quads;  // the hosts of URL keys that are IPv4 addresses
   // A bit per address hash for each of them (UrlQuadBit), about 64 bits per address: a quad of a
   // log line looks in the list only when its bit is set.
   std::vector<std::uint64_t> url_quad_bits;
@@ -570,19 +586,24 @@ struct Index::Storage {
     }
   }
 
-  // Fills the line filter's text filter from the keys (once they are known to be valid), and
-  // tells whether every key has a text the line filter can look for (line_filter.h).
-  void BuildLineFilter() {
-    line_texts.Reset(header->keys, 32);
-    line_tails.Reset(header->keys, 16);
-    LineFilterFacts facts;
+  // What the index file holds for the line filter (line_filter.h), made from the keys.
+  struct LineData {
+    std::vector<std::uint64_t> texts;  // the words of line_texts
+    std::vector<std::uint64_t> tails;  // of line_tails
+    std::vector<std::uint32_t> url_quads;
+    LineFilterFacts facts;  // but `addresses`
+  };
+  static LineData MakeLineData(const KeyRec* keys, std::uint32_t count, const char* strings) {
+    LineData data;
+    LineFilterFacts& facts = data.facts;
+    std::vector<std::uint32_t>& url_quads = data.url_quads;
     facts.usable = true;
     std::string lower;
-    std::vector<std::uint64_t> texts;  // set after the walk, their words loaded ahead
+    std::vector<std::uint64_t> texts;
     std::vector<std::uint64_t> tails;
-    texts.reserve(header->keys);
-    tails.reserve(header->keys);
-    for (std::uint32_t k = 0; k < header->keys && facts.usable; ++k) {
+    texts.reserve(count);
+    tails.reserve(count);
+    for (std::uint32_t k = 0; k < count && facts.usable; ++k) {
       const KeyRec& key = keys[k];
       const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
       const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
@@ -648,10 +669,26 @@ struct Index::Storage {
       texts.push_back(hash);
       if (name) tails.push_back(TailHash(two == 0 ? hash : KeyHash(kTagDomain, text.substr(two))));
     }
-    line_texts.SetAll(texts);
-    line_tails.SetAll(tails);
+    data.texts = WordFilter::Make(texts, WordFilter::Words(count, 32));
+    data.tails = WordFilter::Make(tails, WordFilter::Words(count, 16));
     std::sort(url_quads.begin(), url_quads.end());
     url_quads.erase(std::unique(url_quads.begin(), url_quads.end()), url_quads.end());
+    return data;
+  }
+
+  // The line filter's views of its sections and the tables it derives from them (once they
+  // are known to be valid).
+  void DeriveLineFilter() {
+    line_texts.View(SectionAt<std::uint64_t>(kSectionLineTexts),
+                    header->sections[kSectionLineTexts].size / 8);
+    line_tails.View(SectionAt<std::uint64_t>(kSectionLineTails),
+                    header->sections[kSectionLineTails].size / 8);
+    url_quads = {SectionAt<std::uint32_t>(kSectionUrlQuads), header->url_quads};
+    LineFilterFacts facts;
+    facts.usable = (header->line_flags & kLineUsable) != 0;
+    facts.digit_tail = (header->line_flags & kLineDigitTail) != 0;
+    facts.digests = (header->line_flags & kLineDigests) != 0;
+    facts.max_text = header->line_max_text;
     const std::size_t quad_bits = std::clamp<std::size_t>(
         std::bit_ceil(url_quads.size() * 64), std::size_t{1} << 10, std::size_t{1} << 22);
     url_quad_bits.assign(quad_bits / 64, 0);
@@ -669,19 +706,19 @@ struct Index::Storage {
     line_facts = facts;
   }
 
-  // The index's derived filters, once it is valid; for a large index the line filter's is built
-  // on a second thread meanwhile (it reads the keys only), since a sweep waits for all of them.
+  // The index's derived filters, once it is valid; for a large index the address groups are
+  // built on a second thread meanwhile (they read the keys only), since a sweep waits for all.
   void Derive() {
     if (header->keys < kParallelDeriveKeys) {
+      DeriveLineFilter();
       BuildFront();
       BuildAddressGroups();
-      BuildLineFilter();
       return;
     }
-    auto line = std::async(std::launch::async, [this] { BuildLineFilter(); });
+    auto groups = std::async(std::launch::async, [this] { BuildAddressGroups(); });
+    DeriveLineFilter();
     BuildFront();
-    BuildAddressGroups();
-    line.get();
+    groups.get();
   }
 
   bool Lookup(std::uint8_t tag,
@@ -940,13 +977,25 @@ Status Index::Storage::ValidateSections() const {
   if (h.bloom_blocks == 0 || !std::has_single_bit(h.bloom_blocks)) return bad("bloom blocks");
   if (h.indicators >= kTermPosting || h.terms >= kTermPosting) return bad("counts");
   if ((h.v4_prefixes >> 33) != 0 || (h.v6_prefixes[2] >> 1) != 0) return bad("prefix sets");
+  if ((h.line_flags & ~kLineFlags) != 0 || h.line_max_text > kMaxKeyPayload ||
+      h.url_quads > h.keys || h.reserved != 0) {
+    return bad("line filter facts");
+  }
   const std::array<std::uint64_t, kSectionCount> expected = {
-      std::uint64_t{h.bloom_blocks} * 64,           std::uint64_t{h.slots} * 4,
-      std::uint64_t{h.keys} * sizeof(KeyRec),       std::uint64_t{h.postings} * 4,
-      std::uint64_t{h.terms} * sizeof(TermRec),     std::uint64_t{h.clauses} * 4,
-      std::uint64_t{h.indicators} * sizeof(IndRec), std::uint64_t{h.collections} * sizeof(StrRec),
-      std::uint64_t{h.url_prefix_lengths} * 4,      0,
-      (std::uint64_t{1} << h.ip_filter_log2) / 4};
+      std::uint64_t{h.bloom_blocks} * 64,
+      std::uint64_t{h.slots} * 4,
+      std::uint64_t{h.keys} * sizeof(KeyRec),
+      std::uint64_t{h.postings} * 4,
+      std::uint64_t{h.terms} * sizeof(TermRec),
+      std::uint64_t{h.clauses} * 4,
+      std::uint64_t{h.indicators} * sizeof(IndRec),
+      std::uint64_t{h.collections} * sizeof(StrRec),
+      std::uint64_t{h.url_prefix_lengths} * 4,
+      0,
+      (std::uint64_t{1} << h.ip_filter_log2) / 4,
+      WordFilter::Words(h.keys, 32) * 8,
+      WordFilter::Words(h.keys, 16) * 8,
+      std::uint64_t{h.url_quads} * 4};
   for (int i = 0; i < kSectionCount; ++i) {
     const Section& s = h.sections[static_cast<std::size_t>(i)];
     if (s.offset % 8 != 0 || s.offset < sizeof(Header) || s.offset > size ||
@@ -1027,6 +1076,10 @@ Status Index::Storage::ValidateSections() const {
     if (url_prefix_lengths[i] == 0 || url_prefix_lengths[i] > kMaxKeyPayload) {
       return bad("url prefix length");
     }
+  }
+  const auto* quads = SectionAt<std::uint32_t>(kSectionUrlQuads);
+  for (std::uint32_t i = 1; i < h.url_quads; ++i) {
+    if (quads[i - 1] >= quads[i]) return bad("url quads");
   }
   return {};
 }
@@ -1258,6 +1311,13 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   header.v4_prefixes = v4_prefixes;
   header.v6_prefixes = v6_prefixes;
   header.ip_filter_log2 = ip_log2;
+  const Storage::LineData line =
+      Storage::MakeLineData(keys.data(), static_cast<std::uint32_t>(keys.size()), strings.data());
+  header.url_quads = static_cast<std::uint32_t>(line.url_quads.size());
+  header.line_flags = (line.facts.usable ? kLineUsable : 0U) |
+                      (line.facts.digit_tail ? kLineDigitTail : 0U) |
+                      (line.facts.digests ? kLineDigests : 0U);
+  header.line_max_text = static_cast<std::uint32_t>(line.facts.max_text);
   const std::array<std::pair<const void*, std::size_t>, kSectionCount> parts = {{
       {bloom.data(), bloom.size() * 8},
       {slot_table.data(), slot_table.size() * 4},
@@ -1270,6 +1330,9 @@ Result<Index> Index::Build(const IndicatorSet& set) {
       {url_prefix_lengths.data(), url_prefix_lengths.size() * 4},
       {strings.data(), strings.size()},
       {ip_filter.data(), ip_filter.size() * 8},
+      {line.texts.data(), line.texts.size() * 8},
+      {line.tails.data(), line.tails.size() * 8},
+      {line.url_quads.data(), line.url_quads.size() * 4},
   }};
   std::size_t total = sizeof(Header);
   for (int i = 0; i < kSectionCount; ++i) {

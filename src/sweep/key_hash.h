@@ -104,22 +104,31 @@ inline std::uint64_t LineTailHash(std::string_view two_labels) {
   return TailHash(LineTextHash(two_labels));
 }
 
-// A Bloom filter of hashes with three bits in one 64-bit word each (one cache access a probe).
+// A Bloom filter of hashes with three bits in one 64-bit word each (one cache access a probe),
+// over words it does not own (an index's section).
 class WordFilter {
  public:
-  // Room for `entries` at `bits` bits each (rounded up to a power of two words).
-  void Reset(std::size_t entries, std::size_t bits) {
-    const std::size_t words = std::bit_ceil(std::max<std::size_t>(entries * bits / 64, 64));
-    words_.assign(words, 0);
-    shift_ = 64 - std::countr_zero(words);
+  // The words for `entries` at `bits` bits each: a power of two, 64 or more.
+  static std::size_t Words(std::size_t entries, std::size_t bits) {
+    return std::bit_ceil(std::max<std::size_t>(entries * bits / 64, 64));
   }
-  // Sets the hashes, loading words ahead of the one set.
-  void SetAll(const std::vector<std::uint64_t>& hashes) {
+  // `words` words (a power of two) with the hashes set, loading words ahead of the one set.
+  static std::vector<std::uint64_t> Make(const std::vector<std::uint64_t>& hashes,
+                                         std::size_t words) {
+    std::vector<std::uint64_t> out(words, 0);
+    const int shift = Shift(words);
     constexpr std::size_t kAhead = 16;
     for (std::size_t i = 0; i < hashes.size(); ++i) {
-      if (i + kAhead < hashes.size()) __builtin_prefetch(&words_[hashes[i + kAhead] >> shift_], 1);
-      words_[hashes[i] >> shift_] |= Bits(hashes[i]);
+      if (i + kAhead < hashes.size()) __builtin_prefetch(&out[hashes[i + kAhead] >> shift], 1);
+      out[hashes[i] >> shift] |= Bits(hashes[i]);
     }
+    return out;
+  }
+
+  // Probes `count` words (a power of two, 64 or more) that outlive the filter.
+  void View(const std::uint64_t* words, std::size_t count) {
+    words_ = words;
+    shift_ = Shift(count);
   }
   bool May(std::uint64_t hash) const {
     const std::uint64_t bits = Bits(hash);
@@ -128,12 +137,13 @@ class WordFilter {
   void Prefetch(std::uint64_t hash) const { __builtin_prefetch(&words_[hash >> shift_]); }
 
  private:
+  static int Shift(std::size_t words) { return 64 - std::countr_zero(words); }
   static std::uint64_t Bits(std::uint64_t hash) {
     return (std::uint64_t{1} << (hash & 63)) | (std::uint64_t{1} << ((hash >> 6) & 63)) |
            (std::uint64_t{1} << ((hash >> 12) & 63));
   }
 
-  std::vector<std::uint64_t> words_;
+  const std::uint64_t* words_ = nullptr;
   int shift_ = 64;  // a hash's word: hash >> shift_
 };
 

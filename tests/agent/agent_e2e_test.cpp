@@ -23,6 +23,7 @@
 #include "agent/local_store.h"
 #include "e2e/hub_process.h"
 #include "support/test_db.h"
+#include "sweep/index.h"
 
 namespace caduceus::agent {
 namespace {
@@ -330,6 +331,18 @@ TEST_F(AgentEndToEnd,
   EXPECT_EQ(found, expected) << swept.out;
   EXPECT_EQ(summary.at("findings").as_int64(), 3) << swept.out;
   EXPECT_EQ(summary.at("files").as_int64(), 4) << swept.out;
+
+  // An index file the agent cannot load (another version's, or damaged) is built again from the
+  // local store, offline.
+  WriteFile(state_ / "index.cdx", std::string("CADSWIX\0\1\0\0\0", 12) + std::string(500, 'x'));
+  auto rebuilt = Agent({"sweep", "logs", logs.string(), "--json"});
+  ASSERT_EQ(rebuilt.exit_code, 1) << rebuilt.err;
+  std::size_t rebuilt_findings = 0;
+  for (const auto& line : JsonLines(rebuilt.out)) {
+    rebuilt_findings += e2e::Str(line.at("type")) == "finding" ? 1 : 0;
+  }
+  EXPECT_EQ(rebuilt_findings, expected.size()) << rebuilt.out;
+  EXPECT_TRUE(sweep::Index::Load(state_ / "index.cdx"));  // saved again
 
   auto clean = Agent({"sweep", "logs", (logs / "misc").string()});
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "sweep/indicators.h"
+#include "sweep/line_filter.h"
 
 namespace caduceus::sweep {
 namespace {
@@ -426,6 +427,35 @@ TEST_F(IndexFile, SaveAndMapRoundTrip) {
   EXPECT_FALSE(fs::exists(dir_ / "idx.tmp"));
 }
 
+// The line filter's tables are built with the index and stored in the file: a mapped index
+// filters lines as the built one does.
+TEST_F(IndexFile, LineFilterTablesTravelWithTheFile) {
+  IndicatorSetBuilder builder({Now()});
+  builder.AddList(
+      "evil.example\nhttp://203.0.113.9/x\n198.51.100.0/24\n" + std::string(40, 'b') + "\n",
+      "list");
+  builder.AddList("archive.7z\n", "list", ObservableKind::kFileName);
+  const Index built = Index::Build(builder.Finish()).value();
+  ASSERT_TRUE(built.Save(dir_ / "idx"));
+  auto loaded = Index::Load(dir_ / "idx");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  for (const Index* index : std::vector<const Index*>{&built, &*loaded}) {
+    const LineFilterFacts facts = index->line_filter_facts();
+    EXPECT_TRUE(facts.usable);
+    EXPECT_TRUE(facts.digit_tail);
+    EXPECT_TRUE(facts.digests);
+    EXPECT_TRUE(facts.addresses);
+    EXPECT_EQ(facts.max_text, 40U);
+    LineFilter filter(*index);
+    EXPECT_TRUE(filter.MayMatch("GET http://WWW.Evil.Example/ HTTP/1.1"));
+    EXPECT_TRUE(filter.MayMatch("CONNECT 203.0.113.9:443"));
+    EXPECT_TRUE(filter.MayMatch("from 198.51.100.77 port 22"));
+    EXPECT_TRUE(filter.MayMatch("sha1=" + std::string(40, 'B')));
+    EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
+    EXPECT_FALSE(filter.MayMatch("GET http://good.example/ from 203.0.113.10 to 198.51.101.1"));
+  }
+}
+
 TEST_F(IndexFile, EveryFlippedByteIsRejected) {
   const std::string bytes(Sample().bytes());
   ASSERT_TRUE(Index::FromBytes(bytes));
@@ -451,7 +481,7 @@ TEST_F(IndexFile, TruncatedAndEmptyAndForeignFilesAreRejected) {
 
 TEST_F(IndexFile, WrongVersionIsRefused) {
   std::string bytes(Sample().bytes());
-  bytes[8] = 2;
+  bytes[8] = 1;  // the first version, without the line filter's sections (the agent rebuilds)
   auto r = Index::FromBytes(SealIndexBytes(bytes));
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, ::testing::HasSubstr("version"));
@@ -459,7 +489,8 @@ TEST_F(IndexFile, WrongVersionIsRefused) {
 
 TEST_F(IndexFile, ResealedCorruptionsAreRejectedOrMatchSafely) {
   // With the checksum rewritten, only the structural checks stand between a crafted file and
-  // the matcher: each altered file is refused, or it is safe to use (ASan watches).
+  // the matcher and the line filter: each altered file is refused, or it is safe to use (ASan
+  // watches).
   const std::string bytes(Sample().bytes());
   std::size_t refused = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -485,9 +516,18 @@ TEST_F(IndexFile, ResealedCorruptionsAreRejectedOrMatchSafely) {
           EXPECT_GE(index->clause_terms(h.indicator, h.clause), 1U);
         }
       }
+      LineFilter filter(*index);
+      std::vector<LineFilter::Kept> kept;
+      filter.Keep(
+          "GET http://x.example/abc from 10.1.2.3 for www.a.c2.example\n"
+          "2001:db8::5 sent " +
+              std::string(64, 'a') + " to long-name.c2.example.\n",
+          kept);
     }
   }
-  EXPECT_GT(refused, bytes.size());
+  // The line filter's two Bloom filters (512 bytes each at this size) hold any bits; most
+  // corruptions of the rest are refused.
+  EXPECT_GT(refused, bytes.size() - 1024);
 }
 
 // Past 256 KiB of Bloom filter (about 175,000 keys) the index puts a small filter in front of
