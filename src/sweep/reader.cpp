@@ -261,4 +261,6 @@ const Detection& RecordReader::detection() const { return state_->detection; }
 
 std::uint64_t RecordReader::position() const { return state_->lines.position(); }
 
+std::uint64_t RecordReader::lines() const { return state_->lines.line_number(); }
+
 }  // namespace caduceus::sweep

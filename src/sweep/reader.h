@@ -76,6 +76,9 @@ class RecordReader {
   const Detection& detection() const;
   // Bytes of the (decompressed) stream consumed so far.
   std::uint64_t position() const;
+  // Lines of the stream read so far, those the line filter passed over included (a last line
+  // without "\n" counts); pieces of an overlong line are one line.
+  std::uint64_t lines() const;
 
  private:
   struct State;

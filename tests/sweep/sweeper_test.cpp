@@ -301,12 +301,17 @@ TEST_F(SweeperTest, MissingRootFailsAndUnreadableFileIsASkip) {
 }
 
 TEST_F(SweeperTest, ChunkedParallelSweepEqualsSingleThreaded) {
+  // Blank lines, comments and CRLF endings among them: each chunk's lines are counted for the
+  // line numbers of the chunks after it.
   std::string text;
   for (int i = 0; i < 5000; ++i) {
     text += fmt::format(
         "Mar  4 10:{:02}:{:02} gw dnsmasq[1]: query[A] h{}.{}.example from "
-        "10.0.{}.{}\n",
-        i / 60 % 60, i % 60, i, i % 7 == 0 ? "evil" : "good", i % 250, i % 199);
+        "10.0.{}.{}{}\n",
+        i / 60 % 60, i % 60, i, i % 7 == 0 ? "evil" : "good", i % 250, i % 199,
+        i % 103 == 0 ? "\r" : "");
+    if (i % 97 == 0) text += "\n";
+    if (i % 101 == 0) text += "# rotated\n";
   }
   Write("big.log", text);
   const Index index = MakeIndex("evil.example\n10.0.3.0/24\n");
@@ -321,6 +326,8 @@ TEST_F(SweeperTest, ChunkedParallelSweepEqualsSingleThreaded) {
     return std::tuple(f.line, f.offset, f.value, f.indicator_id, f.context);
   };
   ASSERT_FALSE(single.findings.empty());
+  // The last "evil" line is i = 4998, after 4998 lines, 52 blank ones and 50 comments.
+  EXPECT_EQ(single.findings.back().line, 4998U + 52 + 50 + 1);
   ASSERT_EQ(single.findings.size(), chunked.findings.size());
   for (std::size_t i = 0; i < single.findings.size(); ++i) {
     EXPECT_EQ(key(single.findings[i]), key(chunked.findings[i])) << i;
