@@ -93,7 +93,7 @@ for n in 1m 100k; do
 done
 
 awk -F'\t' -v bytes="$bytes" '
-  /build$/ { next }
+  $1 ~ / build$/ { next }
   { split($2, t, " "); name[++n] = $1; wall[n] = t[1]; user[n] = t[2]; rss[n] = t[3] }
   $1 == "cat" { cat = t[1] }
   END {
