@@ -31,7 +31,6 @@ using detail::kK1;
 using detail::kK2;
 using detail::LowerWord;
 using detail::Mix;
-using detail::TailHash;
 using detail::WordFilter;
 using intel::ObservableKind;
 
@@ -444,8 +443,8 @@ struct Index::Storage {
   // that a line holding a value that matches it must contain (a domain key's name, a URL key's
   // host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest), without
   // the key's kind; 32 bits per key, as it decides which lines are parsed. line_tails: for a
-  // name, its last two labels under TailHash; 16 bits per key, as it is probed for every name of
-  // a line and should stay in a core's cache.
+  // name, its last two labels under LineTailHash; 16 bits per key, as it is probed for every name
+  // of a line and should stay in a core's cache.
   WordFilter line_texts;
   WordFilter line_tails;
   LineFilterFacts line_facts;
@@ -667,7 +666,7 @@ struct Index::Storage {
       // A domain key's text hash is its own hash.
       const std::uint64_t hash = tag == kTagDomain ? key.hash : KeyHash(kTagDomain, text);
       texts.push_back(hash);
-      if (name) tails.push_back(TailHash(two == 0 ? hash : KeyHash(kTagDomain, text.substr(two))));
+      if (name) tails.push_back(detail::LineTailHash(text.substr(two)));
     }
     data.texts = WordFilter::Make(texts, WordFilter::Words(count, 32));
     data.tails = WordFilter::Make(tails, WordFilter::Words(count, 16));

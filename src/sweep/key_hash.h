@@ -88,10 +88,6 @@ inline std::uint64_t KeyHashLower(std::uint8_t tag, std::string_view text, std::
   return Mix(h);
 }
 
-// The hash under which a name's last two labels stand in the line filter's tail filter, from
-// their KeyHash.
-inline std::uint64_t TailHash(std::uint64_t hash) { return Mix(hash ^ kK2); }
-
 // The line filter's hash of a text (a KeyHash of the domain tag, whatever the key's kind; ASCII
 // case is ignored), and of the last two labels of a name.
 inline constexpr std::uint8_t kLineTextTag = 1;
@@ -100,8 +96,39 @@ inline std::uint64_t LineTextHash(std::string_view text) {
   if (text.size() >= 8) std::memcpy(&last8, text.data() + text.size() - 8, 8);
   return KeyHashLower(kLineTextTag, text, last8);
 }
+// The line filter's hash of a name's last two labels (ASCII case ignored), probed for every name
+// of a line and so cheaper than LineTextHash: the first and last eight bytes (four, or three
+// single bytes, for shorter texts) and the words between, a multiply each, and one to finish.
 inline std::uint64_t LineTailHash(std::string_view two_labels) {
-  return TailHash(LineTextHash(two_labels));
+  const char* p = two_labels.data();
+  const std::size_t n = two_labels.size();
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::uint64_t h = static_cast<std::uint64_t>(n) * kK2;
+  if (n >= 8) {
+    std::memcpy(&first, p, 8);
+    std::memcpy(&last, p + n - 8, 8);
+    for (std::size_t i = 8; i + 8 < n; i += 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p + i, 8);
+      h = std::rotl(h ^ (LowerWord(w) * kK2), 31) * kK1;
+    }
+  } else if (n >= 4) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    first = a;
+    last = b;
+  } else if (n > 0) {
+    first = std::uint64_t{static_cast<unsigned char>(p[0])} |
+            std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+            std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+  }
+  h ^= (LowerWord(first) * kK1) ^ std::rotl(LowerWord(last) * kK2, 29);
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ULL;
+  return h ^ (h >> 29);
 }
 
 // A Bloom filter of hashes with three bits in one 64-bit word each (one cache access a probe),
