@@ -461,7 +461,9 @@ void LineFilter::Classify(std::string_view text, Masks& m) {
   m.words = words;
 }
 
-bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_t>* keep) {
+CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
+                                                  int depth,
+                                                  std::vector<std::uint32_t>* keep) {
   Masks& m = masks_[depth];
   Classify(text, m);
   std::uint64_t special = 0;
@@ -525,10 +527,10 @@ bool LineFilter::Scan(std::string_view text, int depth, std::vector<std::uint32_
 
 // The bytes the runs cannot see past. True when the line must be let through (or decoded bytes
 // of it matched).
-bool LineFilter::Specials(std::string_view text,
-                          int depth,
-                          Masks& m,
-                          std::vector<std::uint32_t>* keep) {
+CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Specials(std::string_view text,
+                                                      int depth,
+                                                      Masks& m,
+                                                      std::vector<std::uint32_t>* keep) {
   const std::size_t n = text.size();
   std::size_t leef_seen_to = 0;  // the lines before this position have been looked at
   std::size_t decoded_to = 0;    // a span is decoded once, not once per escape in it
@@ -631,7 +633,9 @@ bool LineFilter::ProbeDecoded(std::string_view text,
   return Scan(decoded_, depth + 1, nullptr);  // which does not decode again (see above)
 }
 
-void LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
+                                                      const Masks& m,
+                                                      std::vector<Probe>& probes) {
   std::size_t next = 0;  // runs before this position have been looked at
   for (std::size_t w = 0; w < m.words; ++w) {
     for (std::uint64_t dots = From(m.dot[w], w, next); dots != 0; dots = From(dots, w, next)) {
@@ -666,7 +670,9 @@ void LineFilter::NameRuns(std::string_view text, const Masks& m, std::vector<Pro
   }
 }
 
-void LineFilter::HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes) {
+CADUCEUS_LINE_FILTER_CLONES void LineFilter::HexRuns(std::string_view text,
+                                                     const Masks& m,
+                                                     std::vector<Probe>& probes) {
   detail::HexRun32 hex_runs;  // the 32nd digit of every run of 32 or more
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
@@ -693,9 +699,9 @@ std::uint64_t BitCount(std::uint64_t x) {
   return (x * 0x0101010101010101ULL) >> 56;
 }
 
-bool LineFilter::AddressRuns(std::string_view text,
-                             const Masks& m,
-                             std::vector<std::uint32_t>* keep) {
+CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
+                                                         const Masks& m,
+                                                         std::vector<std::uint32_t>* keep) {
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
     // An address has "::" (its first colon is in some word: that word is looked at), or seven
@@ -743,11 +749,11 @@ void LineFilter::ProbeQuad(std::uint32_t address, std::size_t begin, std::vector
   probes.push_back(Probe{address, static_cast<std::uint32_t>(begin), 0, 0, Probe::kQuad});
 }
 
-void LineFilter::ProbeName(std::string_view text,
-                           std::size_t begin,
-                           std::size_t end,
-                           const Masks& m,
-                           std::vector<Probe>& probes) {
+CADUCEUS_LINE_FILTER_CLONES void LineFilter::ProbeName(std::string_view text,
+                                                       std::size_t begin,
+                                                       std::size_t end,
+                                                       const Masks& m,
+                                                       std::vector<Probe>& probes) {
   while (begin < end && text[begin] == '.') ++begin;
   while (end > begin && text[end - 1] == '.') --end;
   if (end - begin < 3) return;
