@@ -90,8 +90,8 @@ struct LineFilterFacts {
   bool digests = false;      // some key is an MD5, SHA-1, SHA-256 or SHA-512 digest
 };
 
-// What the line filter probes inline (line_filter.h), derived from the keys when an index is
-// built or loaded:
+// What the line filter probes inline (line_filter.h): texts and tails are made from the keys
+// when an index is built and stored in its file, v4 is derived when it is loaded:
 //   texts  for each key, its text (a domain key's name, a URL key's host unless it is an IPv4
 //          address, an e-mail key's domain, a file name, a digest) under detail::LineTextHash,
 //          and each IPv4 key's prefix length and network; 32 bits per key

@@ -1,4 +1,4 @@
-// The hashes of the sweep index's keys, and the bit filters the index derives from them for the
+// The hashes of the sweep index's keys, and the bit filters the index makes from them for the
 // line filter (line_filter.h), which probes them inline: a call per probe would cost as much as
 // the probe. Internal to the sweep module.
 #pragma once

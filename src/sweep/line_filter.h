@@ -37,8 +37,8 @@
 #include "sweep/index.h"
 
 // The filter's scanning functions are compiled twice, for x86-64 and for x86-64-v3 (AVX2, BMI1
-// and 2, LZCNT, whose bit instructions the runs' code is made of: 3-4% faster), and the loader
-// picks the one the processor runs.
+// and 2, LZCNT, whose bit instructions the runs' code is made of: about 3% faster), and the
+// loader picks the one the processor runs.
 #if defined(__x86_64__)
 #define CADUCEUS_LINE_FILTER_CLONES __attribute__((target_clones("default", "arch=x86-64-v3")))
 #else
@@ -136,7 +136,7 @@ class LineFilter {
   std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
   Masks masks_[2];  // the line, and decoded bytes of it
   std::vector<Probe> probes_[2];
-  std::vector<Probe> quads_[2];
+  std::vector<Probe> quads_[2];        // the dotted quads whose address bit is set, looked up last
   std::vector<std::uint32_t> starts_;  // of the lines Keep keeps
   std::string decoded_;
 };
