@@ -21,9 +21,7 @@ bool IsName(char c) {
          c == '.';
 }
 bool IsEscapeLetter(char c) { return c == 'n' || c == 'r' || c == 't' || c == 'b' || c == 'f'; }
-bool IsSpecial(unsigned char c) {
-  return c >= 0x80 || c == '%' || c == '\\' || c == '(' || c == '|';
-}
+bool IsSpecial(unsigned char c) { return c >= 0x80 || c == '%' || c == '|'; }
 bool IsLead(char c) { return c == '#' || c == ' ' || (c >= '\t' && c <= '\r'); }
 
 using Block = detail::LineBlock;
@@ -31,23 +29,33 @@ using Rows = detail::LineRows;
 
 }  // namespace
 
+// The helpers of the scanning functions: GCC inlines a function into one built for another
+// processor (CADUCEUS_LINE_FILTER_CLONES) only when told to, and a call per run costs about as
+// much as the run.
+#define CADUCEUS_INLINE inline __attribute__((always_inline))
+
 // One bit per byte of a 64-byte block.
 struct detail::LineBlock {
-  std::uint64_t name = 0;     // [A-Za-z0-9_.-]
-  std::uint64_t dot = 0;      // .
-  std::uint64_t hex = 0;      // [0-9A-Fa-f]
-  std::uint64_t digit = 0;    // [0-9]
-  std::uint64_t colon = 0;    // :
-  std::uint64_t special = 0;  // >= 0x80 % \ ( |
-  std::uint64_t newline = 0;  // \n
-  std::uint64_t lead = 0;     // # space \t to \r
+  std::uint64_t name = 0;       // [A-Za-z0-9_.-]
+  std::uint64_t dot = 0;        // .
+  std::uint64_t hex = 0;        // [0-9A-Fa-f]
+  std::uint64_t digit = 0;      // [0-9]
+  std::uint64_t colon = 0;      // :
+  std::uint64_t special = 0;    // >= 0x80 % |
+  std::uint64_t backslash = 0;  // the byte \ (backslash)
+  std::uint64_t paren = 0;      // (
+  std::uint64_t newline = 0;    // \n
+  std::uint64_t lead = 0;       // # space \t to \r
 
-  std::array<std::uint64_t*, 8> all() {
-    return {&name, &dot, &hex, &digit, &colon, &special, &newline, &lead};
+  std::array<std::uint64_t*, 10> all() {
+    return {&name, &dot, &hex, &digit, &colon, &special, &backslash, &paren, &newline, &lead};
   }
 };
 
-// Where the masks of blocks go: word w of each (the address mask is hex | colon | dot).
+// Where the masks of blocks go: word w of each. The address mask is hex | colon | dot; the
+// special mask leaves out what LineFilter::Specials passes over: a backslash after a backslash
+// (a run of them is seen from its first) and a '(' before a byte other than a digit (only
+// "(3)www" is a DNS wire label). Bit 0 and bit 63 are kept: the bytes beyond are in other words.
 struct detail::LineRows {
   std::uint64_t* name;
   std::uint64_t* dot;
@@ -66,7 +74,8 @@ struct detail::LineRows {
     digit[w] = b.digit;
     colon[w] = b.colon;
     address[w] = b.hex | b.colon | b.dot;
-    special[w] = b.special;
+    special[w] = b.special | (b.backslash & ~(b.backslash << 1)) |
+                 (b.paren & ((b.digit >> 1) | (std::uint64_t{1} << 63)));
     newline[w] = b.newline;
     lead[w] = b.lead;
   }
@@ -85,6 +94,8 @@ Block ClassifyPortable(const char* p) {
     if (IsDigit(c)) b.digit |= bit;
     if (c == ':') b.colon |= bit;
     if (IsSpecial(static_cast<unsigned char>(c))) b.special |= bit;
+    if (c == '\\') b.backslash |= bit;
+    if (c == '(') b.paren |= bit;
     if (c == '\n') b.newline |= bit;
     if (IsLead(c)) b.lead |= bit;
   }
@@ -115,11 +126,8 @@ __attribute__((target("avx2"))) Block ClassifyAvx2(const char* p) {
     const __m256i dot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
     const __m256i marks = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')),
                                           _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
-    const __m256i special =
-        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
-                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('(')),
-                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('|'))));
+    const __m256i special = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
+                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('|')));
     b.name |=
         Bits32(_mm256_or_si256(_mm256_or_si256(alpha, digit), _mm256_or_si256(dot, marks)), half);
     b.dot |= Bits32(dot, half);
@@ -127,6 +135,8 @@ __attribute__((target("avx2"))) Block ClassifyAvx2(const char* p) {
     b.digit |= Bits32(digit, half);
     b.colon |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')), half);
     b.special |= Bits32(_mm256_or_si256(special, v), half);  // the sign bit: bytes >= 0x80
+    b.backslash |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')), half);
+    b.paren |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('(')), half);
     b.newline |= Bits32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')), half);
     b.lead |= Bits32(_mm256_or_si256(_mm256_or_si256(InRange32(v, '\t', 5),
                                                      _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '))),
@@ -154,9 +164,9 @@ __attribute__((target("avx512bw"))) Block ClassifyAvx512(const char* p) {
   b.hex = b.digit | InRange64(lower, 'a', 6);
   b.colon = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
   b.special = _mm512_movepi8_mask(v) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%')) |
-              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) |
-              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('(')) |
               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('|'));
+  b.backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+  b.paren = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('('));
   b.newline = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
   b.lead = InRange64(v, '\t', 5) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) |
            _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('#'));
@@ -223,7 +233,7 @@ void (*PickClassifier())(const char*, std::size_t, const Rows&) {
 
 // The first position of the run of set bits of `mask` that holds bit i. A run of a log mostly
 // starts in the word of i or the one before: both are looked at without a branch between them.
-std::size_t RunBegin(const std::vector<std::uint64_t>& mask, std::size_t i) {
+CADUCEUS_INLINE std::size_t RunBegin(const std::vector<std::uint64_t>& mask, std::size_t i) {
   std::size_t w = i / 64;
   const std::uint64_t outside = ~mask[w] & ((std::uint64_t{1} << (i % 64)) - 1);
   const std::uint64_t before = w == 0 ? ~std::uint64_t{0} : ~mask[w - 1];  // the text's start
@@ -239,7 +249,7 @@ std::size_t RunBegin(const std::vector<std::uint64_t>& mask, std::size_t i) {
 
 // One past the last position of that run (the zero word after the text ends every run), from
 // the word of i and the next without a branch between them.
-std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::size_t i) {
+CADUCEUS_INLINE std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::size_t i) {
   std::size_t w = i / 64;
   const std::uint64_t below =
       (std::uint64_t{2} << (i % 64)) - 1;  // bits 0..i (all when i%64 is 63)
@@ -255,27 +265,17 @@ std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::size_t i) {
 }
 
 // The bits of word w at positions `from` and after.
-std::uint64_t From(std::uint64_t bits, std::size_t w, std::size_t from) {
+CADUCEUS_INLINE std::uint64_t From(std::uint64_t bits, std::size_t w, std::size_t from) {
   if (from <= w * 64) return bits;
   if (from >= w * 64 + 64) return 0;
   return bits & ~((std::uint64_t{1} << (from - w * 64)) - 1);
 }
 
-// The bits of positions [begin, end) of their word (end - begin from 1 to 64, one word).
-std::uint64_t Span(std::size_t begin, std::size_t end) {
-  return (~std::uint64_t{0} >> (63 - (end - 1) % 64)) & (~std::uint64_t{0} << (begin % 64));
-}
-
-// The bits of positions begin and end - 1 of their word.
-std::uint64_t Ends(std::size_t begin, std::size_t end) {
-  return (std::uint64_t{1} << (begin % 64)) | (std::uint64_t{1} << ((end - 1) % 64));
-}
-
 // The bits of word w of `mask` at positions in [begin, end).
-std::uint64_t Window(const std::vector<std::uint64_t>& mask,
-                     std::size_t w,
-                     std::size_t begin,
-                     std::size_t end) {
+CADUCEUS_INLINE std::uint64_t Window(const std::vector<std::uint64_t>& mask,
+                                     std::size_t w,
+                                     std::size_t begin,
+                                     std::size_t end) {
   std::uint64_t bits = From(mask[w], w, begin);
   if (end < w * 64 + 64) bits &= (std::uint64_t{1} << (end - w * 64)) - 1;
   return bits;
@@ -312,61 +312,49 @@ std::size_t LineStart(const std::vector<std::uint64_t>& newline, std::size_t i) 
   return last == i ? 0 : last + 1;
 }
 
-// A dotted quad (octets of one to three digits) as an address, as the index reads one: false
-// for octets above 255 or with a leading zero (the index does not take those either).
-bool ParseQuad(std::string_view s, std::uint32_t& address) {
-  if (s.size() < 7 || s.size() > 15) return false;
-  std::uint32_t value = 0;
-  std::uint32_t octet = 0;
-  std::size_t digits = 0;
-  int dots = 0;
-  for (char c : s) {
-    if (IsDigit(c)) {
-      if (digits == 1 && octet == 0) return false;
-      octet = octet * 10 + static_cast<std::uint32_t>(c - '0');
-      if (++digits > 3 || octet > 255) return false;
-    } else if (c == '.' && digits > 0 && dots < 3) {
-      value = (value << 8) | octet;
-      octet = 0;
-      digits = 0;
-      ++dots;
-    } else {
-      return false;
-    }
-  }
-  if (dots != 3 || digits == 0) return false;
-  address = (value << 8) | octet;
-  return true;
+// The bits of `mask` at positions begin to begin + 63 as bits 0 to 63: a run of 64 bytes or less
+// is looked at through one word, wherever it lies (the zero word after a text ends every run).
+CADUCEUS_INLINE std::uint64_t At(const std::vector<std::uint64_t>& mask, std::size_t begin) {
+  const std::size_t w = begin / 64;
+  const auto s = static_cast<unsigned>(begin % 64);
+  return (mask[w] >> s) | ((mask[w + 1] << 1) << (63 - s));
 }
 
-// The same for a run [begin, end) of digits with dots at d0 < d1 < d2 only, without a branch
-// per byte: each octet is read from its first, second and last bytes.
-bool ParseQuadAt(const char* text,
-                 std::size_t begin,
-                 std::size_t d0,
-                 std::size_t d1,
-                 std::size_t d2,
-                 std::size_t end,
-                 std::uint32_t& address) {
+// Bits 0 to n - 1 (n from 1 to 64).
+CADUCEUS_INLINE std::uint64_t Low(std::size_t n) { return ~std::uint64_t{0} >> (64 - n); }
+
+// A run [begin, end) of digits with dots at d0 < d1 < d2 only, as an address, as the index reads
+// one: false for octets above 255 or with a leading zero (the index does not take those
+// either). Without a branch per octet (their sizes are as good as random): each is read from
+// its first, middle and last bytes, weighed by its size.
+CADUCEUS_INLINE bool ParseQuadAt(const char* text,
+                                 std::size_t begin,
+                                 std::size_t d0,
+                                 std::size_t d1,
+                                 std::size_t d2,
+                                 std::size_t end,
+                                 std::uint32_t& address) {
+  // By an octet's size: the weights of its first and middle bytes (its last byte's is 1; a
+  // single digit is its own last byte).
+  static constexpr std::uint32_t kFirst[4] = {0, 0, 10, 100};
+  static constexpr std::uint32_t kMiddle[4] = {0, 0, 0, 10};
   const std::size_t starts[4] = {begin, d0 + 1, d1 + 1, d2 + 1};
   const std::size_t ends[4] = {d0, d1, d2, end};
   std::uint32_t value = 0;
-  bool ok = true;
+  std::uint32_t bad = 0;
   for (int i = 0; i < 4; ++i) {
     const std::size_t size = ends[i] - starts[i];
     if (size - 1 > 2) return false;  // 0 or more than 3 digits
     const auto* octet = reinterpret_cast<const unsigned char*>(text + starts[i]);
     const std::uint32_t first = octet[0] - '0';
-    const std::uint32_t second = octet[size / 2] - '0';  // the middle of three
-    const std::uint32_t last = octet[size - 1] - '0';
-    const std::uint32_t v = size == 1   ? first
-                            : size == 2 ? first * 10 + last
-                                        : first * 100 + second * 10 + last;
-    ok &= (size == 1 || first != 0) && v <= 255;
+    const std::uint32_t v =
+        first * kFirst[size] + (octet[size / 2] - '0') * kMiddle[size] + (octet[size - 1] - '0');
+    bad |= static_cast<std::uint32_t>(v > 255) |
+           (static_cast<std::uint32_t>(first == 0) & static_cast<std::uint32_t>(size != 1));
     value = (value << 8) | v;
   }
   address = value;
-  return ok;
+  return bad == 0;
 }
 
 }  // namespace
@@ -642,19 +630,20 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
       const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
       const std::size_t begin = RunBegin(m.name, i);
       next = RunEnd(m.name, i);
-      // Most runs of a log are numbers (times, sizes, addresses): one within a word, with no dot
-      // at either end, is told from the masks, without a call. A dotted quad is looked up; other
-      // numbers are not, unless some key's last label starts with a digit.
-      if (!facts_.digit_tail && begin / 64 == w && (next - 1) / 64 == w) {
-        const std::uint64_t span = Span(begin, next);
-        const std::uint64_t run_dots = m.dot[w] & span;
-        if ((span & ~(m.digit[w] | m.dot[w])) == 0 && (run_dots & Ends(begin, next)) == 0) {
+      // Most runs of a log are numbers (times, sizes, addresses): one of 64 bytes or less, with
+      // no dot at either end, is told from the masks. A dotted quad is looked up; other numbers
+      // are not, unless some key's last label starts with a digit.
+      if (!facts_.digit_tail && next - begin <= 64) {
+        const std::uint64_t span = Low(next - begin);
+        const std::uint64_t run_dots = At(m.dot, begin) & span;
+        const std::uint64_t ends = 1 | (span ^ (span >> 1));
+        if ((span & ~(At(m.digit, begin) | run_dots)) == 0 && (run_dots & ends) == 0) {
           const std::uint64_t rest = run_dots & (run_dots - 1);
           const std::uint64_t last = rest & (rest - 1);
           std::uint32_t address = 0;
           if (facts_.addresses && last != 0 && (last & (last - 1)) == 0 &&  // three dots
-              ParseQuadAt(text.data(), begin, w * 64 + std::countr_zero(run_dots),
-                          w * 64 + std::countr_zero(rest), w * 64 + std::countr_zero(last), next,
+              ParseQuadAt(text.data(), begin, begin + std::countr_zero(run_dots),
+                          begin + std::countr_zero(rest), begin + std::countr_zero(last), next,
                           address)) {
             ProbeQuad(address, begin, probes);
           }
@@ -688,6 +677,14 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::HexRuns(std::string_view text,
       }
     }
   }
+}
+
+// Whether an address run has the form "::ffff:" and dots after its last colon.
+bool IsMappedIpv4(std::string_view run) {
+  return run.size() > 7 && run.starts_with("::") && (run[2] | 0x20) == 'f' &&
+         (run[3] | 0x20) == 'f' && (run[4] | 0x20) == 'f' && (run[5] | 0x20) == 'f' &&
+         run[6] == ':' && run.find(':', 7) == std::string_view::npos &&
+         run.find('.', 7) != std::string_view::npos;
 }
 
 // The number of set bits of x, without the POPCNT instruction (which std::popcount would call a
@@ -732,6 +729,10 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
       while (stop > first && text[stop - 1] == '.') --stop;
       if (first == stop) continue;
       const std::string_view run = text.substr(first, stop - first);
+      // An IPv4-mapped address ("::ffff:192.0.2.1") matches as its IPv4 address, which the name
+      // runs look up as a dotted quad, when no name byte follows (the index takes the quad of
+      // either form alike).
+      if (IsMappedIpv4(run) && (end == text.size() || !IsName(text[end]))) continue;
       if ((index_.MatchesAddress(run) ||
            ((run.front() == 'b' || run.front() == 'f') && !m.escapes.empty() &&
             std::binary_search(m.escapes.begin(), m.escapes.end(), first) &&
@@ -744,48 +745,59 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
   return false;
 }
 
-void LineFilter::ProbeQuad(std::uint32_t address, std::size_t begin, std::vector<Probe>& probes) {
+CADUCEUS_INLINE void LineFilter::ProbeQuad(std::uint32_t address,
+                                           std::size_t begin,
+                                           std::vector<Probe>& probes) {
   __builtin_prefetch(&tables_.v4[(address >> tables_.v4_shift) / 64]);
   probes.push_back(Probe{address, static_cast<std::uint32_t>(begin), 0, 0, Probe::kQuad});
 }
 
-CADUCEUS_LINE_FILTER_CLONES void LineFilter::ProbeName(std::string_view text,
-                                                       std::size_t begin,
-                                                       std::size_t end,
-                                                       const Masks& m,
-                                                       std::vector<Probe>& probes) {
-  while (begin < end && text[begin] == '.') ++begin;
-  while (end > begin && text[end - 1] == '.') --end;
-  if (end - begin < 3) return;
-  // The last two dots, and whether the run has the shape of a dotted quad (three dots, digits).
+CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
+                                           std::size_t begin,
+                                           std::size_t end,
+                                           const Masks& m,
+                                           std::vector<Probe>& probes) {
+  // Less dots at either end; the last two dots, and whether the run has the shape of a dotted
+  // quad (three dots, the first at `first`, and digits).
   std::size_t last = 0;
   std::size_t second = 0;
+  std::size_t first = 0;
   bool quad_shape = false;
-  std::size_t first_dot = 0;  // of a quad in one word
-  const std::size_t w = begin / 64;
-  if (w == (end - 1) / 64) {  // the usual case: the run lies in one word
-    const std::uint64_t span = Span(begin, end);
-    const std::uint64_t dots = m.dot[w] & span;
+  if (end - begin > 64) {  // a long run, maybe of dots
+    while (begin < end && text[begin] == '.') ++begin;
+    while (end > begin && text[end - 1] == '.') --end;
+  }
+  if (end - begin < 3) return;
+  if (end - begin <= 64) {  // the usual case: the run is looked at through one word
+    const std::size_t n = end - begin;
+    const std::uint64_t span = Low(n);
+    std::uint64_t dots = At(m.dot, begin) & span;
+    const auto lead = static_cast<std::size_t>(std::countr_one(dots));
+    if (lead == n) return;
+    const auto trail = static_cast<std::size_t>(std::countl_one(dots | ~span)) - (64 - n);
+    begin += lead;
+    end -= trail;
+    if (end - begin < 3) return;
+    dots = (dots >> lead) & Low(end - begin);
     if (dots == 0) return;
-    last = w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(dots));
-    const std::uint64_t rest = dots & (dots - 1) & ~(std::uint64_t{1} << (last % 64));
-    const std::uint64_t before = dots & ~(std::uint64_t{1} << (last % 64));
-    second = before == 0 ? last : w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(before));
-    quad_shape = rest != 0 && (rest & (rest - 1)) == 0 && (span & ~(m.digit[w] | m.dot[w])) == 0;
-    first_dot = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
-  } else {
+    const int top = 63 - std::countl_zero(dots);
+    last = begin + static_cast<std::size_t>(top);
+    const std::uint64_t before = dots & ~(std::uint64_t{1} << top);
+    second = before == 0 ? last : begin + 63 - static_cast<std::size_t>(std::countl_zero(before));
+    first = begin + static_cast<std::size_t>(std::countr_zero(dots));
+    const std::uint64_t inner = before & (before - 1);  // the dots but the first and last
+    quad_shape = inner != 0 && (inner & (inner - 1)) == 0 &&
+                 (Low(end - begin) & ~(At(m.digit, begin) | dots)) == 0;
+  } else {  // longer than any quad
     last = LastBit(m.dot, begin, end);
     if (last == end) return;
     second = LastBit(m.dot, begin, last);
-    if (second == end) second = last;
-    quad_shape = end - begin <= 15;
   }
   if (IsDigit(text[last + 1])) {
     // A dotted quad is looked up as an address.
     std::uint32_t address = 0;
     if (quad_shape && facts_.addresses &&
-        (first_dot != 0 ? ParseQuadAt(text.data(), begin, first_dot, second, last, end, address)
-                        : ParseQuad(text.substr(begin, end - begin), address))) {
+        ParseQuadAt(text.data(), begin, first, second, last, end, address)) {
       ProbeQuad(address, begin, probes);
     }
     if (!facts_.digit_tail) return;
@@ -798,10 +810,10 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::ProbeName(std::string_view text,
                          static_cast<std::uint32_t>(end - two), Probe::kTail});
 }
 
-void LineFilter::ProbeHex(std::string_view text,
-                          std::size_t begin,
-                          std::size_t end,
-                          std::vector<Probe>& probes) {
+CADUCEUS_INLINE void LineFilter::ProbeHex(std::string_view text,
+                                          std::size_t begin,
+                                          std::size_t end,
+                                          std::vector<Probe>& probes) {
   const std::size_t size = end - begin;
   if (size != 32 && size != 40 && size != 64 && size != 128) return;
   const std::uint64_t hash = detail::LineTextHash(text.substr(begin, size));

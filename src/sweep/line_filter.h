@@ -82,7 +82,7 @@ class LineFilter {
     std::vector<std::uint64_t> digit;    // [0-9]
     std::vector<std::uint64_t> colon;    // :
     std::vector<std::uint64_t> address;  // [0-9A-Fa-f:.]
-    std::vector<std::uint64_t> special;  // >= 0x80 % \ ( |
+    std::vector<std::uint64_t> special;  // >= 0x80 % | \ and ( (see LineRows)
     std::vector<std::uint64_t> newline;  // \n
     std::vector<std::uint64_t> lead;     // # space \t to \r: what a kept line may start with
     std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
@@ -115,7 +115,7 @@ class LineFilter {
   void HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
   CADUCEUS_LINE_FILTER_CLONES
   bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
-  CADUCEUS_LINE_FILTER_CLONES
+  // A name run [begin, end) (inlined into NameRuns, as ProbeQuad and ProbeHex into theirs).
   void ProbeName(std::string_view text,
                  std::size_t begin,
                  std::size_t end,

@@ -65,6 +65,10 @@ TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
       "src [2001:db8::1]:443",
       "1709510400.1\tCabc\t2001:DB8:0:0:0:0:0:1\t443",
       "mapped ::ffff:192.0.2.1 seen",
+      "[::FFFF:192.0.2.1.]:443",  // looked up as the quad, as is the next
+      "mapped ::ffff:192.0.2.1",
+      "mapped ::ffff:192.0.2.1x",  // not a quad to the name runs: looked up as an address
+      "...198.51.100.77.",         // dots at either end of a quad
       "1709510400.1\tCabc\t10.0.0.1\t1\t2001:db8::5e.",  // a trailing dot (fuzz_line_filter)
       "\"GET http://dl.example/gate/a.php HTTP/1.1\"",
       "referrer http://203.0.113.9/y",
@@ -94,6 +98,7 @@ TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
       "evil.example.cdn.net",
       "deep.example",  // a parent of a key is not the key
       "192.0.2.10 198.51.101.1 2001:db9::1",
+      "198.51.100.256 198.051.100.7 0198.51.100.7 198.51.100.7.5 ::ffff:198.51.101.1",
       "d41d8cd98f00b204e9800998ecf8427e0",
       "04-Mar-2024 00:00:00.000 queries: info: query: www.google.com IN A +E(0)CV (10.0.0.53)",
       "GET /search?q=a%20b HTTP/1.1",
@@ -121,6 +126,27 @@ TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
     EXPECT_FALSE(filter_.MayMatch(times)) << pad;
     const std::string none = std::string(pad, ' ') + "www.good.example " + std::string(pad, 'x');
     EXPECT_FALSE(filter_.MayMatch(none)) << pad;
+  }
+}
+
+TEST_F(LineFilterTest, LooksAtRunsOfEveryLengthAroundAWord) {
+  // A run of 64 bytes or less is looked at through one word, wherever it lies; longer ones
+  // otherwise: names, numbers and quads of every length around 64, at every offset of a word.
+  for (std::size_t size = 50; size < 140; ++size) {
+    for (std::size_t pad = 0; pad < 64; pad += 7) {
+      const std::string lead(pad, ' ');
+      const std::string name = std::string(size - 13, 'a') + ".evil.example";
+      EXPECT_TRUE(filter_.MayMatch(lead + name + " x")) << size << " " << pad;
+      EXPECT_TRUE(filter_.MayMatch(lead + "." + name + ".. x")) << size << " " << pad;
+      const std::string good = std::string(size - 13, 'a') + ".good.example";
+      EXPECT_FALSE(filter_.MayMatch(lead + good + " x")) << size << " " << pad;
+      const std::string number = std::string(size - 4, '1') + ".2.3";
+      EXPECT_FALSE(filter_.MayMatch(lead + number + " x")) << size << " " << pad;
+      const std::string dots = std::string(size - 13, '.') + "198.51.100.3";
+      EXPECT_TRUE(filter_.MayMatch(lead + dots + " x")) << size << " " << pad;
+      EXPECT_TRUE(filter_.MayMatch(lead + dots + std::string(size - 13, '.')))
+          << size << " " << pad;
+    }
   }
 }
 
