@@ -35,7 +35,7 @@ using detail::WordFilter;
 using intel::ObservableKind;
 
 constexpr std::array<char, 8> kMagic = {'C', 'A', 'D', 'S', 'W', 'I', 'X', '\0'};
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 constexpr std::uint32_t kTermPosting = 0x80000000U;  // a posting with this bit names a term
 constexpr std::uint8_t kNone = 0xff;                 // no TLP / no confidence
 constexpr std::size_t kMaxKeyPayload = 8192;         // longer values are no observable
@@ -86,6 +86,7 @@ enum SectionId {
   kSectionIpFilter,
   kSectionLineTexts,  // the line filter's text filter (LineTables::texts)
   kSectionLineTails,  // and its tail filter (LineTables::tails)
+  kSectionLineHosts,  // and its host filter (LineTables::hosts)
   kSectionUrlQuads,   // the URL keys' hosts that are IPv4 addresses, ascending
   kSectionCount,
 };
@@ -116,7 +117,7 @@ struct Header {
   std::uint32_t url_quads;       // entries of the URL quads section
   std::uint32_t line_flags;      // kLineUsable, kLineDigitTail, kLineDigests
   std::uint32_t line_max_text;   // LineFilterFacts::max_text
-  std::uint32_t reserved;        // 0
+  std::uint32_t line_hosts;      // entries of the line filter's host filter
   std::uint64_t v4_prefixes;     // bit p: an ipv4 key of prefix length p (0..32)
   std::array<std::uint64_t, 3> v6_prefixes;  // bit p: an ipv6 key of prefix length p (0..128)
   std::array<Section, kSectionCount> sections;
@@ -440,13 +441,14 @@ struct Index::Storage {
 
   // The line filter's text filters (line_filter.h), made from the keys when the index is built
   // and stored in it (LineData), views of their sections. line_texts: for each key, the text
-  // that a line holding a value that matches it must contain (a domain key's name, a URL key's
-  // host unless it is an IPv4 address, an e-mail key's domain, a file name, a digest), without
-  // the key's kind; 32 bits per key, as it decides which lines are parsed. line_tails: for a
-  // name, its last two labels under LineTailHash; 16 bits per key, as it is probed for every name
-  // of a line and should stay in a core's cache.
+  // that a line holding a value that matches it must contain (a domain key's name, a file name,
+  // a digest), without the key's kind; 32 bits per key, as it decides which lines are parsed.
+  // line_tails: for such a name, its last two labels under LineTailHash; 16 bits per key, as it
+  // is probed for every name of a line and should stay in a core's cache. line_hosts: a URL
+  // key's host unless it is an IPv4 address, an e-mail key's domain; 32 bits per such key.
   WordFilter line_texts;
   WordFilter line_tails;
+  WordFilter line_hosts;
   LineFilterFacts line_facts;
   std::span<const std::uint32_t> url_quads;  // the hosts of URL keys that are IPv4 addresses
   // A bit per address hash for each of them (UrlQuadBit), about 64 bits per address: a quad of a
@@ -589,6 +591,8 @@ struct Index::Storage {
   struct LineData {
     std::vector<std::uint64_t> texts;  // the words of line_texts
     std::vector<std::uint64_t> tails;  // of line_tails
+    std::vector<std::uint64_t> hosts;  // of line_hosts
+    std::uint32_t host_count = 0;      // its entries
     std::vector<std::uint32_t> url_quads;
     LineFilterFacts facts;  // but `addresses`
   };
@@ -600,6 +604,7 @@ struct Index::Storage {
     std::string lower;
     std::vector<std::uint64_t> texts;
     std::vector<std::uint64_t> tails;
+    std::vector<std::uint64_t> hosts;
     texts.reserve(count);
     tails.reserve(count);
     for (std::uint32_t k = 0; k < count && facts.usable; ++k) {
@@ -607,7 +612,8 @@ struct Index::Storage {
       const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
       const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
       std::string_view text;
-      bool name = true;  // a name-like text, not a digest
+      bool name = true;    // a name-like text, not a digest
+      bool whole = false;  // a URL's host or an e-mail's domain, matched whole
       switch (tag) {
         case kTagDomain:
           // A name without a dot is never looked up (Match tries names of two labels or more).
@@ -638,10 +644,12 @@ struct Index::Storage {
           lower.assign(*host);
           for (char& c : lower) c = Lower(c);
           text = lower;
+          whole = true;
           break;
         }
         case kTagEmail:
           text = payload.substr(payload.rfind('@') + 1);
+          whole = true;
           break;
         case kTagFileName:
           text = payload;
@@ -665,11 +673,18 @@ struct Index::Storage {
       facts.max_text = std::max(facts.max_text, text.size());
       // A domain key's text hash is its own hash.
       const std::uint64_t hash = tag == kTagDomain ? key.hash : KeyHash(kTagDomain, text);
+      if (whole) {
+        hosts.push_back(hash);
+        continue;
+      }
       texts.push_back(hash);
       if (name) tails.push_back(detail::LineTailHash(text.substr(two)));
     }
     data.texts = WordFilter::Make(texts, WordFilter::Words(count, 32));
     data.tails = WordFilter::Make(tails, WordFilter::Words(count, 16));
+    data.host_count = static_cast<std::uint32_t>(hosts.size());
+    data.hosts = WordFilter::Make(hosts, WordFilter::Words(hosts.size(), 32));
+    facts.hosts = !hosts.empty();
     std::sort(url_quads.begin(), url_quads.end());
     url_quads.erase(std::unique(url_quads.begin(), url_quads.end()), url_quads.end());
     return data;
@@ -682,12 +697,15 @@ struct Index::Storage {
                     header->sections[kSectionLineTexts].size / 8);
     line_tails.View(SectionAt<std::uint64_t>(kSectionLineTails),
                     header->sections[kSectionLineTails].size / 8);
+    line_hosts.View(SectionAt<std::uint64_t>(kSectionLineHosts),
+                    header->sections[kSectionLineHosts].size / 8);
     url_quads = {SectionAt<std::uint32_t>(kSectionUrlQuads), header->url_quads};
     LineFilterFacts facts;
     facts.usable = (header->line_flags & kLineUsable) != 0;
     facts.digit_tail = (header->line_flags & kLineDigitTail) != 0;
     facts.digests = (header->line_flags & kLineDigests) != 0;
     facts.max_text = header->line_max_text;
+    facts.hosts = header->line_hosts != 0;
     const std::size_t quad_bits = std::clamp<std::size_t>(
         std::bit_ceil(url_quads.size() * 64), std::size_t{1} << 10, std::size_t{1} << 22);
     url_quad_bits.assign(quad_bits / 64, 0);
@@ -977,7 +995,7 @@ Status Index::Storage::ValidateSections() const {
   if (h.indicators >= kTermPosting || h.terms >= kTermPosting) return bad("counts");
   if ((h.v4_prefixes >> 33) != 0 || (h.v6_prefixes[2] >> 1) != 0) return bad("prefix sets");
   if ((h.line_flags & ~kLineFlags) != 0 || h.line_max_text > kMaxKeyPayload ||
-      h.url_quads > h.keys || h.reserved != 0) {
+      h.url_quads > h.keys || h.line_hosts > h.keys) {
     return bad("line filter facts");
   }
   const std::array<std::uint64_t, kSectionCount> expected = {
@@ -994,6 +1012,7 @@ Status Index::Storage::ValidateSections() const {
       (std::uint64_t{1} << h.ip_filter_log2) / 4,
       WordFilter::Words(h.keys, 32) * 8,
       WordFilter::Words(h.keys, 16) * 8,
+      WordFilter::Words(h.line_hosts, 32) * 8,
       std::uint64_t{h.url_quads} * 4};
   for (int i = 0; i < kSectionCount; ++i) {
     const Section& s = h.sections[static_cast<std::size_t>(i)];
@@ -1313,6 +1332,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   const Storage::LineData line =
       Storage::MakeLineData(keys.data(), static_cast<std::uint32_t>(keys.size()), strings.data());
   header.url_quads = static_cast<std::uint32_t>(line.url_quads.size());
+  header.line_hosts = line.host_count;
   header.line_flags = (line.facts.usable ? kLineUsable : 0U) |
                       (line.facts.digit_tail ? kLineDigitTail : 0U) |
                       (line.facts.digests ? kLineDigests : 0U);
@@ -1331,6 +1351,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
       {ip_filter.data(), ip_filter.size() * 8},
       {line.texts.data(), line.texts.size() * 8},
       {line.tails.data(), line.tails.size() * 8},
+      {line.hosts.data(), line.hosts.size() * 8},
       {line.url_quads.data(), line.url_quads.size() * 4},
   }};
   std::size_t total = sizeof(Header);
@@ -1501,7 +1522,8 @@ LineFilterFacts Index::line_filter_facts() const {
 LineTables Index::line_tables() const {
   if (!storage_) return {};
   const Storage& s = *storage_;
-  return LineTables{&s.line_texts, &s.line_tails, s.line_v4.data(), 32 - s.header->ip_filter_log2};
+  return LineTables{&s.line_texts, &s.line_tails, &s.line_hosts, s.line_v4.data(),
+                    32 - s.header->ip_filter_log2};
 }
 
 bool Index::LineMayHoldIpv4(std::uint32_t address) const {

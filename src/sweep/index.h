@@ -88,20 +88,25 @@ struct LineFilterFacts {
   std::size_t max_text = 0;  // the longest text
   bool addresses = false;    // some key is an address
   bool digests = false;      // some key is an MD5, SHA-1, SHA-256 or SHA-512 digest
+  bool hosts = false;        // some key is a URL (its host not an IPv4 address) or an e-mail
 };
 
-// What the line filter probes inline (line_filter.h): texts and tails are made from the keys
-// when an index is built and stored in its file, v4 is derived when it is loaded:
-//   texts  for each key, its text (a domain key's name, a URL key's host unless it is an IPv4
-//          address, an e-mail key's domain, a file name, a digest) under detail::LineTextHash,
-//          and each IPv4 key's prefix length and network; 32 bits per key
-//   tails  for a name, its last two labels ("example.com" of "www.example.com") under
+// What the line filter probes inline (line_filter.h): texts, tails and hosts are made from the
+// keys when an index is built and stored in its file, v4 is derived when it is loaded:
+//   texts  for each key, its text (a domain key's name, a file name, a digest) under
+//          detail::LineTextHash, and each IPv4 key's prefix length and network; 32 bits per key
+//   tails  for a name of texts, its last two labels ("example.com" of "www.example.com") under
 //          detail::LineTailHash; 16 bits per key, since every name of a line is probed in it
+//   hosts  a URL key's host unless it is an IPv4 address, an e-mail key's domain, under
+//          detail::LineTextHash; 32 bits per such key. Apart from texts, since they match a
+//          value only whole and after "//" or '@', not as any name's suffix: a URL key on a
+//          popular site would otherwise let through every line that names the site
 //   v4     bit (address >> v4_shift) of each IPv4 address a key may match (the index's IPv4
 //          filter) or that is the host of a URL key: LineMayHoldIpv4 says yes only if it is set
 struct LineTables {
   const detail::WordFilter* texts = nullptr;
   const detail::WordFilter* tails = nullptr;
+  const detail::WordFilter* hosts = nullptr;
   const std::uint64_t* v4 = nullptr;
   std::uint32_t v4_shift = 32;
 };

@@ -462,7 +462,7 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
   // cache misses of a line overlap; addresses are looked up at once.
   std::vector<Probe>& probes = probes_[depth];
   probes.clear();
-  NameRuns(text, m, probes);
+  NameRuns(text, depth > 0, m, probes);
   if (facts_.digests) HexRuns(text, m, probes);
   if (facts_.addresses && AddressRuns(text, m, keep)) return true;
   std::vector<Probe>& quads = quads_[depth];  // whose address bit is set: looked up after the loop
@@ -477,11 +477,14 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
       }
       continue;
     }
-    if (!(probe.kind == Probe::kText ? tables_.texts : tables_.tails)->May(probe.hash)) continue;
-    if (probe.kind == Probe::kText) {
-      if (Found(m, probe.begin, keep)) return true;
+    if (probe.kind != Probe::kTail) {
+      if ((probe.kind == Probe::kText ? tables_.texts : tables_.hosts)->May(probe.hash) &&
+          Found(m, probe.begin, keep)) {
+        return true;
+      }
       continue;
     }
+    if (!tables_.tails->May(probe.hash)) continue;
     // Some key's text ends in the run's last two labels: the run and each suffix after a dot
     // that has two labels or more.
     const std::string_view run = text.substr(probe.begin, probe.size);
@@ -622,6 +625,7 @@ bool LineFilter::ProbeDecoded(std::string_view text,
 }
 
 CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
+                                                      bool decoded,
                                                       const Masks& m,
                                                       std::vector<Probe>& probes) {
   std::size_t next = 0;  // runs before this position have been looked at
@@ -650,10 +654,11 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
           continue;
         }
       }
-      ProbeName(text, begin, next, m, probes);
+      const bool host = begin == 0 ? decoded : text[begin - 1] == '/' || text[begin - 1] == '@';
+      ProbeName(text, begin, next, host, m, probes);
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
           std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {
-        ProbeName(text, begin + 1, next, m, probes);
+        ProbeName(text, begin + 1, next, false, m, probes);
       }
     }
   }
@@ -755,6 +760,7 @@ CADUCEUS_INLINE void LineFilter::ProbeQuad(std::uint32_t address,
 CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
                                            std::size_t begin,
                                            std::size_t end,
+                                           bool host,
                                            const Masks& m,
                                            std::vector<Probe>& probes) {
   // Less dots at either end; the last two dots, and whether the run has the shape of a dotted
@@ -801,6 +807,12 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
       ProbeQuad(address, begin, probes);
     }
     if (!facts_.digit_tail) return;
+  }
+  if (host && facts_.hosts && end - begin <= facts_.max_text) {
+    const std::uint64_t hash = detail::LineTextHash(text.substr(begin, end - begin));
+    tables_.hosts->Prefetch(hash);
+    probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
+                           static_cast<std::uint32_t>(end - begin), 0, Probe::kHost});
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels
   const std::uint64_t hash = detail::LineTailHash(text.substr(two, end - two));

@@ -10,7 +10,11 @@
 //                 domain, host (also a URL's), e-mail domain and file name the readers give is
 //                 such a run (they cut values at other bytes only); the run and each suffix
 //                 after a dot are probed, unless its last label starts with a digit and no key's
-//                 does (numbers, versions, times); a dotted quad is looked up as an address
+//                 does (numbers, versions, times); a dotted quad is looked up as an address. A
+//                 run right after '/' or '@' (or at the start of decoded bytes) is also probed
+//                 whole for URL keys' hosts and e-mail keys' domains: the readers give URLs only
+//                 as "scheme://[user@]host..." and e-mail addresses with their '@', and those
+//                 keys match only whole values
 //   hex runs      maximal runs of hex digits of 32, 40, 64 or 128: the digests
 //   address runs  maximal runs of [0-9A-Fa-f:.] with "::", or with 7 colons, or 6 and a dot:
 //                 IPv6 addresses (and IPv4-mapped ones)
@@ -88,10 +92,10 @@ class LineFilter {
     std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
   };
   // A value to look up, at `begin`: a digest's text (kText), the last two labels (the last
-  // `tail` bytes) of a name run of `size` bytes (kTail), or a dotted quad's address (kQuad,
-  // in `hash`).
+  // `tail` bytes) of a name run of `size` bytes (kTail), a name run as a URL's host or an
+  // e-mail's domain (kHost), or a dotted quad's address (kQuad, in `hash`).
   struct Probe {
-    enum Kind : std::uint8_t { kText, kTail, kQuad };
+    enum Kind : std::uint8_t { kText, kTail, kHost, kQuad };
     std::uint64_t hash;
     std::uint32_t begin;
     std::uint32_t size;
@@ -109,16 +113,19 @@ class LineFilter {
   CADUCEUS_LINE_FILTER_CLONES
   bool Specials(std::string_view text, int depth, Masks& m, std::vector<std::uint32_t>* keep);
   bool ProbeDecoded(std::string_view text, std::size_t at, int depth, std::size_t& span_end);
+  // `decoded`: `text` is decoded bytes of a line (a run at its start may follow "//" or '@').
   CADUCEUS_LINE_FILTER_CLONES
-  void NameRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  void NameRuns(std::string_view text, bool decoded, const Masks& m, std::vector<Probe>& probes);
   CADUCEUS_LINE_FILTER_CLONES
   void HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
   CADUCEUS_LINE_FILTER_CLONES
   bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
-  // A name run [begin, end) (inlined into NameRuns, as ProbeQuad and ProbeHex into theirs).
+  // A name run [begin, end) (inlined into NameRuns, as ProbeQuad and ProbeHex into theirs);
+  // `host`: it follows "/" or '@', so it may be a URL's host or an e-mail's domain.
   void ProbeName(std::string_view text,
                  std::size_t begin,
                  std::size_t end,
+                 bool host,
                  const Masks& m,
                  std::vector<Probe>& probes);
   // A dotted quad's address, to be looked up after the runs.

@@ -431,9 +431,9 @@ TEST_F(IndexFile, SaveAndMapRoundTrip) {
 // filters lines as the built one does.
 TEST_F(IndexFile, LineFilterTablesTravelWithTheFile) {
   IndicatorSetBuilder builder({Now()});
-  builder.AddList(
-      "evil.example\nhttp://203.0.113.9/x\n198.51.100.0/24\n" + std::string(40, 'b') + "\n",
-      "list");
+  builder.AddList("evil.example\nhttp://203.0.113.9/x\n198.51.100.0/24\n" + std::string(40, 'b') +
+                      "\nhttp://cdn.example/drop.exe\nbad@mail.example\n",
+                  "list");
   builder.AddList("archive.7z\n", "list", ObservableKind::kFileName);
   const Index built = Index::Build(builder.Finish()).value();
   ASSERT_TRUE(built.Save(dir_ / "idx"));
@@ -445,6 +445,7 @@ TEST_F(IndexFile, LineFilterTablesTravelWithTheFile) {
     EXPECT_TRUE(facts.digit_tail);
     EXPECT_TRUE(facts.digests);
     EXPECT_TRUE(facts.addresses);
+    EXPECT_TRUE(facts.hosts);
     EXPECT_EQ(facts.max_text, 40U);
     LineFilter filter(*index);
     EXPECT_TRUE(filter.MayMatch("GET http://WWW.Evil.Example/ HTTP/1.1"));
@@ -452,6 +453,9 @@ TEST_F(IndexFile, LineFilterTablesTravelWithTheFile) {
     EXPECT_TRUE(filter.MayMatch("from 198.51.100.77 port 22"));
     EXPECT_TRUE(filter.MayMatch("sha1=" + std::string(40, 'B')));
     EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
+    EXPECT_TRUE(filter.MayMatch("GET https://CDN.example/drop.exe HTTP/1.1"));
+    EXPECT_TRUE(filter.MayMatch("from=<bad@mail.example>"));
+    EXPECT_FALSE(filter.MayMatch("query cdn.example from mail.example"));
     EXPECT_FALSE(filter.MayMatch("GET http://good.example/ from 203.0.113.10 to 198.51.101.1"));
   }
 }
@@ -481,7 +485,7 @@ TEST_F(IndexFile, TruncatedAndEmptyAndForeignFilesAreRejected) {
 
 TEST_F(IndexFile, WrongVersionIsRefused) {
   std::string bytes(Sample().bytes());
-  bytes[8] = 1;  // the first version, without the line filter's sections (the agent rebuilds)
+  bytes[8] = 2;  // the version before, without the line filter's host filter (the agent rebuilds)
   auto r = Index::FromBytes(SealIndexBytes(bytes));
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, ::testing::HasSubstr("version"));
@@ -525,9 +529,9 @@ TEST_F(IndexFile, ResealedCorruptionsAreRejectedOrMatchSafely) {
           kept);
     }
   }
-  // The line filter's two Bloom filters (512 bytes each at this size) hold any bits; most
+  // The line filter's three Bloom filters (512 bytes each at this size) hold any bits; most
   // corruptions of the rest are refused.
-  EXPECT_GT(refused, bytes.size() - 1024);
+  EXPECT_GT(refused, bytes.size() - 1536);
 }
 
 // Past 256 KiB of Bloom filter (about 175,000 keys) the index puts a small filter in front of

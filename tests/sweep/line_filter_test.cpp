@@ -108,6 +108,37 @@ TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
   for (const std::string& line : lines) EXPECT_FALSE(filter_.MayMatch(line)) << line;
 }
 
+TEST_F(LineFilterTest, LooksForAUrlKeysHostOnlyInAUrl) {
+  // URL keys match whole URLs, e-mail keys whole addresses: a URL key on a popular site, or an
+  // e-mail key at a big provider, must not let through every line that names the site.
+  const Index index = BuildIndex(
+      "http://www.popular.example/dl/evil.exe\nhttps://files.example/x\nbad@mail.example\n");
+  LineFilter filter(index);
+  ASSERT_TRUE(filter.usable());
+  EXPECT_TRUE(index.line_filter_facts().hosts);
+  for (const std::string line : {
+           "GET http://WWW.Popular.Example/dl/evil.exe HTTP/1.1",
+           "referrer https://www.popular.example./",  // a trailing dot
+           "url=http://user:pw@files.example:8443/x",
+           R"({"url":"https:\/\/files.example\/x"})",            // JSON's escaped slashes
+           "GET /r?to=http%3A%2F%2Ffiles.example%2Fx HTTP/1.1",  // decoded
+           "GET http://fil%65s.example/x HTTP/1.1",
+           "from=<Bad@Mail.Example> to=<a@b.example>",
+           "mailto:bad@mail.example.",
+       }) {
+    EXPECT_TRUE(filter.MayMatch(line)) << line;
+  }
+  for (const std::string line : {
+           "query www.popular.example IN A",
+           "CONNECT www.popular.example:443 HTTP/1.1",
+           "GET http://cdn.www.popular.example/ HTTP/1.1",
+           "GET http://popular.example/ HTTP/1.1",
+           "from=<bad@mail.example.org> dkim=mail.example",
+       }) {
+    EXPECT_FALSE(filter.MayMatch(line)) << line;
+  }
+}
+
 TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
   // The filter reads 64 bytes at a time: a value at every offset around the block edges.
   for (std::size_t pad = 50; pad < 140; ++pad) {
