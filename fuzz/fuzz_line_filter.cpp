@@ -2,8 +2,9 @@
 // the index, as any format's parser or the tokenizer gives it. The bytes are a log stream, read
 // once with each format and once detected; every line a parser gave a matching value from must
 // pass the filter. The index holds short keys of every kind, so that mutations find them.
-// Then the filter on many lines at once (Keep) must keep what it lets through line by line, and
-// the reader with the filter must account for the lines the reader without it gives.
+// Then the filter on many lines at once (Keep) must keep what it lets through line by line, with
+// every instruction set the processor has, and the reader with the filter must account for the
+// lines the reader without it gives.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -65,6 +66,28 @@ void CheckKeep(LineFilter& filter, std::string_view lines) {
     at = end + 1;
   }
   Check(k == kept.size() && count == index);
+}
+
+// Every instruction set the processor has keeps the same lines.
+void CheckSameWithEveryIsa(const Index& index, LineFilter& best, std::string_view lines) {
+  using Isa = LineFilter::Isa;
+  static std::vector<LineFilter> others = [&] {
+    std::vector<LineFilter> filters;
+    for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vbmi}) {
+      if (LineFilter::Runs(isa)) filters.emplace_back(index, isa);
+    }
+    return filters;
+  }();
+  std::vector<LineFilter::Kept> want;
+  best.Keep(lines, want);
+  std::vector<LineFilter::Kept> got;
+  for (LineFilter& filter : others) {
+    filter.Keep(lines, got);
+    Check(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      Check(got[i].offset == want[i].offset && got[i].index == want[i].index);
+    }
+  }
 }
 
 // The lines the reader gives records for, with the filter (its runs of refused lines included)
@@ -132,7 +155,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (matched) Check(filter.MayMatch(record.text));
     }
   }
-  CheckKeep(filter, bytes.substr(0, bytes.rfind('\n') + 1));
+  const std::string_view lines = bytes.substr(0, bytes.rfind('\n') + 1);
+  CheckKeep(filter, lines);
+  CheckSameWithEveryIsa(index, filter, lines);
   CheckReaderWithFilter(filter, bytes);
   return 0;
 }

@@ -58,7 +58,13 @@ struct LineRows;   // where the masks of blocks go
 
 class LineFilter {
  public:
-  explicit LineFilter(const Index& index);
+  // The instructions the filter classifies bytes with: by default the best the processor has
+  // (AVX-512 with VBMI, AVX-512BW, AVX2, else a portable loop); the others are for the tests,
+  // which check that every one the processor has gives the same answers.
+  enum class Isa { kBest, kPortable, kAvx2, kAvx512, kAvx512Vbmi };
+  static bool Runs(Isa isa);  // whether this processor has it (kBest and kPortable: yes)
+  // `isa` must be one the processor Runs.
+  explicit LineFilter(const Index& index, Isa isa = Isa::kBest);
 
   // False when the index has keys the filter cannot look for: MayMatch is then always true.
   bool usable() const { return facts_.usable; }
@@ -138,7 +144,6 @@ class LineFilter {
   const Index& index_;
   LineFilterFacts facts_;
   LineTables tables_;
-  // AVX-512 or AVX2 where the processor has it.
   void (*classify_)(const char*, std::size_t, const detail::LineRows&);
   std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
   Masks masks_[2];  // the line, and decoded bytes of it

@@ -4,7 +4,11 @@
 #include "sweep/line_filter.h"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +60,9 @@ TEST_F(LineFilterTest, IsUsableForTheseKeys) {
   EXPECT_FALSE(facts.digit_tail);  // the URL with an address for host is looked up as one
 }
 
-TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
-  const std::vector<std::string> lines = {
+// Lines with a value that matches the fixture's index, in every form the readers give it.
+const std::vector<std::string>& MatchingLines() {
+  static const std::vector<std::string> lines = {
       "GET http://WWW.Evil.Example./x HTTP/1.1",
       "queries: info: client 10.0.0.5#53 (A.B.C2.Deep.Example): query: a.b.c2.deep.example IN A",
       "1709510400.1 conn 192.0.2.1:443 ok",
@@ -88,11 +93,12 @@ TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
       "(3)www(4)evil(7)example(0)",
       "<13>Jan  1 00:00:00 host LEEF:2.0|V|P|1|E|^|src=10.0.0.1^dst=10.0.0.2",
   };
-  for (const std::string& line : lines) EXPECT_TRUE(filter_.MayMatch(line)) << line;
+  return lines;
 }
 
-TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
-  const std::vector<std::string> lines = {
+// Lines without one.
+const std::vector<std::string>& OtherLines() {
+  static const std::vector<std::string> lines = {
       "",
       "GET http://notevil.example/ HTTP/1.1 10.0.0.1 12:30:00.000 1709510400.123 v1.2.3",
       "evil.example.cdn.net",
@@ -105,7 +111,15 @@ TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
       R"({"Image":"C:\\Windows\\System32\\sc.exe","User":"NT AUTHORITY\\SYSTEM"})",
       "<13>Jan  1 00:00:00 host LEEF:1.0|V|P|1|E|src=10.0.0.1\tdst=10.0.0.2",
   };
-  for (const std::string& line : lines) EXPECT_FALSE(filter_.MayMatch(line)) << line;
+  return lines;
+}
+
+TEST_F(LineFilterTest, LetsThroughEveryFormOfAMatchingValue) {
+  for (const std::string& line : MatchingLines()) EXPECT_TRUE(filter_.MayMatch(line)) << line;
+}
+
+TEST_F(LineFilterTest, RefusesLinesWithoutOne) {
+  for (const std::string& line : OtherLines()) EXPECT_FALSE(filter_.MayMatch(line)) << line;
 }
 
 TEST_F(LineFilterTest, LooksForAUrlKeysHostOnlyInAUrl) {
@@ -179,6 +193,58 @@ TEST_F(LineFilterTest, LooksAtRunsOfEveryLengthAroundAWord) {
           << size << " " << pad;
     }
   }
+}
+
+TEST_F(LineFilterTest, EveryInstructionSetKeepsTheSameLines) {
+  // Lines with and without values, the golden samples and random bytes, classified with every
+  // instruction set this processor has (the best one is what a sweep uses).
+  std::string lines;
+  for (const auto* list : {&MatchingLines(), &OtherLines()}) {
+    for (const std::string& line : *list) lines += line + "\n";
+  }
+  // The golden files: the samples' values and context, as text.
+  for (const auto& entry : std::filesystem::directory_iterator(testing_util::SourceDir() / "tests" /
+                                                               "sweep" / "golden")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    lines.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (lines.back() != '\n') lines += '\n';
+  std::mt19937 random(7);
+  for (int line = 0; line < 2000; ++line) {
+    const std::size_t size = random() % 300;
+    for (std::size_t i = 0; i < size; ++i) {
+      // Mostly bytes that make runs, and some of every other.
+      static constexpr std::string_view kBytes = "ab.:0199ef-_ %\\(|#\t@/\x80\xff";
+      const auto pick = static_cast<std::size_t>(random() % (kBytes.size() + 8));
+      lines += pick < kBytes.size() ? kBytes[pick] : static_cast<char>(random() % 128);
+    }
+    lines += '\n';
+  }
+  std::erase(lines, '\0');
+  std::vector<LineFilter::Kept> want;
+  filter_.Keep(lines, want);
+  ASSERT_GT(want.size(), 10U);
+  using Isa = LineFilter::Isa;
+  int others = 0;
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vbmi}) {
+    if (!LineFilter::Runs(isa)) continue;
+    ++others;
+    LineFilter filter(index_, isa);
+    for (const std::string& line : MatchingLines()) {
+      EXPECT_TRUE(filter.MayMatch(line)) << static_cast<int>(isa) << " " << line;
+    }
+    for (const std::string& line : OtherLines()) {
+      EXPECT_FALSE(filter.MayMatch(line)) << static_cast<int>(isa) << " " << line;
+    }
+    std::vector<LineFilter::Kept> got;
+    filter.Keep(lines, got);
+    ASSERT_EQ(got.size(), want.size()) << static_cast<int>(isa);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].offset, want[i].offset) << static_cast<int>(isa) << " " << i;
+      EXPECT_EQ(got[i].index, want[i].index) << static_cast<int>(isa) << " " << i;
+    }
+  }
+  EXPECT_GE(others, 1);  // the portable loop, at least
 }
 
 TEST_F(LineFilterTest, LongRunsAndSpansOfEscapesCostLinearTime) {
