@@ -57,9 +57,9 @@ struct detail::LineBlock {
 };
 
 // Where the masks of blocks go: word w of each. The address mask is hex | colon | dot; the
-// special mask leaves out what LineFilter::Specials passes over: a backslash after a backslash
-// (a run of them is seen from its first) and a '(' before a byte other than a digit (only
-// "(3)www" is a DNS wire label). Bit 0 and bit 63 are kept: the bytes beyond are in other words.
+// special mask leaves out a '(' before a byte other than a digit, which LineFilter::Specials
+// passes over (only "(3)www" is a DNS wire label; bit 63 is kept: the byte after is in the next
+// word).
 struct detail::LineRows {
   std::uint64_t* name;
   std::uint64_t* dot;
@@ -68,6 +68,7 @@ struct detail::LineRows {
   std::uint64_t* colon;
   std::uint64_t* address;
   std::uint64_t* special;
+  std::uint64_t* backslash;
   std::uint64_t* newline;
   std::uint64_t* lead;
 
@@ -78,8 +79,8 @@ struct detail::LineRows {
     digit[w] = b.digit;
     colon[w] = b.colon;
     address[w] = b.hex | b.colon | b.dot;
-    special[w] = b.special | (b.backslash & ~(b.backslash << 1)) |
-                 (b.paren & ((b.digit >> 1) | (std::uint64_t{1} << 63)));
+    special[w] = b.special | (b.paren & ((b.digit >> 1) | (std::uint64_t{1} << 63)));
+    backslash[w] = b.backslash;
     newline[w] = b.newline;
     lead[w] = b.lead;
   }
@@ -512,21 +513,22 @@ bool LineFilter::Found(const Masks& m, std::size_t at, std::vector<std::uint32_t
 void LineFilter::Classify(std::string_view text, Masks& m) {
   const std::size_t n = text.size();
   const std::size_t words = (n + 63) / 64;
-  std::vector<std::uint64_t>* const all[] = {&m.name,    &m.dot,     &m.hex,     &m.digit, &m.colon,
-                                             &m.address, &m.special, &m.newline, &m.lead};
+  std::vector<std::uint64_t>* const all[] = {&m.name,    &m.dot,     &m.hex,     &m.digit,
+                                             &m.colon,   &m.address, &m.special, &m.backslash,
+                                             &m.newline, &m.lead};
   if (m.name.size() < words + 1) {
     for (auto* v : all) v->resize(words + 1);
   }
-  const Rows rows{m.name.data(),    m.dot.data(),     m.hex.data(),
-                  m.digit.data(),   m.colon.data(),   m.address.data(),
-                  m.special.data(), m.newline.data(), m.lead.data()};
+  const Rows rows{m.name.data(),    m.dot.data(),     m.hex.data(),     m.digit.data(),
+                  m.colon.data(),   m.address.data(), m.special.data(), m.backslash.data(),
+                  m.newline.data(), m.lead.data()};
   const std::size_t whole = n / 64;
   classify_(text.data(), whole, rows);
   if (whole < words) {
     Block b;                    // the last block, which the text does not fill
     std::uint64_t address = 0;  // made again from the other masks by Store
-    const Rows one{&b.name,  &b.dot,     &b.hex,     &b.digit, &b.colon,
-                   &address, &b.special, &b.newline, &b.lead};
+    const Rows one{&b.name,  &b.dot,     &b.hex,       &b.digit,   &b.colon,
+                   &address, &b.special, &b.backslash, &b.newline, &b.lead};
     if (n >= 64) {
       // The last 64 bytes of the text, shifted to drop those the block before holds.
       classify_(text.data() + n - 64, 1, one);
@@ -552,7 +554,7 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
   Masks& m = masks_[depth];
   Classify(text, m);
   std::uint64_t special = 0;
-  for (std::size_t w = 0; w < m.words; ++w) special |= m.special[w];
+  for (std::size_t w = 0; w < m.words; ++w) special |= m.special[w] | m.backslash[w];
   m.escapes.clear();
   if (special != 0 && Specials(text, depth, m, keep)) return true;
   // The texts' hashes are gathered first and their filter words loaded together, so that the
@@ -637,23 +639,6 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Specials(std::string_view text,
             return true;
           }
           break;
-        case '\\': {
-          if (i > 0 && text[i - 1] == '\\') break;  // a run of backslashes is seen from its start
-          std::size_t j = i;
-          while (j < n && text[j] == '\\') ++j;
-          if (j == n) break;
-          const char e = text[j];
-          if (e == 'u') {  // "\u" and four hex digits may stand for any character
-            if (Found(m, i, keep)) return true;
-            break;
-          }
-          if (IsEscapeLetter(e)) m.escapes.push_back(static_cast<std::uint32_t>(j));
-          if ((j - i) % 2 == 1 && i >= decoded_to && i > 0 && IsName(text[i - 1]) && IsName(e) &&
-              ProbeDecoded(text, i, depth, decoded_to) && Found(m, i, keep)) {
-            return true;
-          }
-          break;
-        }
         case '(': {
           // "(3)www": a DNS wire label (a length, then that many name bytes).
           std::size_t k = i + 1;
@@ -685,6 +670,44 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Specials(std::string_view text,
           break;
         default:
           break;
+      }
+    }
+  }
+  // Backslashes: only a run of odd length escapes the byte after it (an even one is escaped
+  // backslashes), so only those are looked at, found with carries across the words as simdjson
+  // finds its string escapes. Their spans are decoded apart from the percent escapes' above.
+  constexpr std::uint64_t kEven = 0x5555555555555555ULL;  // the bits at even positions
+  std::uint64_t carry = 0;  // 1: the word before ended in a run of odd length so far
+  decoded_to = 0;
+  for (std::size_t w = 0; w < m.words; ++w) {
+    const std::uint64_t backslash = m.backslash[w];
+    if ((backslash | carry) == 0) continue;
+    const std::uint64_t starts = backslash & ~(backslash << 1);
+    const std::uint64_t even_start_mask = kEven ^ carry;
+    const std::uint64_t even_starts = starts & even_start_mask;
+    const std::uint64_t odd_starts = starts & ~even_start_mask;
+    const std::uint64_t even_carries = backslash + even_starts;
+    std::uint64_t odd_carries = 0;
+    const bool odd_out = __builtin_add_overflow(backslash, odd_starts, &odd_carries);
+    odd_carries |= carry;
+    carry = odd_out ? 1 : 0;
+    // The byte after each run of odd length.
+    const std::uint64_t escaped =
+        (even_carries & ~backslash & ~kEven) | (odd_carries & ~backslash & kEven);
+    for (std::uint64_t bits = escaped; bits != 0; bits &= bits - 1) {
+      const std::size_t j = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      if (j >= n) break;      // a run at the end escapes nothing
+      std::size_t i = j - 1;  // the run's first backslash
+      while (i > 0 && text[i - 1] == '\\') --i;
+      const char e = text[j];
+      if (e == 'u') {  // "\u" and four hex digits may stand for any character
+        if (Found(m, i, keep)) return true;
+        continue;
+      }
+      if (IsEscapeLetter(e)) m.escapes.push_back(static_cast<std::uint32_t>(j));
+      if (i >= decoded_to && i > 0 && IsName(text[i - 1]) && IsName(e) &&
+          ProbeDecoded(text, i, depth, decoded_to) && Found(m, i, keep)) {
+        return true;
       }
     }
   }

@@ -18,7 +18,8 @@
 //   hex runs      maximal runs of hex digits of 32, 40, 64 or 128: the digests
 //   address runs  maximal runs of [0-9A-Fa-f:.] with "::", or with 7 colons, or 6 and a dot:
 //                 IPv6 addresses (and IPv4-mapped ones)
-//   escapes       a run that starts with n, r, t, b or f right after a backslash is also
+//   escapes       a run that starts with n, r, t, b or f right after a backslash (the last of
+//                 a run of odd length: an even one is escaped backslashes) is also
 //                 probed without that byte (JSON, CEF and RFC 5424 "\n" before a name); a
 //                 single backslash between name bytes (a CEF escape, "\x" stands for x) and
 //                 percent escapes ("ev%69l.com" in a URL host) are decoded, and the runs of
@@ -86,16 +87,17 @@ class LineFilter {
   // One bit per byte of the text being scanned, 64 bytes a word, with a zero word after.
   struct Masks {
     std::size_t words = 0;
-    std::vector<std::uint64_t> name;     // [A-Za-z0-9_.-]
-    std::vector<std::uint64_t> dot;      // .
-    std::vector<std::uint64_t> hex;      // [0-9A-Fa-f]
-    std::vector<std::uint64_t> digit;    // [0-9]
-    std::vector<std::uint64_t> colon;    // :
-    std::vector<std::uint64_t> address;  // [0-9A-Fa-f:.]
-    std::vector<std::uint64_t> special;  // >= 0x80 % | \ and ( (see LineRows)
-    std::vector<std::uint64_t> newline;  // \n
-    std::vector<std::uint64_t> lead;     // # space \t to \r: what a kept line may start with
-    std::vector<std::uint32_t> escapes;  // positions of n r t b f right after a backslash
+    std::vector<std::uint64_t> name;       // [A-Za-z0-9_.-]
+    std::vector<std::uint64_t> dot;        // .
+    std::vector<std::uint64_t> hex;        // [0-9A-Fa-f]
+    std::vector<std::uint64_t> digit;      // [0-9]
+    std::vector<std::uint64_t> colon;      // :
+    std::vector<std::uint64_t> address;    // [0-9A-Fa-f:.]
+    std::vector<std::uint64_t> special;    // >= 0x80 % | and ( (see LineRows)
+    std::vector<std::uint64_t> backslash;  // the byte \ (backslash)
+    std::vector<std::uint64_t> newline;    // \n
+    std::vector<std::uint64_t> lead;       // # space \t to \r: what a kept line may start with
+    std::vector<std::uint32_t> escapes;    // of n r t b f after an odd run of backslashes
   };
   // A value to look up, at `begin`: a digest's text (kText), the last two labels (the last
   // `tail` bytes) of a name run of `size` bytes (kTail), a name run as a URL's host or an

@@ -174,6 +174,20 @@ TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
   }
 }
 
+TEST_F(LineFilterTest, OnlyAnOddRunOfBackslashesEscapesTheByteAfterIt) {
+  // "\\n" is an escaped backslash and the letter n: "nevil.example" is no key. Runs of every
+  // length at every offset around the words' edges, where the parity carries over.
+  for (std::size_t pad = 40; pad < 140; ++pad) {
+    for (std::size_t run = 1; run <= 6; ++run) {
+      const std::string before = std::string(pad, ' ') + "x" + std::string(run, '\\');
+      const bool odd = run % 2 == 1;
+      EXPECT_EQ(filter_.MayMatch(before + "nevil.example y"), odd) << pad << " " << run;
+      EXPECT_EQ(filter_.MayMatch(before + "u002e y"), odd) << pad << " " << run;
+      EXPECT_EQ(filter_.MayMatch(before + "evil.example y"), true) << pad << " " << run;
+    }
+  }
+}
+
 TEST_F(LineFilterTest, LooksAtRunsOfEveryLengthAroundAWord) {
   // A run of 64 bytes or less is looked at through one word, wherever it lies; longer ones
   // otherwise: names, numbers and quads of every length around 64, at every offset of a word.
