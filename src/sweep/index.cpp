@@ -597,7 +597,7 @@ struct Index::Storage {
     std::vector<std::uint64_t> hosts;  // of line_hosts
     std::uint32_t host_count = 0;      // its entries
     std::vector<std::uint32_t> url_quads;
-    LineFilterFacts facts;  // but `addresses`
+    LineFilterFacts facts;  // but `addresses` and `hosts`, which follow from the header
   };
   static LineData MakeLineData(const KeyRec* keys, std::uint32_t count, const char* strings) {
     LineData data;
@@ -687,7 +687,6 @@ struct Index::Storage {
     data.tails = WordFilter::Make(tails, WordFilter::Words(count, 16));
     data.host_count = static_cast<std::uint32_t>(hosts.size());
     data.hosts = WordFilter::Make(hosts, WordFilter::Words(hosts.size(), 32));
-    facts.hosts = !hosts.empty();
     std::sort(url_quads.begin(), url_quads.end());
     url_quads.erase(std::unique(url_quads.begin(), url_quads.end()), url_quads.end());
     return data;

@@ -774,7 +774,8 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
           continue;
         }
       }
-      const bool host = begin == 0 ? decoded : text[begin - 1] == '/' || text[begin - 1] == '@';
+      const bool host =
+          facts_.hosts && (begin == 0 ? decoded : text[begin - 1] == '/' || text[begin - 1] == '@');
       ProbeName(text, begin, next, host, m, probes);
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
           std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {
@@ -928,11 +929,8 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
     }
     if (!facts_.digit_tail) return;
   }
-  if (host && facts_.hosts && end - begin <= facts_.max_text) {
-    const std::uint64_t hash = detail::LineTextHash(text.substr(begin, end - begin));
-    tables_.hosts->Prefetch(hash);
-    probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
-                           static_cast<std::uint32_t>(end - begin), 0, Probe::kHost});
+  if (host && end - begin <= facts_.max_text) {
+    ProbeWhole(text, begin, end, Probe::kHost, *tables_.hosts, probes);
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels
   const std::uint64_t hash = detail::LineTailHash(text.substr(two, end - two));
@@ -948,10 +946,19 @@ CADUCEUS_INLINE void LineFilter::ProbeHex(std::string_view text,
                                           std::vector<Probe>& probes) {
   const std::size_t size = end - begin;
   if (size != 32 && size != 40 && size != 64 && size != 128) return;
-  const std::uint64_t hash = detail::LineTextHash(text.substr(begin, size));
-  tables_.texts->Prefetch(hash);
-  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size),
-                         0, Probe::kText});
+  ProbeWhole(text, begin, end, Probe::kText, *tables_.texts, probes);
+}
+
+CADUCEUS_INLINE void LineFilter::ProbeWhole(std::string_view text,
+                                            std::size_t begin,
+                                            std::size_t end,
+                                            Probe::Kind kind,
+                                            const detail::WordFilter& filter,
+                                            std::vector<Probe>& probes) {
+  const std::uint64_t hash = detail::LineTextHash(text.substr(begin, end - begin));
+  filter.Prefetch(hash);
+  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
+                         static_cast<std::uint32_t>(end - begin), 0, kind});
 }
 
 }  // namespace caduceus::sweep

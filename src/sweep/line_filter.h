@@ -142,6 +142,13 @@ class LineFilter {
                 std::size_t begin,
                 std::size_t end,
                 std::vector<Probe>& probes);
+  // The text [begin, end) as a whole (kText or kHost), its word in `filter` loaded ahead.
+  void ProbeWhole(std::string_view text,
+                  std::size_t begin,
+                  std::size_t end,
+                  Probe::Kind kind,
+                  const detail::WordFilter& filter,
+                  std::vector<Probe>& probes);
 
   const Index& index_;
   LineFilterFacts facts_;
