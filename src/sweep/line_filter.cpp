@@ -748,12 +748,22 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
                                                       bool decoded,
                                                       const Masks& m,
                                                       std::vector<Probe>& probes) {
-  std::size_t next = 0;  // runs before this position have been looked at
+  // The first dot of every run with one, from all words at once: a carry added at each run's
+  // start runs through the run's other bytes and stops at its first dot (or past its end). Runs
+  // are then looked at independently of each other, so that their work overlaps.
+  std::uint64_t carry = 0;
+  std::uint64_t top = 0;  // the last bit of the word before
   for (std::size_t w = 0; w < m.words; ++w) {
-    for (std::uint64_t dots = From(m.dot[w], w, next); dots != 0; dots = From(dots, w, next)) {
-      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(dots));
+    const std::uint64_t name = m.name[w];
+    const std::uint64_t starts = name & ~((name << 1) | top);
+    top = name >> 63;
+    std::uint64_t sum = 0;
+    const bool over = __builtin_add_overflow(name & ~m.dot[w], starts, &sum);
+    carry = static_cast<std::uint64_t>(over | __builtin_add_overflow(sum, carry, &sum));
+    for (std::uint64_t first = sum & m.dot[w]; first != 0; first &= first - 1) {
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(first));
       const std::size_t begin = RunBegin(m.name, i);
-      next = RunEnd(m.name, i);
+      const std::size_t next = RunEnd(m.name, i);
       // Most runs of a log are numbers (times, sizes, addresses): one of 64 bytes or less, with
       // no dot at either end, is told from the masks. A dotted quad is looked up; other numbers
       // are not, unless some key's last label starts with a digit.
