@@ -504,6 +504,14 @@ std::size_t LineFilter::Keep(std::string_view lines, std::vector<Kept>& keep) {
   return newlines + count_bits_(m.newline.data() + w, m.words - w);
 }
 
+void LineFilter::Probes::Clear() {
+  texts.clear();
+  hosts.clear();
+  tails.clear();
+  quads.clear();
+  set.clear();
+}
+
 bool LineFilter::Found(const Masks& m, std::size_t at, std::vector<std::uint32_t>* keep) const {
   if (keep == nullptr) return true;
   keep->push_back(static_cast<std::uint32_t>(LineStart(m.newline, at)));
@@ -559,30 +567,25 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
   if (special != 0 && Specials(text, depth, m, keep)) return true;
   // The texts' hashes are gathered first and their filter words loaded together, so that the
   // cache misses of a line overlap; addresses are looked up at once.
-  std::vector<Probe>& probes = probes_[depth];
-  probes.clear();
+  Probes& probes = probes_[depth];
+  probes.Clear();
   NameRuns(text, depth > 0, m, probes);
   if (facts_.digests) HexRuns(text, m, probes);
   if (facts_.addresses && AddressRuns(text, m, keep)) return true;
-  std::vector<Probe>& quads = quads_[depth];  // whose address bit is set: looked up after the loop
-  quads.clear();
-  for (const Probe& probe : probes) {
-    if (probe.kind == Probe::kQuad) {
-      const auto address = static_cast<std::uint32_t>(probe.hash);
-      const std::uint32_t bucket = address >> tables_.v4_shift;  // most quads end here
-      if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0) {
-        index_.PrefetchIpv4(address);
-        quads.push_back(probe);
-      }
-      continue;
+  for (const Quad& quad : probes.quads) {
+    const std::uint32_t bucket = quad.address >> tables_.v4_shift;  // most quads end here
+    if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0) {
+      index_.PrefetchIpv4(quad.address);
+      probes.set.push_back(quad);
     }
-    if (probe.kind != Probe::kTail) {
-      if ((probe.kind == Probe::kText ? tables_.texts : tables_.hosts)->May(probe.hash) &&
-          Found(m, probe.begin, keep)) {
-        return true;
-      }
-      continue;
-    }
+  }
+  for (const Whole& probe : probes.texts) {
+    if (tables_.texts->May(probe.hash) && Found(m, probe.begin, keep)) return true;
+  }
+  for (const Whole& probe : probes.hosts) {
+    if (tables_.hosts->May(probe.hash) && Found(m, probe.begin, keep)) return true;
+  }
+  for (const Tail& probe : probes.tails) {
     if (!tables_.tails->May(probe.hash)) continue;
     // Some key's text ends in the run's last two labels: the run and each suffix after a dot
     // that has two labels or more.
@@ -606,11 +609,8 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
       ++from;
     }
   }
-  for (const Probe& quad : quads) {
-    if (index_.LineMayHoldIpv4(static_cast<std::uint32_t>(quad.hash)) &&
-        Found(m, quad.begin, keep)) {
-      return true;
-    }
+  for (const Quad& quad : probes.set) {
+    if (index_.LineMayHoldIpv4(quad.address) && Found(m, quad.begin, keep)) return true;
   }
   return false;
 }
@@ -747,7 +747,7 @@ bool LineFilter::ProbeDecoded(std::string_view text,
 CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
                                                       bool decoded,
                                                       const Masks& m,
-                                                      std::vector<Probe>& probes) {
+                                                      Probes& probes) {
   // The first dot of every run with one, from all words at once: a carry added at each run's
   // start runs through the run's other bytes and stops at its first dot (or past its end). Runs
   // are then looked at independently of each other, so that their work overlaps.
@@ -797,7 +797,7 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
 
 CADUCEUS_LINE_FILTER_CLONES void LineFilter::HexRuns(std::string_view text,
                                                      const Masks& m,
-                                                     std::vector<Probe>& probes) {
+                                                     Probes& probes) {
   detail::HexRun32 hex_runs;  // the 32nd digit of every run of 32 or more
   std::size_t next = 0;
   for (std::size_t w = 0; w < m.words; ++w) {
@@ -883,9 +883,9 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
 
 CADUCEUS_INLINE void LineFilter::ProbeQuad(std::uint32_t address,
                                            std::size_t begin,
-                                           std::vector<Probe>& probes) {
+                                           Probes& probes) {
   __builtin_prefetch(&tables_.v4[(address >> tables_.v4_shift) / 64]);
-  probes.push_back(Probe{address, static_cast<std::uint32_t>(begin), 0, 0, Probe::kQuad});
+  probes.quads.push_back(Quad{address, static_cast<std::uint32_t>(begin)});
 }
 
 CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
@@ -893,7 +893,7 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
                                            std::size_t end,
                                            bool host,
                                            const Masks& m,
-                                           std::vector<Probe>& probes) {
+                                           Probes& probes) {
   // Less dots at either end; the last two dots, and whether the run has the shape of a dotted
   // quad (three dots, the first at `first`, and digits).
   std::size_t last = 0;
@@ -940,35 +940,33 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
     if (!facts_.digit_tail) return;
   }
   if (host && end - begin <= facts_.max_text) {
-    ProbeWhole(text, begin, end, Probe::kHost, *tables_.hosts, probes);
+    ProbeWhole(text, begin, end, *tables_.hosts, probes.hosts);
   }
   const std::size_t two = second == last ? begin : second + 1;  // the last two labels
   const std::uint64_t hash = detail::LineTailHash(text.substr(two, end - two));
   tables_.tails->Prefetch(hash);
-  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
-                         static_cast<std::uint32_t>(end - begin),
-                         static_cast<std::uint32_t>(end - two), Probe::kTail});
+  probes.tails.push_back(Tail{hash, static_cast<std::uint32_t>(begin),
+                              static_cast<std::uint32_t>(end - begin),
+                              static_cast<std::uint32_t>(end - two)});
 }
 
 CADUCEUS_INLINE void LineFilter::ProbeHex(std::string_view text,
                                           std::size_t begin,
                                           std::size_t end,
-                                          std::vector<Probe>& probes) {
+                                          Probes& probes) {
   const std::size_t size = end - begin;
   if (size != 32 && size != 40 && size != 64 && size != 128) return;
-  ProbeWhole(text, begin, end, Probe::kText, *tables_.texts, probes);
+  ProbeWhole(text, begin, end, *tables_.texts, probes.texts);
 }
 
 CADUCEUS_INLINE void LineFilter::ProbeWhole(std::string_view text,
                                             std::size_t begin,
                                             std::size_t end,
-                                            Probe::Kind kind,
                                             const detail::WordFilter& filter,
-                                            std::vector<Probe>& probes) {
+                                            std::vector<Whole>& probes) {
   const std::uint64_t hash = detail::LineTextHash(text.substr(begin, end - begin));
   filter.Prefetch(hash);
-  probes.push_back(Probe{hash, static_cast<std::uint32_t>(begin),
-                         static_cast<std::uint32_t>(end - begin), 0, kind});
+  probes.push_back(Whole{hash, static_cast<std::uint32_t>(begin)});
 }
 
 }  // namespace caduceus::sweep

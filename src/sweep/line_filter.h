@@ -99,16 +99,29 @@ class LineFilter {
     std::vector<std::uint64_t> lead;       // # space \t to \r: what a kept line may start with
     std::vector<std::uint32_t> escapes;    // of n r t b f after an odd run of backslashes
   };
-  // A value to look up, at `begin`: a digest's text (kText), the last two labels (the last
-  // `tail` bytes) of a name run of `size` bytes (kTail), a name run as a URL's host or an
-  // e-mail's domain (kHost), or a dotted quad's address (kQuad, in `hash`).
-  struct Probe {
-    enum Kind : std::uint8_t { kText, kTail, kHost, kQuad };
+  // Values to look up, gathered from a text's runs before any is, so that the cache misses of
+  // their filter words overlap; kept by kind, so that looking them up takes no branch on it.
+  struct Whole {  // a text looked up whole, at `begin`
+    std::uint64_t hash;
+    std::uint32_t begin;
+  };
+  struct Tail {  // a name run of `size` bytes at `begin`, by its last two labels (`tail` bytes)
     std::uint64_t hash;
     std::uint32_t begin;
     std::uint32_t size;
     std::uint32_t tail;
-    Kind kind;
+  };
+  struct Quad {  // a dotted quad at `begin`
+    std::uint32_t address;
+    std::uint32_t begin;
+  };
+  struct Probes {
+    std::vector<Whole> texts;  // digests (in the text filter)
+    std::vector<Whole> hosts;  // name runs after '/' or '@' (in the host filter)
+    std::vector<Tail> tails;
+    std::vector<Quad> quads;
+    std::vector<Quad> set;  // the quads whose address bit is set, looked up last
+    void Clear();
   };
   // Scans `text` (one line, or whole lines with `keep`: see Found). True when a line may match
   // and the scan stopped there.
@@ -123,9 +136,9 @@ class LineFilter {
   bool ProbeDecoded(std::string_view text, std::size_t at, int depth, std::size_t& span_end);
   // `decoded`: `text` is decoded bytes of a line (a run at its start may follow "//" or '@').
   CADUCEUS_LINE_FILTER_CLONES
-  void NameRuns(std::string_view text, bool decoded, const Masks& m, std::vector<Probe>& probes);
+  void NameRuns(std::string_view text, bool decoded, const Masks& m, Probes& probes);
   CADUCEUS_LINE_FILTER_CLONES
-  void HexRuns(std::string_view text, const Masks& m, std::vector<Probe>& probes);
+  void HexRuns(std::string_view text, const Masks& m, Probes& probes);
   CADUCEUS_LINE_FILTER_CLONES
   bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
   // A name run [begin, end) (inlined into NameRuns, as ProbeQuad and ProbeHex into theirs);
@@ -135,20 +148,16 @@ class LineFilter {
                  std::size_t end,
                  bool host,
                  const Masks& m,
-                 std::vector<Probe>& probes);
+                 Probes& probes);
   // A dotted quad's address, to be looked up after the runs.
-  void ProbeQuad(std::uint32_t address, std::size_t begin, std::vector<Probe>& probes);
-  void ProbeHex(std::string_view text,
-                std::size_t begin,
-                std::size_t end,
-                std::vector<Probe>& probes);
-  // The text [begin, end) as a whole (kText or kHost), its word in `filter` loaded ahead.
-  void ProbeWhole(std::string_view text,
-                  std::size_t begin,
-                  std::size_t end,
-                  Probe::Kind kind,
-                  const detail::WordFilter& filter,
-                  std::vector<Probe>& probes);
+  void ProbeQuad(std::uint32_t address, std::size_t begin, Probes& probes);
+  void ProbeHex(std::string_view text, std::size_t begin, std::size_t end, Probes& probes);
+  // The text [begin, end) as a whole, its word in `filter` loaded ahead.
+  static void ProbeWhole(std::string_view text,
+                         std::size_t begin,
+                         std::size_t end,
+                         const detail::WordFilter& filter,
+                         std::vector<Whole>& probes);
 
   const Index& index_;
   LineFilterFacts facts_;
@@ -156,8 +165,7 @@ class LineFilter {
   void (*classify_)(const char*, std::size_t, const detail::LineRows&);
   std::size_t (*count_bits_)(const std::uint64_t*, std::size_t);  // POPCNT where it has it
   Masks masks_[2];  // the line, and decoded bytes of it
-  std::vector<Probe> probes_[2];
-  std::vector<Probe> quads_[2];        // the dotted quads whose address bit is set, looked up last
+  Probes probes_[2];
   std::vector<std::uint32_t> starts_;  // of the lines Keep keeps
   std::string decoded_;
 };
