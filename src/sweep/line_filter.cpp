@@ -764,14 +764,17 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
       const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(first));
       const std::size_t begin = RunBegin(m.name, i);
       const std::size_t next = RunEnd(m.name, i);
+      // The run's dots and digits, when it is 64 bytes or less.
+      const std::uint64_t dots = At(m.dot, begin);
+      const std::uint64_t digits = At(m.digit, begin);
       // Most runs of a log are numbers (times, sizes, addresses): one of 64 bytes or less, with
       // no dot at either end, is told from the masks. A dotted quad is looked up; other numbers
       // are not, unless some key's last label starts with a digit.
       if (!facts_.digit_tail && next - begin <= 64) {
         const std::uint64_t span = Low(next - begin);
-        const std::uint64_t run_dots = At(m.dot, begin) & span;
+        const std::uint64_t run_dots = dots & span;
         const std::uint64_t ends = 1 | (span ^ (span >> 1));
-        if ((span & ~(At(m.digit, begin) | run_dots)) == 0 && (run_dots & ends) == 0) {
+        if ((span & ~(digits | run_dots)) == 0 && (run_dots & ends) == 0) {
           const std::uint64_t rest = run_dots & (run_dots - 1);
           const std::uint64_t last = rest & (rest - 1);
           std::uint32_t address = 0;
@@ -786,10 +789,11 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
       }
       const bool host =
           facts_.hosts && (begin == 0 ? decoded : text[begin - 1] == '/' || text[begin - 1] == '@');
-      ProbeName(text, begin, next, host, m, probes);
+      ProbeName(text, begin, next, host, dots, digits, m, probes);
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
           std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {
-        ProbeName(text, begin + 1, next, false, m, probes);
+        ProbeName(text, begin + 1, next, false, At(m.dot, begin + 1), At(m.digit, begin + 1), m,
+                  probes);
       }
     }
   }
@@ -892,6 +896,8 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
                                            std::size_t begin,
                                            std::size_t end,
                                            bool host,
+                                           std::uint64_t dots_at,
+                                           std::uint64_t digits_at,
                                            const Masks& m,
                                            Probes& probes) {
   // Less dots at either end; the last two dots, and whether the run has the shape of a dotted
@@ -903,12 +909,14 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
   if (end - begin > 64) {  // a long run, maybe of dots
     while (begin < end && text[begin] == '.') ++begin;
     while (end > begin && text[end - 1] == '.') --end;
+    dots_at = At(m.dot, begin);
+    digits_at = At(m.digit, begin);
   }
   if (end - begin < 3) return;
   if (end - begin <= 64) {  // the usual case: the run is looked at through one word
     const std::size_t n = end - begin;
     const std::uint64_t span = Low(n);
-    std::uint64_t dots = At(m.dot, begin) & span;
+    std::uint64_t dots = dots_at & span;
     const auto lead = static_cast<std::size_t>(std::countr_one(dots));
     if (lead == n) return;
     const auto trail = static_cast<std::size_t>(std::countl_one(dots | ~span)) - (64 - n);
@@ -924,7 +932,7 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
     first = begin + static_cast<std::size_t>(std::countr_zero(dots));
     const std::uint64_t inner = before & (before - 1);  // the dots but the first and last
     quad_shape = inner != 0 && (inner & (inner - 1)) == 0 &&
-                 (Low(end - begin) & ~(At(m.digit, begin) | dots)) == 0;
+                 (Low(end - begin) & ~((digits_at >> lead) | dots)) == 0;
   } else {  // longer than any quad
     last = LastBit(m.dot, begin, end);
     if (last == end) return;

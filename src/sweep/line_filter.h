@@ -142,11 +142,14 @@ class LineFilter {
   CADUCEUS_LINE_FILTER_CLONES
   bool AddressRuns(std::string_view text, const Masks& m, std::vector<std::uint32_t>* keep);
   // A name run [begin, end) (inlined into NameRuns, as ProbeQuad and ProbeHex into theirs);
-  // `host`: it follows "/" or '@', so it may be a URL's host or an e-mail's domain.
+  // `host`: it follows "/" or '@', so it may be a URL's host or an e-mail's domain. `dots_at`,
+  // `digits_at`: the dot and digit masks from `begin` (At), when the run has 64 bytes or less.
   void ProbeName(std::string_view text,
                  std::size_t begin,
                  std::size_t end,
                  bool host,
+                 std::uint64_t dots_at,
+                 std::uint64_t digits_at,
                  const Masks& m,
                  Probes& probes);
   // A dotted quad's address, to be looked up after the runs.
