@@ -161,11 +161,16 @@ static_assert(sizeof(Header) % 8 == 0 && sizeof(KeyRec) == 24 && sizeof(TermRec)
               sizeof(IndRec) == 16 && sizeof(StrRec) == 8);
 
 // In front of the address lookups (one Bloom probe per prefix length present, up to 17 for
-// typical IPv4 lists) sit two small bitmaps of 2^ip_filter_log2 bits: for IPv4 indexed by the top
-// bits of the address, for IPv6 by a hash of its first 32 bits; a bit is set when some address
-// key covers an address with those bits. An address whose bit is clear matches nothing.
+// typical IPv4 lists) sit two bitmaps of 2^ip_filter_log2 bits, about 64 per address key: for
+// IPv4 indexed by the top bits of the address, for IPv6 by a hash of its first 32 bits; a bit is
+// set when some address key covers an address with those bits. An address whose bit is clear
+// matches nothing. (Every dotted quad of a line is tested against the IPv4 bitmap: the fewer
+// false positives the better, up to 2 MiB.) The address groups behind them have a byte per
+// bucket of at most 2^kMaxGroupLog2 buckets.
 constexpr std::uint32_t kMinIpFilterLog2 = 10;
-constexpr std::uint32_t kMaxIpFilterLog2 = 20;
+constexpr std::uint32_t kMaxIpFilterLog2 = 24;
+constexpr std::uint32_t kIpFilterBitsPerKey = 64;
+constexpr std::uint32_t kMaxGroupLog2 = 20;
 
 std::uint32_t Be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -176,24 +181,33 @@ std::uint32_t V6FilterBit(std::uint32_t top32, std::uint32_t log2) {
   return static_cast<std::uint32_t>(Mix(top32) & ((std::uint64_t{1} << log2) - 1));
 }
 
+// Whether a key of `prefix` bits covers every bucket of an address filter of 2^log2 buckets
+// (by the rule of ForEachBucket): an IPv6 key that would hash to more than a sixteenth of them is
+// taken to cover them all, so that no other key costs more than 2^(log2 - 4) buckets, and those
+// that cover all are gone through once (see ForEachBucket).
+bool CoversEveryBucket(bool v6, std::uint32_t prefix, std::uint32_t log2) {
+  return v6 ? prefix < 32 && 32 - prefix > log2 - 4 : prefix == 0;
+}
+
 // Calls fn(bucket) for each of the 2^log2 buckets of an address filter that a key of `prefix`
 // bits starting with the 32 bits `top` covers: IPv4 buckets are the top bits of an address,
 // IPv6 buckets a hash of its first 32 bits. The builder sets the filters' bits and the loader
-// derives the address groups by this one rule.
+// derives the address groups by this one rule (with buckets of their own size: one of theirs
+// holds the filter's buckets with its top bits, or for IPv6 its low bits).
 template <class Fn>
 void ForEachBucket(bool v6, std::uint32_t prefix, std::uint32_t top, std::uint32_t log2, Fn&& fn) {
-  if (!v6) {
+  if (CoversEveryBucket(v6, prefix, log2)) {
+    for (std::uint32_t i = 0; i < (std::uint32_t{1} << log2); ++i) fn(i);
+  } else if (!v6) {
     const std::uint32_t bits = prefix >= log2 ? 0 : log2 - prefix;
     const std::uint32_t first = (top >> (32 - log2)) & ~((std::uint32_t{1} << bits) - 1);
     for (std::uint32_t i = 0; i < (std::uint32_t{1} << bits); ++i) fn(first + i);
   } else if (prefix >= 32) {
     fn(V6FilterBit(top, log2));
-  } else if (32 - prefix <= log2) {
+  } else {
     const std::uint32_t span = std::uint32_t{1} << (32 - prefix);
     const std::uint32_t first = top & ~(span - 1);
     for (std::uint32_t i = 0; i < span; ++i) fn(V6FilterBit(first + i, log2));
-  } else {
-    for (std::uint32_t i = 0; i < (std::uint32_t{1} << log2); ++i) fn(i);
   }
 }
 
@@ -478,7 +492,12 @@ struct Index::Storage {
   // keys have a group each; the others share the eighth. Derived from the keys on attach.
   struct AddressGroups {
     std::vector<std::uint8_t> buckets;
+    std::uint32_t log2 = kMinIpFilterLog2;  // the address filter's, at most kMaxGroupLog2
     std::array<std::array<std::uint64_t, 3>, 8> prefixes{};  // per group: bit p for length p
+    // The bucket of an address's first 32 bits (that holds its bucket of the address filter).
+    std::uint32_t Of(bool v6, std::uint32_t top) const {
+      return v6 ? V6FilterBit(top, log2) : top >> (32 - log2);
+    }
   };
   AddressGroups v4_groups;
   AddressGroups v6_groups;
@@ -548,7 +567,7 @@ struct Index::Storage {
   // Fills v4_groups and v6_groups from the address keys (once they are known to be valid), with
   // the buckets of the address filters (the builder's rules for which keys set which bits).
   void BuildAddressGroups() {
-    const std::uint32_t log2 = header->ip_filter_log2;
+    const std::uint32_t log2 = std::min(header->ip_filter_log2, kMaxGroupLog2);
     const std::size_t buckets = std::size_t{1} << log2;
     struct AddressKey {
       std::uint32_t top;
@@ -582,10 +601,16 @@ struct Index::Storage {
                                                                     << (prefix % 64);
       }
       g.buckets.assign(n == decltype(counts)::value_type{} ? 0 : buckets, 0);
+      g.log2 = log2;
     }
+    std::array<std::uint8_t, 2> everywhere{};  // the groups of keys that cover every bucket
     for (const AddressKey& a : addresses) {
       AddressGroups& g = a.v6 ? v6_groups : v4_groups;
       const auto bit = static_cast<std::uint8_t>(1U << group_of[a.v6 ? 1 : 0][a.prefix]);
+      if (CoversEveryBucket(a.v6, a.prefix, log2)) {
+        if ((everywhere[a.v6 ? 1 : 0] & bit) != 0) continue;
+        everywhere[a.v6 ? 1 : 0] |= bit;
+      }
       ForEachBucket(a.v6, a.prefix, a.top, log2, [&](std::uint32_t i) { g.buckets[i] |= bit; });
     }
   }
@@ -819,7 +844,7 @@ struct Index::Storage {
     const AddressGroups& groups = v6 ? v6_groups : v4_groups;
     if (groups.buckets.empty() || !BitSet(v6 ? v6_filter : v4_filter, bucket)) return false;
     std::array<std::uint64_t, 3> wanted{};
-    for (std::uint32_t g = groups.buckets[bucket]; g != 0; g &= g - 1) {
+    for (std::uint32_t g = groups.buckets[groups.Of(v6, top)]; g != 0; g &= g - 1) {
       const auto& lengths = groups.prefixes[static_cast<std::size_t>(std::countr_zero(g))];
       for (std::size_t w = 0; w < wanted.size(); ++w) wanted[w] |= lengths[w];
     }
@@ -1302,12 +1327,16 @@ Result<Index> Index::Build(const IndicatorSet& set) {
     ip_keys += tag == kTagIpv4 || tag == kTagIpv6 ? 1 : 0;
   }
   std::uint32_t ip_log2 = kMinIpFilterLog2;
-  while (ip_log2 < kMaxIpFilterLog2 && (std::size_t{1} << ip_log2) < ip_keys * 8) ++ip_log2;
+  while (ip_log2 < kMaxIpFilterLog2 &&
+         (std::size_t{1} << ip_log2) < ip_keys * kIpFilterBitsPerKey) {
+    ++ip_log2;
+  }
   const std::size_t filter_words = (std::size_t{1} << ip_log2) / 64;
   std::vector<std::uint64_t> ip_filter(2 * filter_words, 0);
   auto set_bit = [&](std::size_t base, std::uint32_t i) {
     ip_filter[base + (i >> 6)] |= std::uint64_t{1} << (i & 63);
   };
+  std::array<bool, 2> everywhere{};  // a key that covers every bucket has been gone through
   for (const KeyRec& k : keys) {
     const auto tag = static_cast<std::uint8_t>(strings[k.bytes_offset]);
     if (tag != kTagIpv4 && tag != kTagIpv6) continue;
@@ -1316,6 +1345,10 @@ Result<Index> Index::Build(const IndicatorSet& set) {
     const std::uint32_t top =
         Be32(reinterpret_cast<const std::uint8_t*>(strings.data() + k.bytes_offset + 2));
     const bool v6 = tag == kTagIpv6;
+    if (CoversEveryBucket(v6, prefix, ip_log2)) {
+      if (everywhere[v6 ? 1 : 0]) continue;
+      everywhere[v6 ? 1 : 0] = true;
+    }
     ForEachBucket(v6, prefix, top, ip_log2,
                   [&](std::uint32_t i) { set_bit(v6 ? filter_words : 0, i); });
   }
@@ -1542,12 +1575,11 @@ bool Index::LineMayHoldIpv4(std::uint32_t address) const {
       std::binary_search(s.url_quads.begin(), s.url_quads.end(), address)) {
     return true;
   }
-  // A bucket's groups are not 0 exactly when its bit of the address filter is set.
-  if (s.v4_groups.buckets.empty() || s.v4_groups.buckets[bucket] == 0) return false;
-  // The networks of the prefix lengths that keys covering the bucket have, in the text filter
-  // (one cache access each, where an exact lookup costs several).
+  // The networks of the prefix lengths of the keys that cover the address's bucket of the
+  // groups, in the text filter (one cache access each, where an exact lookup costs several).
+  if (s.v4_groups.buckets.empty()) return false;
   std::uint64_t wanted = 0;
-  for (std::uint32_t g = s.v4_groups.buckets[bucket]; g != 0; g &= g - 1) {
+  for (std::uint32_t g = s.v4_groups.buckets[s.v4_groups.Of(false, address)]; g != 0; g &= g - 1) {
     wanted |= s.v4_groups.prefixes[static_cast<std::size_t>(std::countr_zero(g))][0];
   }
   for (; wanted != 0; wanted &= wanted - 1) {
@@ -1563,7 +1595,7 @@ void Index::PrefetchIpv4(std::uint32_t address) const {
   const Storage& s = *storage_;
   __builtin_prefetch(&s.url_quad_bits[s.UrlQuadBit(address) / 64]);
   if (!s.v4_groups.buckets.empty()) {
-    __builtin_prefetch(&s.v4_groups.buckets[address >> (32 - s.header->ip_filter_log2)]);
+    __builtin_prefetch(&s.v4_groups.buckets[s.v4_groups.Of(false, address)]);
   }
 }
 

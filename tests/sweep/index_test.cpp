@@ -142,6 +142,47 @@ TEST(IndexIp, EveryPrefixLengthMatchesWhenLengthsOutnumberTheirGroups) {
   EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "2001:db9::1"), IsEmpty());
 }
 
+// With enough address keys the address filters grow past the address groups behind them (2^24
+// against 2^20 buckets: a group's bucket holds 16 of the filter's), and IPv6 networks too wide to
+// go through bucket by bucket cover every bucket: all still match what they cover, and only that.
+TEST(IndexIp, LargeAddressFiltersAndWideIpv6NetworksMatchWhatTheyCover) {
+  std::string list;
+  for (int i = 0; i < 40000; ++i) {  // single addresses, far from the networks below
+    list += fmt::format("100.{}.{}.{}\n", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+  }
+  list += "198.51.100.0/24\n203.0.113.7\n";
+  const std::vector<std::string> v6 = {"2001:db8:aa:bb::7",
+                                       "2001:db8:aa:bb::/64",
+                                       "2001:db8:aa::/48",
+                                       "2001:db8::/32",
+                                       "2001:d00::/24",
+                                       "2001::/16",
+                                       "2000::/8",
+                                       "2000::/4",
+                                       "::/0"};
+  for (const auto& network : v6) list += network + "\n";
+  for (int i = 0x30; i < 0xf0; ++i) list += fmt::format("{:x}00::/8\n", i);
+  const Index index = BuildList(list);
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "100.0.156.63"), ElementsAre("100.0.156.63"));
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "198.51.100.250"), ElementsAre("198.51.100.0/24"));
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "203.0.113.7"), ElementsAre("203.0.113.7"));
+  // In the bucket of the groups (/20) of listed addresses, not in their bucket of the filter (/22).
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "203.0.120.9"), IsEmpty());
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "198.51.104.1"), IsEmpty());
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "100.200.0.1"), IsEmpty());
+  EXPECT_EQ(Ids(index, ObservableKind::kIpv6, "2001:db8:aa:bb::7"), v6);
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "2001:1db9::1"),
+              ElementsAre("2001::/16", "2000::/8", "2000::/4", "::/0"));
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "3100::1"), ElementsAre("3100::/8", "::/0"));
+  // The line filter lets through the lines with these addresses, and not the others.
+  LineFilter filter(index);
+  EXPECT_TRUE(filter.MayMatch("src=100.0.156.63 dst=10.0.0.1"));
+  EXPECT_TRUE(filter.MayMatch("src=198.51.100.250 dst=10.0.0.1"));
+  EXPECT_TRUE(filter.MayMatch("src=203.0.113.7 dst=10.0.0.1"));
+  EXPECT_FALSE(filter.MayMatch("src=203.0.120.9 dst=10.0.0.1"));
+  EXPECT_FALSE(filter.MayMatch("src=198.51.104.1 dst=100.200.0.1"));
+}
+
 TEST(IndexIp, Ipv6InEveryTextualFormAndIpv4Mapped) {
   const Index index = BuildList("2001:db8::1\n2001:db8:aa::/48\n198.51.100.0/24\n");
   EXPECT_THAT(Ids(index, ObservableKind::kIpv6, "2001:0DB8:0000:0000:0000:0000:0000:0001"),
