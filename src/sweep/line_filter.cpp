@@ -847,12 +847,19 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
     // from any of its colons.
     const std::uint64_t doubled = m.colon[w] & ((m.colon[w] >> 1) | (m.colon[w + 1] << 63));
     if (doubled == 0 && BitCount(m.colon[w]) + BitCount(m.colon[w + 1]) < 6) continue;
-    // Only a colon next to a hex digit or a colon can be part of an address (not JSON's
-    // separators nor "query:").
-    const std::uint64_t near = (m.address[w] & ~m.dot[w]);
-    const std::uint64_t before = w > 0 ? (m.address[w - 1] & ~m.dot[w - 1]) >> 63 : 0;
-    const std::uint64_t after = (m.address[w + 1] & ~m.dot[w + 1]) << 63;
-    const std::uint64_t candidates = m.colon[w] & ((near << 1) | before | (near >> 1) | after);
+    // An address has a colon followed by another through up to four hex digits ("::", or a
+    // group between two colons); JSON's separators and "query:" do not.
+    const auto ahead = [&](const std::vector<std::uint64_t>& mask, unsigned k) {
+      return (mask[w] >> k) | (mask[w + 1] << (64 - k));  // bit i: byte i + k
+    };
+    const std::uint64_t candidates =
+        m.colon[w] &
+        (ahead(m.colon, 1) |
+         (ahead(m.hex, 1) &
+          (ahead(m.colon, 2) |
+           (ahead(m.hex, 2) &
+            (ahead(m.colon, 3) |
+             (ahead(m.hex, 3) & (ahead(m.colon, 4) | (ahead(m.hex, 4) & ahead(m.colon, 5)))))))));
     for (std::uint64_t colons = From(candidates, w, next); colons != 0;
          colons = From(colons, w, next)) {
       // The run of [0-9A-Fa-f:.] around the colon.

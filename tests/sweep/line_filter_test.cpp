@@ -167,6 +167,10 @@ TEST_F(LineFilterTest, FindsValuesAcrossBlockBoundaries) {
     EXPECT_TRUE(filter_.MayMatch(full)) << pad;
     const std::string quad_tail = std::string(pad, ' ') + "2001:db8:0:0:0:0:10.0.0.1,";
     EXPECT_TRUE(filter_.MayMatch(quad_tail)) << pad;
+    // Groups of four digits: colons five bytes apart.
+    const std::string padded =
+        std::string(pad, ' ') + "{\"ip\":\"2001:0db8:0000:0000:0000:0000:0000:0001\"}";
+    EXPECT_TRUE(filter_.MayMatch(padded)) << pad;
     const std::string times = std::string(pad, ' ') + "12:30:00 2001:db9:0:0:0:0:0:1 1:2:3";
     EXPECT_FALSE(filter_.MayMatch(times)) << pad;
     const std::string none = std::string(pad, ' ') + "www.good.example " + std::string(pad, 'x');
