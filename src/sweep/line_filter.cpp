@@ -787,8 +787,12 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
           continue;
         }
       }
+      // After "//" (or JSON's "\/\/"), or '@'.
       const bool host =
-          facts_.hosts && (begin == 0 ? decoded : text[begin - 1] == '/' || text[begin - 1] == '@');
+          facts_.hosts && (begin == 0 ? decoded
+                                      : text[begin - 1] == '@' ||
+                                            (text[begin - 1] == '/' && begin >= 2 &&
+                                             (text[begin - 2] == '/' || text[begin - 2] == '\\')));
       ProbeName(text, begin, next, host, dots, digits, m, probes);
       if (!m.escapes.empty() && IsEscapeLetter(text[begin]) &&
           std::binary_search(m.escapes.begin(), m.escapes.end(), begin)) {

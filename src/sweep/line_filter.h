@@ -11,10 +11,10 @@
 //                 such a run (they cut values at other bytes only); the run and each suffix
 //                 after a dot are probed, unless its last label starts with a digit and no key's
 //                 does (numbers, versions, times); a dotted quad is looked up as an address. A
-//                 run right after '/' or '@' (or at the start of decoded bytes) is also probed
-//                 whole for URL keys' hosts and e-mail keys' domains: the readers give URLs only
-//                 as "scheme://[user@]host..." and e-mail addresses with their '@', and those
-//                 keys match only whole values
+//                 run right after "//" (JSON's "\/\/" too) or '@' (or at the start of decoded
+//                 bytes) is also probed whole for URL keys' hosts and e-mail keys' domains: the
+//                 readers give URLs only as "scheme://[user@]host..." and e-mail addresses with
+//                 their '@', and those keys match only whole values
 //   hex runs      maximal runs of hex digits of 32, 40, 64 or 128: the digests
 //   address runs  maximal runs of [0-9A-Fa-f:.] with "::", or with 7 colons, or 6 and a dot:
 //                 IPv6 addresses (and IPv4-mapped ones)
@@ -117,7 +117,7 @@ class LineFilter {
   };
   struct Probes {
     std::vector<Whole> texts;  // digests (in the text filter)
-    std::vector<Whole> hosts;  // name runs after '/' or '@' (in the host filter)
+    std::vector<Whole> hosts;  // name runs after "//" or '@' (in the host filter)
     std::vector<Tail> tails;
     std::vector<Quad> quads;
     std::vector<Quad> set;  // the quads whose address bit is set, looked up last

@@ -148,6 +148,8 @@ TEST_F(LineFilterTest, LooksForAUrlKeysHostOnlyInAUrl) {
            "GET http://cdn.www.popular.example/ HTTP/1.1",
            "GET http://popular.example/ HTTP/1.1",
            "from=<bad@mail.example.org> dkim=mail.example",
+           "GET /files.example/x HTTP/1.1",  // a path's component, not a host
+           "file=/var/www/files.example/index.html",
        }) {
     EXPECT_FALSE(filter.MayMatch(line)) << line;
   }
