@@ -574,7 +574,7 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
   if (facts_.addresses && AddressRuns(text, m, keep)) return true;
   for (const Quad& quad : probes.quads) {
     const std::uint32_t bucket = quad.address >> tables_.v4_shift;  // most quads end here
-    if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0) {
+    if (((tables_.v4[bucket / 64] >> (bucket % 64)) & 1) != 0) [[unlikely]] {
       index_.PrefetchIpv4(quad.address);
       probes.set.push_back(quad);
     }
@@ -586,7 +586,8 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::Scan(std::string_view text,
     if (tables_.hosts->May(probe.hash) && Found(m, probe.begin, keep)) return true;
   }
   for (const Tail& probe : probes.tails) {
-    if (!tables_.tails->May(probe.hash)) continue;
+    if (!tables_.tails->May(probe.hash)) [[likely]]
+      continue;
     // Some key's text ends in the run's last two labels: the run and each suffix after a dot
     // that has two labels or more.
     const std::string_view run = text.substr(probe.begin, probe.size);
@@ -770,7 +771,7 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
       // Most runs of a log are numbers (times, sizes, addresses): one of 64 bytes or less, with
       // no dot at either end, is told from the masks. A dotted quad is looked up; other numbers
       // are not, unless some key's last label starts with a digit.
-      if (!facts_.digit_tail && next - begin <= 64) {
+      if (!facts_.digit_tail && next - begin <= 64) [[likely]] {
         const std::uint64_t span = Low(next - begin);
         const std::uint64_t run_dots = dots & span;
         const std::uint64_t ends = 1 | (span ^ (span >> 1));
@@ -917,7 +918,7 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
   std::size_t second = 0;
   std::size_t first = 0;
   bool quad_shape = false;
-  if (end - begin > 64) {  // a long run, maybe of dots
+  if (end - begin > 64) [[unlikely]] {  // a long run, maybe of dots
     while (begin < end && text[begin] == '.') ++begin;
     while (end > begin && text[end - 1] == '.') --end;
     dots_at = At(m.dot, begin);
@@ -949,7 +950,7 @@ CADUCEUS_INLINE void LineFilter::ProbeName(std::string_view text,
     if (last == end) return;
     second = LastBit(m.dot, begin, last);
   }
-  if (IsDigit(text[last + 1])) {
+  if (IsDigit(text[last + 1])) [[unlikely]] {
     // A dotted quad is looked up as an address.
     std::uint32_t address = 0;
     if (quad_shape && facts_.addresses &&
