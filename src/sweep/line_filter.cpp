@@ -849,7 +849,7 @@ CADUCEUS_LINE_FILTER_CLONES bool LineFilter::AddressRuns(std::string_view text,
     // An address has "::" (its first colon is in some word: that word is looked at), or seven
     // colons (six before a dotted quad) within 39 bytes: in the word of its first colon and
     // the next. Other words (times, "key: value") are passed over; an address run is looked at
-    // from any of its colons.
+    // from the first of its colons that pairs with another (below).
     const std::uint64_t doubled = m.colon[w] & ((m.colon[w] >> 1) | (m.colon[w + 1] << 63));
     if (doubled == 0 && BitCount(m.colon[w]) + BitCount(m.colon[w + 1]) < 6) continue;
     // An address has a colon followed by another through up to four hex digits ("::", or a
