@@ -26,7 +26,6 @@ constexpr bool IsEscapeLetter(char c) {
   return c == 'n' || c == 'r' || c == 't' || c == 'b' || c == 'f';
 }
 constexpr bool IsSpecial(unsigned char c) { return c >= 0x80 || c == '%' || c == '|'; }
-constexpr bool IsLead(char c) { return c == '#' || c == ' ' || (c >= '\t' && c <= '\r'); }
 
 using Block = detail::LineBlock;
 using Rows = detail::LineRows;
@@ -102,7 +101,7 @@ Block ClassifyPortable(const char* p) {
     if (c == '\\') b.backslash |= bit;
     if (c == '(') b.paren |= bit;
     if (c == '\n') b.newline |= bit;
-    if (IsLead(c)) b.lead |= bit;
+    if (LineFilter::Leads(c)) b.lead |= bit;
   }
   return b;
 }
@@ -203,7 +202,7 @@ constexpr std::array<std::uint8_t, 128> kAsciiClasses = [] {
     if (IsDigit(ch)) v |= kClassDigit;
     if (ch == ':') v |= kClassColon;
     if (IsSpecial(static_cast<unsigned char>(ch))) v |= kClassSpecial;
-    if (IsLead(ch)) v |= kClassLead;
+    if (LineFilter::Leads(ch)) v |= kClassLead;
     if (ch == '\n') v |= kClassNewline;
     t[static_cast<std::size_t>(c)] = v;
   }

@@ -76,11 +76,14 @@ class LineFilter {
     std::uint32_t offset;
     std::uint32_t index;
   };
+  // Whether Keep keeps a line that starts with `c` whatever it holds: '#', a blank byte or a
+  // control byte from "\t" to "\r" (comments, directives and blank lines, which a reader looks
+  // at itself).
+  static constexpr bool Leads(char c) { return c == '#' || c == ' ' || (c >= '\t' && c <= '\r'); }
   // The same for many lines at once, which saves a call and a partly filled block per line:
   // `lines` are whole lines, each ending in "\n" (at most 4 GiB). Fills `keep`, in order, with
-  // each line that may match, and each line that starts with '#', a blank byte or a control byte
-  // from "\t" to "\r" (comments, directives and blank lines, which a reader looks at itself);
-  // with every line when the filter is not usable. Returns the number of lines.
+  // each line that may match, and each line that Leads; with every line when the filter is not
+  // usable. Returns the number of lines.
   std::size_t Keep(std::string_view lines, std::vector<Kept>& keep);
 
  private:

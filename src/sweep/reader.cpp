@@ -251,6 +251,16 @@ Result<bool> RecordReader::Next(Record& record) {
     if (s.filter != nullptr && line.text.front() == '#' && !PlainSeparator(line.text)) {
       s.filter = nullptr;  // every line from here on is parsed, those of the window too
     }
+    // A line read by itself after the head (longer than a window, or the last one without
+    // "\n") is filtered as a window's lines are, when the filter would not let it through for
+    // its first byte anyway.
+    if (s.filter != nullptr && line.number > kDetectLines &&
+        !LineFilter::Leads(line.text.front()) && !s.filter->MayMatch(line.text)) {
+      record.filtered = true;
+      record.text = {};
+      record.fields.clear();
+      return true;
+    }
     if (s.Parse(line.text, record)) return true;
   }
 }

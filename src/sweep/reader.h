@@ -65,8 +65,10 @@ class RecordReader {
   // Sets a line filter (line_filter.h; nullptr: none), which must outlive its use: lines it
   // refuses are not parsed, and come back as records marked `filtered`, without fields, each
   // standing for a run of `lines` refused lines. The filter looks at many lines at once
-  // (LineFilter::Keep). The first 64 lines of the stream (detection and a CSV header), lines
-  // starting with '#' (Zeek directives) and pieces of overlong lines are always parsed, and a
+  // (LineFilter::Keep), or one by one (MayMatch) when a line does not fit in the 16 KiB the
+  // filter is given at once. The first 64 lines of the stream (detection and a CSV header),
+  // lines starting with '#' (Zeek directives), a blank or control byte, and pieces of
+  // overlong lines are always parsed, and a
   // Zeek "#separator" or "#set_separator" other than tab or ',' turns the filter off for the
   // rest of the stream (the filter assumes that fields are cut at bytes that are no part of a
   // name). The parser state the next parsed line meets is the one the last parsed line left.

@@ -459,5 +459,27 @@ TEST(LineFilterReader, ParsesTheHeadCommentsAndAfterAnOddSeparator) {
   EXPECT_EQ(parsed, expected);
 }
 
+TEST(LineFilterReader, FiltersLinesLongerThanAWindowAndALastLineWithoutNewline) {
+  const std::string squid =
+      "1709510400.000 1 10.0.0.5 TCP_MISS/200 1 GET http://a.example/ - HIER_DIRECT/192.0.2.1 -\n";
+  std::string json = "{\"event\":\"process\",\"cmd\":\"";
+  while (json.size() < 40 * 1024) json += "C:\\\\Windows\\\\System32\\\\svchost.exe -k netsvcs ";
+  std::string text;
+  for (int i = 1; i <= 70; ++i) text += squid;
+  text += json + "\"}\n";                             // 71: refused
+  text += json + " http://evil.example/x\"}\n";       // 72: kept
+  text += squid;                                      // 73: refused in a window
+  text += " " + json + "\"}\n";                       // 74: a blank byte first: parsed
+  text += json + "\"}\n";                             // 75: refused
+  text += squid + squid.substr(0, squid.size() - 1);  // 76, and 77 without "\n": refused
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = 1; i <= 64; ++i) expected.push_back(i);
+  expected.push_back(72);
+  expected.push_back(74);
+  EXPECT_EQ(ParsedLines(text), expected);
+  expected.push_back(77);  // the last line, without "\n", with the key
+  EXPECT_EQ(ParsedLines(text + " http://evil.example/"), expected);
+}
+
 }  // namespace
 }  // namespace caduceus::sweep
