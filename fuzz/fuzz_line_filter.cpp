@@ -103,8 +103,7 @@ void CheckReaderWithFilter(LineFilter& filter, std::string_view bytes) {
     at = end + 1;
   }
   auto lead = [&](std::uint64_t line) {
-    const char c = line < first_bytes.size() ? first_bytes[line] : '\n';
-    return c == '#' || c == ' ' || (c >= '\t' && c <= '\r');
+    return LineFilter::Leads(line < first_bytes.size() ? first_bytes[line] : '\n');
   };
   std::vector<std::uint64_t> lines[2];
   for (int with = 0; with < 2; ++with) {
