@@ -343,6 +343,14 @@ CADUCEUS_INLINE std::size_t RunEnd(const std::vector<std::uint64_t>& mask, std::
   }
 }
 
+// a + b + carry, with the carry out of bit 63 in `carry` (0 or 1) for the next word.
+CADUCEUS_INLINE std::uint64_t Add(std::uint64_t a, std::uint64_t b, std::uint64_t& carry) {
+  std::uint64_t sum = 0;
+  const bool over = __builtin_add_overflow(a, b, &sum);
+  carry = static_cast<std::uint64_t>(over | __builtin_add_overflow(sum, carry, &sum));
+  return sum;
+}
+
 // The bits of word w at positions `from` and after.
 CADUCEUS_INLINE std::uint64_t From(std::uint64_t bits, std::size_t w, std::size_t from) {
   if (from <= w * 64) return bits;
@@ -748,22 +756,34 @@ CADUCEUS_LINE_FILTER_CLONES void LineFilter::NameRuns(std::string_view text,
                                                       bool decoded,
                                                       const Masks& m,
                                                       Probes& probes) {
-  // The first dot of every run with one, from all words at once: a carry added at each run's
-  // start runs through the run's other bytes and stops at its first dot (or past its end). Runs
-  // are then looked at independently of each other, so that their work overlaps.
-  std::uint64_t carry = 0;
-  std::uint64_t top = 0;  // the last bit of the word before
-  for (std::size_t w = 0; w < m.words; ++w) {
+  // Every dotted run from all words at once, by carries added at run starts or dots, each of
+  // which runs on through the bytes of its run and stops past them, so that runs are looked at
+  // independently of each other and their work overlaps:
+  // - a carry added at each run's start through its bytes but dots stops at its first dot;
+  // - one added at each first dot stops one past the run's end;
+  // - one added at the start of a run that starts with a digit, through its digits and its first
+  //   dot, stops there too when the run is digits with one dot inside: a time, a size, a version
+  //   ("1709522056.574392", "1.1"), which is no quad and no name unless some key's last label
+  //   starts with a digit. A third of a log's dotted runs are such numbers; they are passed over.
+  const std::uint64_t skip_numbers = facts_.digit_tail ? 0 : ~std::uint64_t{0};
+  std::uint64_t carry_first = 0;
+  std::uint64_t carry_end = 0;
+  std::uint64_t carry_number = 0;
+  std::uint64_t name_top = 0;  // the last bit of the word before
+  std::uint64_t digit_top = 0;
+  for (std::size_t w = 0; w <= m.words; ++w) {  // the zero word after the text ends every run
     const std::uint64_t name = m.name[w];
-    const std::uint64_t starts = name & ~((name << 1) | top);
-    top = name >> 63;
-    std::uint64_t sum = 0;
-    const bool over = __builtin_add_overflow(name & ~m.dot[w], starts, &sum);
-    carry = static_cast<std::uint64_t>(over | __builtin_add_overflow(sum, carry, &sum));
-    for (std::uint64_t first = sum & m.dot[w]; first != 0; first &= first - 1) {
-      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(first));
-      const std::size_t begin = RunBegin(m.name, i);
-      const std::size_t next = RunEnd(m.name, i);
+    const std::uint64_t digit = m.digit[w];
+    const std::uint64_t starts = name & ~((name << 1) | name_top);
+    const std::uint64_t first = Add(name & ~m.dot[w], starts, carry_first) & m.dot[w];
+    const std::uint64_t past = Add(name, first, carry_end) & ~name;
+    const std::uint64_t numbers = Add(digit | first, starts & digit, carry_number) &
+                                  ~(digit | first) & ((digit << 1) | digit_top);
+    name_top = name >> 63;
+    digit_top = digit >> 63;
+    for (std::uint64_t bits = past & ~(numbers & skip_numbers); bits != 0; bits &= bits - 1) {
+      const std::size_t next = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      const std::size_t begin = RunBegin(m.name, next - 1);
       // The run's dots and digits, when it is 64 bytes or less.
       const std::uint64_t dots = At(m.dot, begin);
       const std::uint64_t digits = At(m.digit, begin);

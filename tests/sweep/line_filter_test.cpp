@@ -363,6 +363,27 @@ TEST(LineFilterFacts, KeysWithoutATextTheFilterFindsTurnItOff) {
   EXPECT_TRUE(filter.MayMatch("unpacked C:\\tmp\\archive.7z"));
 }
 
+// A run of digits with one dot inside (a time, a size, a version) is passed over from the
+// masks, unless some key's last label starts with a digit. At every offset around the words'
+// edges, beside the names and quads the runs must still find.
+TEST(LineFilterFacts, NumbersWithOneDotArePassedOverUnlessAKeyHasADigitLabel) {
+  const Index plain = BuildIndex("evil.example\n192.0.2.1\n");
+  ASSERT_FALSE(plain.line_filter_facts().digit_tail);
+  LineFilter filter(plain);
+  const Index digits = BuildIndex("evil.example\n", "20240304.1\n");
+  ASSERT_TRUE(digits.line_filter_facts().digit_tail);
+  LineFilter with_digits(digits);
+  for (std::size_t pad = 40; pad < 140; ++pad) {
+    const std::string lead(pad, ' ');
+    EXPECT_FALSE(filter.MayMatch(lead + "1709510400.123 5.0 0.102996 1.1 x")) << pad;
+    EXPECT_TRUE(filter.MayMatch(lead + "1709510400.123 evil.example")) << pad;
+    EXPECT_TRUE(filter.MayMatch(lead + "1709510400.123\t192.0.2.1\t0.5")) << pad;
+    EXPECT_TRUE(filter.MayMatch(lead + "5.0 12.evil.example 1.")) << pad;
+    EXPECT_TRUE(with_digits.MayMatch(lead + "open 20240304.1 done")) << pad;
+    EXPECT_FALSE(with_digits.MayMatch(lead + "open 20240304.2 done")) << pad;
+  }
+}
+
 // A name whose last two labels pass the tail filter by chance, and are longer than any key's
 // text, is walked within its run: without a match, and without reading past it.
 TEST(LineFilterFacts, ANameLongerThanEveryKeyIsWalkedWithinItsRun) {
