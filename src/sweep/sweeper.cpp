@@ -80,21 +80,29 @@ std::int64_t ZoneAt(std::string_view s, std::size_t at) {
   return s[at] == '-' ? -offset : offset;
 }
 
+// Epoch seconds at `at`: ten digits, then one of `after` (or the end of the line).
+std::optional<TimePoint> EpochAt(std::string_view line, std::size_t at, std::string_view after) {
+  std::int64_t v = 0;
+  std::size_t n = 0;
+  while (at + n < line.size() && line[at + n] >= '0' && line[at + n] <= '9' && n < 11) {
+    v = v * 10 + (line[at + n] - '0');
+    ++n;
+  }
+  if (n != 10 || (at + n < line.size() && after.find(line[at + n]) == std::string_view::npos)) {
+    return std::nullopt;
+  }
+  return TimePoint(std::chrono::seconds(v));
+}
+
 std::optional<TimePoint> RecordTime(std::string_view line, TimePoint mtime) {
   line = line.substr(0, 512);
   // Epoch seconds first on the line (Squid, Zeek, Unbound "[epoch]").
-  {
-    std::size_t at = line.starts_with('[') ? 1 : 0;
-    std::int64_t v = 0;
-    std::size_t n = 0;
-    while (at + n < line.size() && line[at + n] >= '0' && line[at + n] <= '9' && n < 11) {
-      v = v * 10 + (line[at + n] - '0');
-      ++n;
-    }
-    const char after = at + n < line.size() ? line[at + n] : ' ';
-    if (n == 10 && (after == '.' || after == ']' || after == ' ' || after == '\t')) {
-      return TimePoint(std::chrono::seconds(v));
-    }
+  if (auto t = EpochAt(line, line.starts_with('[') ? 1 : 0, ".] \t")) return t;
+  // A JSON "ts" of epoch seconds (Zeek's JSON logs; an ISO 8601 "ts" is found below).
+  if (const std::size_t key = line.find("\"ts\":"); key != std::string_view::npos) {
+    std::size_t at = key + 5;
+    while (at < line.size() && line[at] == ' ') ++at;
+    if (auto t = EpochAt(line, at, "., }")) return t;
   }
   int year = 0;
   int month = 0;

@@ -265,9 +265,15 @@ TEST_F(SweeperTest, RecordTimesOfCommonFormats) {
   Write("sysmon.json",
         R"({"EventID":22,"UtcTime":"2024-03-04 09:00:00.500","QueryName":"evil.example"})"
         "\n");
+  Write("zeek_dns.json",
+        R"({"ts":1709542800.123456,"uid":"C1","id.orig_h":"10.0.0.5","query":"evil.example"})"
+        "\n");
+  Write("zeek_http.json",
+        R"({"ts": 1709542800, "uid": "C2", "id.orig_h": "10.0.0.5", "host": "evil.example"})"
+        "\n");
   const Index index = MakeIndex("evil.example\n");
   auto c = Run(index, {dir_});
-  ASSERT_EQ(c.findings.size(), 3U);
+  ASSERT_EQ(c.findings.size(), 5U);
   for (const Finding& f : c.findings) {
     EXPECT_EQ(f.time, TimePoint(std::chrono::seconds(1709542800))) << f.file;
   }
