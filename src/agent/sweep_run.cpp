@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <ostream>
 
@@ -13,6 +14,7 @@
 #include "agent/config.h"
 #include "agent/progress.h"
 #include "intel/stix.h"
+#include "intel/warninglist.h"
 #include "sweep/indicators.h"
 #include "sweep/sweeper.h"
 
@@ -26,6 +28,9 @@ namespace {
 constexpr const char* kIndexFile = "index.cdx";
 constexpr const char* kIndexMetaFile = "index.meta";
 constexpr std::chrono::hours kIndexMaxAge{1};
+// What index.meta says besides the store's generation and the build time: an index saved under
+// other rules (before warninglists were applied here: none) is built again.
+constexpr int kIndexRules = 2;
 constexpr std::size_t kMaxContextBytes = 256;
 
 std::atomic<bool> g_interrupted{false};
@@ -260,11 +265,18 @@ void PrintTotals(std::ostream& out,
 
 }  // namespace
 
+fs::path DefaultWarninglistsDir() {
+  const char* dir = std::getenv("CADUCEUS_DATA_DIR");
+  return fs::path(dir != nullptr && *dir != '\0' ? dir : CADUCEUS_DEFAULT_DATA_DIR) /
+         "warninglists";
+}
+
 Result<sweep::Index> LoadOrBuildIndex(const fs::path& state_dir,
                                       LocalStore& store,
                                       const Clock& clock,
                                       bool* built,
-                                      std::string* report) {
+                                      std::string* report,
+                                      const fs::path& warninglists_dir) {
   const fs::path index_file = state_dir / kIndexFile;
   const fs::path meta_file = state_dir / kIndexMetaFile;
   const std::int64_t generation = store.Generation();
@@ -272,12 +284,24 @@ Result<sweep::Index> LoadOrBuildIndex(const fs::path& state_dir,
   if (built != nullptr) *built = false;
   if (auto meta = ReadSmallFile(meta_file, 256)) {
     long long gen = -1, built_ms = 0;
-    if (std::sscanf(meta->c_str(), "%lld %lld", &gen, &built_ms) == 2 && gen == generation &&
+    int rules = 0;
+    if (std::sscanf(meta->c_str(), "%lld %lld %d", &gen, &built_ms, &rules) == 3 &&
+        rules == kIndexRules && gen == generation &&
         now - FromUnixMillis(built_ms) < kIndexMaxAge && now >= FromUnixMillis(built_ms)) {
       if (auto loaded = sweep::Index::Load(index_file)) return loaded;
     }
   }
-  sweep::IndicatorSetBuilder builder({.now = now});
+  // The lists the hub flags indicators with (an indicator on one is never matched); none when
+  // the directory is missing, which the report says.
+  intel::Warninglists lists;
+  std::string lists_note;
+  std::error_code ec;
+  if (!warninglists_dir.empty() && fs::is_directory(warninglists_dir, ec)) {
+    if (auto added = lists.AddDirectory(warninglists_dir); !added) return added.error();
+  } else {
+    lists_note = fmt::format("; no warninglists at {}", warninglists_dir.string());
+  }
+  sweep::IndicatorSetBuilder builder({.now = now, .warninglists = &lists});
   auto walked = store.ForEachIndicator([&](const IndicatorRow& row) {
     if (row.pattern_type == "stix") builder.AddStix(row.json, row.collection);
   });
@@ -288,15 +312,17 @@ Result<sweep::Index> LoadOrBuildIndex(const fs::path& state_dir,
     for (const auto& [reason, n] : r.skipped) {
       skipped += fmt::format(", {} {}", n, sweep::SkipReasonName(reason));
     }
-    *report = fmt::format("index built: {} simple and {} compound indicator(s){}", r.simple,
-                          r.compound, skipped.empty() ? "" : "; left out:" + skipped.substr(1));
+    *report =
+        fmt::format("index built: {} simple and {} compound indicator(s){}{}", r.simple, r.compound,
+                    skipped.empty() ? "" : "; left out:" + skipped.substr(1), lists_note);
   }
   auto set = builder.Finish();
   auto index = sweep::Index::Build(set);
   if (!index) return index.error();
   if (auto s = index->Save(index_file); !s) return s.error();
   ::chmod(index_file.c_str(), 0600);
-  if (auto s = WriteFileAtomic(meta_file, fmt::format("{} {}\n", generation, ToUnixMillis(now)));
+  if (auto s = WriteFileAtomic(
+          meta_file, fmt::format("{} {} {}\n", generation, ToUnixMillis(now), kIndexRules));
       !s) {
     return s.error();
   }

@@ -35,13 +35,21 @@ inline constexpr int kExitFindings = 1;
 inline constexpr int kExitError = 2;
 inline constexpr std::size_t kMaxListedFindings = 200;
 
+// The MISP warninglists the agent applies: $CADUCEUS_DATA_DIR/warninglists, else those of the
+// source tree it was built from (data/warninglists), as the hub finds its own.
+std::filesystem::path DefaultWarninglistsDir();
+
 // Loads the cached index or builds it from the store's indicators (and saves it). `built`
-// reports whether it was rebuilt; `report` (when not null) receives the build counts.
-Result<sweep::Index> LoadOrBuildIndex(const std::filesystem::path& state_dir,
-                                      LocalStore& store,
-                                      const Clock& clock,
-                                      bool* built = nullptr,
-                                      std::string* report = nullptr);
+// reports whether it was rebuilt; `report` (when not null) receives the build counts. An
+// indicator one of whose observables is on a list of `warninglists_dir` is left out, as the hub
+// flags it; a missing directory applies none (the report says so), a malformed list is an error.
+Result<sweep::Index> LoadOrBuildIndex(
+    const std::filesystem::path& state_dir,
+    LocalStore& store,
+    const Clock& clock,
+    bool* built = nullptr,
+    std::string* report = nullptr,
+    const std::filesystem::path& warninglists_dir = DefaultWarninglistsDir());
 
 // The YARA rules of the store's indicators with pattern_type "yara" (not revoked, not expired).
 std::vector<YaraSource> YaraSourcesOf(LocalStore& store, TimePoint now);

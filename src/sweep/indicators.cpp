@@ -10,6 +10,7 @@
 
 #include "intel/pattern.h"
 #include "intel/stix.h"
+#include "intel/warninglist.h"
 
 namespace caduceus::sweep {
 namespace {
@@ -326,6 +327,14 @@ bool IndicatorSetBuilder::AddStix(std::string_view json,
   if (!pattern) {
     Skip(id, SkipReason::kInvalid, "pattern: " + pattern.error().message);
     return false;
+  }
+  if (options_.warninglists != nullptr) {
+    for (const intel::Observable& observable : intel::ObservablesOfPattern(*pattern)) {
+      if (!options_.warninglists->Check(observable).empty()) {
+        Skip(id, SkipReason::kWarninglisted, "on a warninglist");
+        return false;
+      }
+    }
   }
 
   IndicatorEntry entry;

@@ -17,7 +17,8 @@
 //     skipped with a reason, as are patterns with no term left and disjunctions of more than
 //     kMaxClauses clauses or clauses of more than kMaxTermsPerClause terms.
 // Revoked indicators, indicators whose valid_until is not after `now`, and those the caller
-// flags as warninglisted are skipped (counted by reason). Indicators of a pattern_type other
+// flags as warninglisted, or whose observables are on the options' warninglists, are skipped
+// (counted by reason). Indicators of a pattern_type other
 // than "stix" (yara, sigma, ...) are skipped as not sweepable in logs.
 //
 // Plain lists: one value per line; blank lines and lines starting with '#' are ignored. The kind
@@ -41,6 +42,10 @@
 #include "core/error.h"
 #include "core/tlp.h"
 #include "intel/observables.h"
+
+namespace caduceus::intel {
+class Warninglists;
+}  // namespace caduceus::intel
 
 namespace caduceus::sweep {
 
@@ -101,6 +106,10 @@ struct BuildReport {
 
 struct IndicatorSetOptions {
   TimePoint now;  // for valid_until; the caller's clock
+  // When set, a STIX indicator one of whose pattern's observables is on a list is skipped as
+  // warninglisted, as the hub's intel store flags it (for a caller without the hub's verdict: the
+  // agent). Must outlive the builder.
+  const intel::Warninglists* warninglists = nullptr;
 };
 
 struct IndicatorSet {

@@ -41,6 +41,8 @@ constexpr const char* kHashId = "indicator--a9e27b1c-0003-4000-8000-000000000003
 constexpr const char* kReportId = "indicator--a9e27b1c-0004-4000-8000-000000000004";
 constexpr const char* kFileNameId = "indicator--a9e27b1c-0005-4000-8000-000000000005";
 constexpr const char* kYaraId = "indicator--a9e27b1c-0006-4000-8000-000000000006";
+// A documentation range: on the shipped MISP warninglists (RFC 5735), so never matched.
+constexpr const char* kListedId = "indicator--a9e27b1c-0007-4000-8000-000000000007";
 constexpr const char* kAmberId = "indicator--a9e27b1c-00ff-4000-8000-0000000000ff";
 constexpr const char* kHash = "5f3c9a1d2b7e8f4a6c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b";
 constexpr int kFillers = 24;
@@ -129,7 +131,9 @@ class AgentEndToEnd : public ::testing::Test {
     }
     json::array green{
         StixIndicator(kDomainId, "[domain-name:value = 'evil-agent.example']"),
-        StixIndicator(kCidrId, "[ipv4-addr:value = '198.51.100.0/24']"),
+        // The Nmap project's scanme range, on no warninglist.
+        StixIndicator(kCidrId, "[ipv4-addr:value = '45.33.32.0/24']"),
+        StixIndicator(kListedId, "[ipv4-addr:value = '198.51.100.0/24']"),
         StixIndicator(kHashId, std::string("[file:hashes.'SHA-256' = '") + kHash + "']"),
         StixIndicator(kReportId, "[domain-name:value = 'report-agent.example']"),
         StixIndicator(kFileNameId, "[file:name = 'agent-dropper.exe']"),
@@ -251,7 +255,8 @@ TEST_F(AgentEndToEnd, SyncPullsExactlyTheVisibleIndicatorsOnceAndResumesAfterEac
     ASSERT_LT(runs, 40) << "sync does not end";
   }
   EXPECT_GT(runs, 4);
-  std::set<std::string> expected{kDomainId, kCidrId, kHashId, kReportId, kFileNameId, kYaraId};
+  std::set<std::string> expected{kDomainId,   kCidrId, kHashId,  kReportId,
+                                 kFileNameId, kYaraId, kListedId};
   for (int i = 0; i < kFillers; ++i) expected.insert(FillerId(i));
   const auto stored = StoredIndicatorIds();
   EXPECT_EQ(received, static_cast<int>(expected.size()));
@@ -302,9 +307,11 @@ TEST_F(AgentEndToEnd,
             "1764410402.000     80 10.1.2.5 TCP_MISS/200 1024 GET "
             "http://filler-3.example.net/ - HIER_DIRECT/203.0.113.12 text/html\n");
   WriteZstd(logs / "web" / "access.log.zst",
-            "198.51.101.1 - - [29/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 512 \"-\" "
+            "45.33.33.1 - - [29/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 512 \"-\" "
             "\"curl/8.0\"\n"
-            "198.51.100.77 - - [29/Nov/2026:10:00:01 +0000] \"GET /login HTTP/1.1\" 200 512 "
+            "45.33.32.156 - - [29/Nov/2026:10:00:01 +0000] \"GET /login HTTP/1.1\" 200 512 "
+            "\"-\" \"Mozilla/5.0\"\n"
+            "198.51.100.77 - - [29/Nov/2026:10:00:02 +0000] \"GET /login HTTP/1.1\" 200 512 "
             "\"-\" \"Mozilla/5.0\"\n");
   WriteFile(logs / "edr" / "events.json",
             "{\"@timestamp\":\"2026-11-29T10:00:00Z\",\"event\":\"process\",\"sha256\":\"" +

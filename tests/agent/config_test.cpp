@@ -1,12 +1,14 @@
 // The agent's state directory, configuration, local store and report planning, without a hub.
 #include "agent/config.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "agent/local_store.h"
 #include "agent/progress.h"
 #include "agent/report.h"
+#include "agent/sweep_run.h"
 #include "agent/sync.h"
 #include "support/test_db.h"
 
@@ -192,6 +195,55 @@ TEST_F(AgentStore, AReportPlansOnlyUnsentVersionsToAWritableCollection) {
   EXPECT_EQ(next.at("count").as_int64(), 3);
   EXPECT_EQ(next.at("id"), sighting.at("id")) << "one sighting per indicator, a newer version";
   EXPECT_EQ(next.at("where_sighted_refs").as_array().size(), 1u);
+}
+
+// The index the agent builds leaves out indicators on the MISP warninglists shipped in data/ (as
+// the hub flags them), and applies none when the lists are missing, which its report says.
+TEST_F(AgentStore, TheIndexLeavesOutWarninglistedIndicators) {
+  auto indicator = [](std::string_view id, std::string_view pattern) {
+    return StoredObject{
+        std::string(id),
+        "2026-01-01T00:00:00.000Z",
+        1000,
+        "indicator",
+        "stix",
+        fmt::format(R"({{"type":"indicator","spec_version":"2.1","id":"{}",)"
+                    R"("created":"2026-01-01T00:00:00.000Z",)"
+                    R"("modified":"2026-01-01T00:00:00.000Z","pattern":"{}",)"
+                    R"("pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}})",
+                    id, pattern)};
+  };
+  ASSERT_TRUE(store_->StorePage("http://h/taxii2/be/", "c-read",
+                                {indicator("indicator--00000000-0000-4000-8000-000000000001",
+                                           "[ipv4-addr:value = '8.8.8.8']"),
+                                 indicator("indicator--00000000-0000-4000-8000-000000000002",
+                                           "[domain-name:value = 'c2.evil.example']")},
+                                {"", "", ""}));
+  const char* source = std::getenv("CADUCEUS_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "CADUCEUS_SOURCE_DIR names the source tree";
+  const fs::path shipped = fs::path(source) / "data" / "warninglists";
+  ManualClock clock(TimePoint(std::chrono::seconds(1'780'000'000)));
+  std::string report;
+  auto index = LoadOrBuildIndex(tmp_.path(), *store_, clock, nullptr, &report, shipped);
+  ASSERT_TRUE(index) << index.error().message;
+  EXPECT_NE(report.find("1 warninglisted"), std::string::npos) << report;
+  std::vector<sweep::Hit> hits;
+  EXPECT_FALSE(index->Match(intel::ObservableKind::kIpv4, "8.8.8.8", hits));
+  EXPECT_TRUE(index->Match(intel::ObservableKind::kDomain, "c2.evil.example", hits));
+
+  // Without lists both are matched; the index is built again, not taken from the cache, since
+  // the store changed (a third indicator).
+  ASSERT_TRUE(store_->StorePage("http://h/taxii2/be/", "c-read",
+                                {indicator("indicator--00000000-0000-4000-8000-000000000003",
+                                           "[domain-name:value = 'other.example']")},
+                                {"", "", ""}));
+  bool built = false;
+  index = LoadOrBuildIndex(tmp_.path(), *store_, clock, &built, &report,
+                           fs::path(tmp_.path()) / "none");
+  ASSERT_TRUE(index) << index.error().message;
+  EXPECT_TRUE(built);
+  EXPECT_NE(report.find("no warninglists at"), std::string::npos) << report;
+  EXPECT_TRUE(index->Match(intel::ObservableKind::kIpv4, "8.8.8.8", hits));
 }
 
 TEST(AgentProgress, ShowsThroughputAndTheTimeLeft) {

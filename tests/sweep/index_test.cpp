@@ -17,6 +17,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "intel/warninglist.h"
 #include "sweep/indicators.h"
 #include "sweep/line_filter.h"
 
@@ -316,6 +317,26 @@ TEST(Indicators, RevokedExpiredWarninglistedAreSkippedAndNeverMatch) {
   }
   EXPECT_THAT(Ids(index, ObservableKind::kDomain, "live.example"),
               ElementsAre("indicator--00000000-0000-4000-8000-000000000006"));
+}
+
+TEST(Indicators, IndicatorsWithAnObservableOnTheGivenWarninglistsAreSkipped) {
+  intel::Warninglists lists;
+  ASSERT_TRUE(lists.AddList(R"({"name":"resolvers","description":"d","version":1,"type":"cidr",)"
+                            R"("list":["8.8.8.8/32","2001:4860:4860::8888/128"]})"));
+  IndicatorSetBuilder builder({.now = Now(), .warninglists = &lists});
+  EXPECT_FALSE(builder.AddStix(Indicator("000000000007", "[ipv4-addr:value = '8.8.8.8']"), "c"));
+  // One observable on a list is enough, as the hub flags the whole indicator.
+  EXPECT_FALSE(builder.AddStix(
+      Indicator("000000000008",
+                "[domain-name:value = 'c2.example' AND ipv4-addr:value = '8.8.8.8']"),
+      "c"));
+  EXPECT_TRUE(builder.AddStix(Indicator("000000000009", "[ipv4-addr:value = '8.8.4.4']"), "c"));
+  EXPECT_EQ(builder.report().skipped.at(SkipReason::kWarninglisted), 2U);
+  const Index index = Index::Build(builder.Finish()).value();
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "8.8.8.8"), IsEmpty());
+  EXPECT_THAT(Ids(index, ObservableKind::kDomain, "c2.example"), IsEmpty());
+  EXPECT_THAT(Ids(index, ObservableKind::kIpv4, "8.8.4.4"),
+              ElementsAre("indicator--00000000-0000-4000-8000-000000000009"));
 }
 
 TEST(Indicators, ObservationLevelOperatorsAreSkippedWithAReason) {
