@@ -293,14 +293,11 @@ Result<sweep::Index> LoadOrBuildIndex(const fs::path& state_dir,
   }
   // The lists the hub flags indicators with (an indicator on one is never matched); none when
   // the directory is missing, which the report says.
-  intel::Warninglists lists;
-  std::string lists_note;
-  std::error_code ec;
-  if (!warninglists_dir.empty() && fs::is_directory(warninglists_dir, ec)) {
-    if (auto added = lists.AddDirectory(warninglists_dir); !added) return added.error();
-  } else {
-    lists_note = fmt::format("; no warninglists at {}", warninglists_dir.string());
-  }
+  auto loaded = intel::LoadWarninglists(warninglists_dir);
+  if (!loaded) return loaded.error();
+  const intel::Warninglists lists = *loaded ? std::move(**loaded) : intel::Warninglists();
+  const std::string lists_note =
+      *loaded ? "" : fmt::format("; no warninglists at {}", warninglists_dir.string());
   sweep::IndicatorSetBuilder builder({.now = now, .warninglists = &lists});
   auto walked = store.ForEachIndicator([&](const IndicatorRow& row) {
     if (row.pattern_type == "stix") builder.AddStix(row.json, row.collection);

@@ -142,15 +142,14 @@ std::vector<ModuleMigrations> AllModules(storage::Dialect dialect) {
 
 // The MISP warninglists shipped under <data_dir>/warninglists (none when it is missing).
 Result<std::shared_ptr<const intel::Warninglists>> LoadWarninglists(const std::string& data_dir) {
-  auto lists = std::make_shared<intel::Warninglists>();
   const auto dir = std::filesystem::path(data_dir) / "warninglists";
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) {
-    if (auto s = lists->AddDirectory(dir); !s) return s.error();
-  } else {
+  auto loaded = intel::LoadWarninglists(dir);
+  if (!loaded) return loaded.error();
+  if (!*loaded) {
     spdlog::warn("no warninglists: {} is not a directory", dir.string());
+    return std::make_shared<const intel::Warninglists>();
   }
-  return std::shared_ptr<const intel::Warninglists>(std::move(lists));
+  return std::make_shared<const intel::Warninglists>(std::move(**loaded));
 }
 
 int MigrateAll(storage::Database& db) {

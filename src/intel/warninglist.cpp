@@ -654,4 +654,12 @@ std::vector<WarninglistInfo> Warninglists::Lists() const {
   return out;
 }
 
+Result<std::optional<Warninglists>> LoadWarninglists(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return std::optional<Warninglists>();
+  Warninglists lists;
+  if (auto s = lists.AddDirectory(dir); !s) return s.error();
+  return std::optional<Warninglists>(std::move(lists));
+}
+
 }  // namespace caduceus::intel

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,5 +69,9 @@ class Warninglists {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The lists of `dir` (AddDirectory), or nullopt when `dir` is not a directory (a data directory
+// without them, which the caller reports). A bad list is an error.
+Result<std::optional<Warninglists>> LoadWarninglists(const std::filesystem::path& dir);
 
 }  // namespace caduceus::intel

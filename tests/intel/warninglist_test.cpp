@@ -317,6 +317,20 @@ TEST(Warninglist, DirectoryLoadsEveryListJsonInPathOrder) {
   EXPECT_EQ(infos[1].name, "b-list");
 }
 
+TEST(Warninglist, LoadGivesNoneForAMissingDirectoryAndFailsOnABadList) {
+  auto missing = LoadWarninglists("/nonexistent/caduceus/warninglists");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  TempDir dir;
+  dir.Write("a/list.json", List("a-list", "string", {"a.example"}));
+  auto loaded = LoadWarninglists(dir.path());
+  ASSERT_TRUE(loaded);
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->Lists().size(), 1u);
+  dir.Write("b/list.json", R"({"name":"b"})");
+  EXPECT_FALSE(LoadWarninglists(dir.path()));
+}
+
 TEST(Warninglist, DirectoryWithABadListFailsNamingTheFileAndAddsNothing) {
   TempDir dir;
   dir.Write("a/list.json", List("a-list", "string", {"a.example"}));
