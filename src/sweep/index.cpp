@@ -35,20 +35,20 @@ using detail::WordFilter;
 using intel::ObservableKind;
 
 constexpr std::array<char, 8> kMagic = {'C', 'A', 'D', 'S', 'W', 'I', 'X', '\0'};
-constexpr std::uint32_t kVersion = 3;
+constexpr std::uint32_t kVersion = 4;
 constexpr std::uint32_t kTermPosting = 0x80000000U;  // a posting with this bit names a term
 constexpr std::uint8_t kNone = 0xff;                 // no TLP / no confidence
 constexpr std::size_t kMaxKeyPayload = 8192;         // longer values are no observable
 constexpr int kBloomBitsPerKey = 12;
 constexpr int kBloomProbes = 6;
-// The front filter (see Index::Storage::front): built for Bloom filters above 256 KiB, a quarter
+// The front filter (see Index::Storage::front): made for Bloom filters above 256 KiB, a quarter
 // of their size and at most 512 KiB, so that it stays in a core's L2 cache.
 constexpr std::size_t kFrontMinBloomBytes = std::size_t{256} << 10;
 constexpr std::size_t kFrontMaxBytes = std::size_t{512} << 10;
 constexpr std::uint32_t kParallelDeriveKeys = 100'000;  // Derive uses two threads from here
 constexpr std::size_t kParallelChecksumBytes = std::size_t{8} << 20;  // and Validate from here
-// The validation of the keys loads the bytes and posting of the key this far ahead: keys are in
-// hash order, their bytes anywhere in the strings (about 10 ms of a load at 1M).
+// The validation of the keys loads the posting of the key this far ahead: keys are in hash order
+// (their bytes too), their indicators anywhere.
 constexpr std::uint32_t kKeysAhead = 16;
 
 // The first byte of a key's bytes: what the rest is.
@@ -91,6 +91,7 @@ enum SectionId {
   kSectionLineTails,  // and its tail filter (LineTables::tails)
   kSectionLineHosts,  // and its host filter (LineTables::hosts)
   kSectionUrlQuads,   // the URL keys' hosts that are IPv4 addresses, ascending
+  kSectionFront,      // the front filter (Index::Storage::front), empty for a small Bloom filter
   kSectionCount,
 };
 
@@ -352,6 +353,14 @@ std::uint64_t Checksum(const char* data, std::size_t size);
 
 std::size_t AlignUp(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
 
+// The words of the front filter in front of a Bloom filter of `blocks` 64-byte blocks.
+std::size_t FrontWords(std::uint32_t blocks) {
+  const std::size_t bloom_bytes = std::size_t{blocks} * 64;
+  return bloom_bytes <= kFrontMinBloomBytes ? 0 : std::min(bloom_bytes / 4, kFrontMaxBytes) / 8;
+}
+
+bool IsAddressTag(std::uint8_t tag) { return tag == kTagIpv4 || tag == kTagIpv6; }
+
 const std::uint64_t* BloomBlock(const std::uint64_t* bloom,
                                 std::uint32_t blocks,
                                 std::uint64_t hash) {
@@ -450,10 +459,10 @@ struct Index::Storage {
   const std::uint64_t* v4_filter = nullptr;
   const std::uint64_t* v6_filter = nullptr;
   // In front of a large Bloom filter, whose probes miss the L2 cache: two bits in one 64-bit
-  // word per key and per URL indicator's host, derived from the keys when the index is attached
-  // (not part of the file form). A hash it rejects is in no key; the others go on to the Bloom
-  // filter. Empty when the Bloom filter is small itself.
-  std::vector<std::uint64_t> front;
+  // word per key and per URL indicator's host (FrontWords words, a power of two), made with the
+  // Bloom filter. A hash it rejects is in no key; the others go on to the Bloom filter. Empty
+  // when the Bloom filter is small itself.
+  std::span<const std::uint64_t> front;
   int front_shift = 64;  // a hash's word: (hash * kK1) >> front_shift
 
   // The line filter's text filters (line_filter.h), made from the keys when the index is built
@@ -542,30 +551,26 @@ struct Index::Storage {
     }
   }
 
-  // Fills the front filter from the keys (once they are known to be valid).
-  void BuildFront() {
-    const std::size_t bloom_bytes = std::size_t{header->bloom_blocks} * 64;
-    if (bloom_bytes <= kFrontMinBloomBytes) return;
-    const std::size_t words = std::min(bloom_bytes / 4, kFrontMaxBytes) / 8;
-    front.assign(words, 0);
-    front_shift = 64 - std::countr_zero(words);
+  // The front filter of what the Bloom filter holds: the keys and the URL keys' hosts.
+  static std::vector<std::uint64_t> MakeFront(std::span<const KeyRec> keys,
+                                              std::span<const std::uint64_t> hosts,
+                                              std::uint32_t bloom_blocks) {
+    std::vector<std::uint64_t> words(FrontWords(bloom_blocks), 0);
+    if (words.empty()) return words;
+    const int shift = 64 - std::countr_zero(words.size());
     auto set = [&](std::uint64_t hash) {
       const std::uint64_t mixed = hash * kK1;
-      front[mixed >> front_shift] |= FrontBits(mixed);
+      words[mixed >> shift] |= FrontBits(mixed);
     };
-    std::string lower;
-    for (std::uint32_t k = 0; k < header->keys; ++k) {
-      const KeyRec& key = keys[k];
-      set(key.hash);
-      const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
-      if (tag != kTagUrl && tag != kTagUrlPrefix) continue;
-      const std::string_view payload(strings + key.bytes_offset + 1, key.bytes_size - 1);
-      if (const auto host = UrlHostHash(payload, lower)) set(*host);
-    }
+    for (const KeyRec& key : keys) set(key.hash);
+    for (const std::uint64_t hash : hosts) set(hash);
+    return words;
   }
 
   // Fills v4_groups and v6_groups from the address keys (once they are known to be valid), with
-  // the buckets of the address filters (the builder's rules for which keys set which bits).
+  // the buckets of the address filters (the builder's rules for which keys set which bits). The
+  // address keys come first (the builder puts them there); a file that has others before them
+  // matches fewer addresses, nothing worse.
   void BuildAddressGroups() {
     const std::uint32_t log2 = std::min(header->ip_filter_log2, kMaxGroupLog2);
     const std::size_t buckets = std::size_t{1} << log2;
@@ -579,7 +584,7 @@ struct Index::Storage {
     for (std::uint32_t k = 0; k < header->keys; ++k) {
       const KeyRec& key = keys[k];
       const auto tag = static_cast<std::uint8_t>(strings[key.bytes_offset]);
-      if (tag != kTagIpv4 && tag != kTagIpv6) continue;
+      if (!IsAddressTag(tag)) break;
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(strings + key.bytes_offset);
       addresses.push_back({Be32(bytes + 2), bytes[1], tag == kTagIpv6});
       ++counts[tag == kTagIpv6 ? 1 : 0][bytes[1]];
@@ -727,6 +732,8 @@ struct Index::Storage {
     line_hosts.View(SectionAt<std::uint64_t>(kSectionLineHosts),
                     header->sections[kSectionLineHosts].size / 8);
     url_quads = {SectionAt<std::uint32_t>(kSectionUrlQuads), header->url_quads};
+    front = {SectionAt<std::uint64_t>(kSectionFront), header->sections[kSectionFront].size / 8};
+    front_shift = front.empty() ? 64 : 64 - std::countr_zero(front.size());
     LineFilterFacts facts;
     facts.usable = (header->line_flags & kLineUsable) != 0;
     facts.digit_tail = (header->line_flags & kLineDigitTail) != 0;
@@ -755,13 +762,11 @@ struct Index::Storage {
   void Derive() {
     if (header->keys < kParallelDeriveKeys) {
       DeriveLineFilter();
-      BuildFront();
       BuildAddressGroups();
       return;
     }
     auto groups = std::async(std::launch::async, [this] { BuildAddressGroups(); });
     DeriveLineFilter();
-    BuildFront();
     groups.get();
   }
 
@@ -1040,7 +1045,8 @@ Status Index::Storage::ValidateSections() const {
       WordFilter::Words(h.keys, 32) * 8,
       WordFilter::Words(h.keys, 16) * 8,
       WordFilter::Words(h.line_hosts, 32) * 8,
-      std::uint64_t{h.url_quads} * 4};
+      std::uint64_t{h.url_quads} * 4,
+      FrontWords(h.bloom_blocks) * 8};
   for (int i = 0; i < kSectionCount; ++i) {
     const Section& s = h.sections[static_cast<std::size_t>(i)];
     if (s.offset % 8 != 0 || s.offset < sizeof(Header) || s.offset > size ||
@@ -1094,9 +1100,7 @@ Status Index::Storage::ValidateSections() const {
   }
   for (std::uint32_t i = 0; i < h.keys; ++i) {
     if (i + kKeysAhead < h.keys) {  // a prefetch of any address is harmless
-      const KeyRec& ahead = keys[i + kKeysAhead];
-      __builtin_prefetch(strings + ahead.bytes_offset);
-      __builtin_prefetch(indicators + ahead.posting);
+      __builtin_prefetch(indicators + keys[i + kKeysAhead].posting);
     }
     const KeyRec& k = keys[i];
     if (k.bytes_size < 2 || k.bytes_size > kMaxKeyPayload + 1 ||
@@ -1246,20 +1250,40 @@ Result<Index> Index::Build(const IndicatorSet& set) {
     if (a.bytes != b.bytes) return a.bytes < b.bytes;
     return a.posting < b.posting;
   });
-
-  std::string strings;
-  strings.reserve(string_bytes);
-  std::vector<KeyRec> keys;
-  keys.reserve(pending.size());
-  std::vector<std::uint32_t> postings;
-  // For simple entries: where their key's payload is, so that an id equal to it is stored once.
-  std::vector<std::uint32_t> key_payload(set.entries.size(), 0);
+  // The keys: each run of equal pending keys. Address keys come first (for BuildAddressGroups),
+  // then each kind by its first posting, so that a load reads the keys, their bytes and the
+  // indicators they post to each in one pass.
+  struct Run {
+    bool address;
+    std::uint32_t posting;  // the first
+    std::size_t begin;
+    std::size_t end;
+  };
+  std::vector<Run> runs;
   for (std::size_t i = 0; i < pending.size();) {
     std::size_t j = i + 1;
     while (j < pending.size() && pending[j].hash == pending[i].hash &&
            pending[j].bytes == pending[i].bytes) {
       ++j;
     }
+    runs.push_back(Run{IsAddressTag(static_cast<std::uint8_t>(pending[i].bytes[0])),
+                       pending[i].posting, i, j});
+    i = j;
+  }
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
+    return a.address != b.address ? a.address : a.posting < b.posting;
+  });
+
+  std::string strings;
+  strings.reserve(string_bytes);
+  std::vector<KeyRec> keys;
+  keys.reserve(runs.size());
+  std::vector<std::uint32_t> postings;
+  // For simple entries: where their key's payload is, so that an id equal to it is stored once.
+  std::vector<std::uint32_t> key_payload(set.entries.size(), 0);
+  for (const Run& run : runs) {
+    const std::size_t i = run.begin;
+    const std::size_t j = run.end;
     KeyRec key{};
     key.hash = pending[i].hash;
     key.bytes_offset = static_cast<std::uint32_t>(strings.size());
@@ -1281,7 +1305,6 @@ Result<Index> Index::Build(const IndicatorSet& set) {
     if (strings.size() > std::numeric_limits<std::uint32_t>::max() / 2) {
       return Error::Invalid("the indicators' strings exceed the index format");
     }
-    i = j;
   }
   if (keys.size() >= kTermPosting) return Error::Invalid("too many keys");
   for (std::size_t e = 0; e < set.entries.size(); ++e) {
@@ -1320,6 +1343,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
   std::vector<std::uint64_t> bloom(std::size_t{blocks} * 8, 0);
   for (const KeyRec& k : keys) BloomSet(bloom.data(), blocks, k.hash);
   for (std::uint64_t h : host_hashes) BloomSet(bloom.data(), blocks, h);
+  const std::vector<std::uint64_t> front = Storage::MakeFront(keys, host_hashes, blocks);
 
   std::size_t ip_keys = 0;
   for (const KeyRec& k : keys) {
@@ -1393,6 +1417,7 @@ Result<Index> Index::Build(const IndicatorSet& set) {
       {line.tails.data(), line.tails.size() * 8},
       {line.hosts.data(), line.hosts.size() * 8},
       {line.url_quads.data(), line.url_quads.size() * 4},
+      {front.data(), front.size() * 8},
   }};
   std::size_t total = sizeof(Header);
   for (int i = 0; i < kSectionCount; ++i) {
@@ -1532,17 +1557,34 @@ std::uint32_t Index::clause_terms(std::uint32_t index, std::uint32_t clause) con
 IndexStats Index::stats() const {
   if (!storage_) return {};
   return IndexStats{storage_->header->indicators, storage_->header->keys, storage_->size,
-                    storage_->front.size() * sizeof(std::uint64_t)};
+                    storage_->front.size_bytes()};
 }
 
 namespace {
+
+// HashBytes' step in four lanes, each over every fourth word, so that their multiplications
+// overlap (a load checks 90 MB at 1M indicators); the bytes after the last 32 by HashBytes.
+std::uint64_t HashLanes(const char* p, std::size_t n) {
+  std::array<std::uint64_t, 4> h = {kK1, kK2, kK1 ^ kK2, std::rotl(kK1, 32)};
+  for (std::uint64_t& lane : h) lane ^= static_cast<std::uint64_t>(n) * kK2;
+  for (; n >= 32; p += 32, n -= 32) {
+    for (std::size_t l = 0; l < h.size(); ++l) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p + 8 * l, 8);
+      h[l] = std::rotl(h[l] ^ (w * kK2), 31) * kK1;
+    }
+  }
+  std::uint64_t all = HashBytes(0, p, n);
+  for (const std::uint64_t lane : h) all = Mix(all ^ lane);
+  return all;
+}
 
 std::uint64_t Checksum(const char* data, std::size_t size) {
   std::array<char, sizeof(Header)> header{};
   std::memcpy(header.data(), data, sizeof(Header));
   std::memset(header.data() + offsetof(Header, checksum), 0, sizeof(std::uint64_t));
   const std::uint64_t head = HashBytes(1, header.data(), header.size());
-  const std::uint64_t body = HashBytes(0, data + sizeof(Header), size - sizeof(Header));
+  const std::uint64_t body = HashLanes(data + sizeof(Header), size - sizeof(Header));
   return Mix(head ^ std::rotl(body, 17));
 }
 

@@ -72,8 +72,8 @@ struct IndexStats {
   std::size_t indicators = 0;
   std::size_t keys = 0;   // distinct terms
   std::size_t bytes = 0;  // size of the index's bytes (the file size)
-  // Memory of the filter built in front of a large Bloom filter when the index is built or
-  // loaded (not in the file); 0 when there is none.
+  // Bytes of the filter in front of a large Bloom filter (part of the file); 0 when there is
+  // none.
   std::size_t front_bytes = 0;
 };
 

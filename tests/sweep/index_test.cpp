@@ -597,9 +597,10 @@ TEST_F(IndexFile, ResealedCorruptionsAreRejectedOrMatchSafely) {
 }
 
 // Past 256 KiB of Bloom filter (about 175,000 keys) the index puts a small filter in front of
-// it, derived from the keys when it is built or loaded: every key (domains through a parent,
+// it, made when it is built and stored in the file: every key (domains through a parent,
 // addresses, hashes, URLs and URL prefixes through their host) must get through it, whether the
-// index was built or mapped.
+// index was built or mapped. The address keys come first in the file, where the loader looks
+// for them, though the list has them among the others.
 TEST_F(IndexFile, LargeIndexFrontFilterLetsEveryKeyThrough) {
   constexpr int kEach = 40'000;
   std::string list;
