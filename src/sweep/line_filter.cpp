@@ -286,10 +286,18 @@ __attribute__((target("popcnt"))) std::size_t CountBitsPopcnt(const std::uint64_
 }
 #endif
 
+// Whether the filter uses the extensions this processor has; not when built as a processor with
+// none of them runs it (CADUCEUS_SWEEP_BASELINE, line_filter.h).
+#if defined(CADUCEUS_SWEEP_BASELINE)
+constexpr bool kExtensions = false;
+#else
+constexpr bool kExtensions = true;
+#endif
+
 std::size_t (*PickCounter())(const std::uint64_t*, std::size_t) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("popcnt")) return CountBitsPopcnt;
+  if (kExtensions && __builtin_cpu_supports("popcnt")) return CountBitsPopcnt;
 #endif
   return CountBitsPortable;
 }
@@ -447,21 +455,22 @@ CADUCEUS_INLINE bool ParseQuadAt(const char* text,
 }  // namespace
 
 bool LineFilter::Runs(Isa isa) {
+  if (isa == Isa::kBest || isa == Isa::kPortable) return true;
 #if defined(__x86_64__)
   __builtin_cpu_init();
   switch (isa) {
     case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2");
+      return kExtensions && __builtin_cpu_supports("avx2");
     case Isa::kAvx512:
-      return __builtin_cpu_supports("avx512bw");
+      return kExtensions && __builtin_cpu_supports("avx512bw");
     case Isa::kAvx512Vbmi:
-      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+      return kExtensions && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vbmi");
     default:
-      return true;
+      break;
   }
-#else
-  return isa == Isa::kBest || isa == Isa::kPortable;
 #endif
+  return false;
 }
 
 LineFilter::LineFilter(const Index& index, Isa isa)

@@ -502,5 +502,16 @@ TEST(LineFilterReader, FiltersLinesLongerThanAWindowAndALastLineWithoutNewline) 
   EXPECT_EQ(ParsedLines(text + " http://evil.example/"), expected);
 }
 
+#if defined(CADUCEUS_SWEEP_BASELINE)
+// In sweep_baseline_test the filter takes this processor for one with no extension beyond x86-64
+// (and runs its scanning functions as built for x86-64 alone).
+TEST(LineFilterBaseline, NoExtensionIsUsed) {
+  using Isa = LineFilter::Isa;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vbmi}) {
+    EXPECT_FALSE(LineFilter::Runs(isa)) << static_cast<int>(isa);
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace caduceus::sweep
