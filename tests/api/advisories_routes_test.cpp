@@ -83,7 +83,7 @@ class AdvisoryRoutesTest : public ApiTest {
   std::int64_t hospital_ = 0;
 };
 
-TEST_F(AdvisoryRoutesTest, ImportReportsOutcomesAndIsAudited) {
+TEST_P(AdvisoryRoutesTest, ImportReportsOutcomesAndIsAudited) {
   const Browser bsi = Login("bsi");
   auto created = Post(bsi, "/api/v1/advisories", MiniCsaf({}));
   ASSERT_EQ(created.status, 201) << created.body;
@@ -110,7 +110,7 @@ TEST_F(AdvisoryRoutesTest, ImportReportsOutcomesAndIsAudited) {
   EXPECT_EQ(Json(revised).at("revision").as_int64(), 2);
 }
 
-TEST_F(AdvisoryRoutesTest, InvalidCsafIs422WithJsonPointerAndOthersAreRefused) {
+TEST_P(AdvisoryRoutesTest, InvalidCsafIs422WithJsonPointerAndOthersAreRefused) {
   const Browser bsi = Login("bsi");
   std::string doc = MiniCsaf({});
   const std::string from = R"("fixed":["CSAFPID-0002"])";
@@ -138,7 +138,7 @@ TEST_F(AdvisoryRoutesTest, InvalidCsafIs422WithJsonPointerAndOthersAreRefused) {
   EXPECT_EQ(db_->QueryOne("SELECT COUNT(*) FROM adv_advisories")->Int(0), 0);
 }
 
-TEST_F(AdvisoryRoutesTest, EveryoneSearchesAndReadsDetailsAndDocuments) {
+TEST_P(AdvisoryRoutesTest, EveryoneSearchesAndReadsDetailsAndDocuments) {
   const Browser bsi = Login("bsi");
   MiniAdvisory v1;
   ASSERT_EQ(Post(bsi, "/api/v1/advisories", MiniCsaf(v1)).status, 201);
@@ -195,7 +195,7 @@ TEST_F(AdvisoryRoutesTest, EveryoneSearchesAndReadsDetailsAndDocuments) {
   ExpectProblem(Get(hospital, "/api/v1/advisories/999"), 404, "not-found");
 }
 
-TEST_F(AdvisoryRoutesTest, AuthoredFormBecomesAnAdvisoryOrNamesTheBadField) {
+TEST_P(AdvisoryRoutesTest, AuthoredFormBecomesAnAdvisoryOrNamesTheBadField) {
   const Browser bsi = Login("bsi");
   json::object form{
       {"title", "Infusion pump telnet service"},
@@ -228,7 +228,7 @@ TEST_F(AdvisoryRoutesTest, AuthoredFormBecomesAnAdvisoryOrNamesTheBadField) {
                 "invalid-input", "surprise");
 }
 
-TEST_F(AdvisoryRoutesTest, KevAndAliasesAreManagedByPublishersAndAudited) {
+TEST_P(AdvisoryRoutesTest, KevAndAliasesAreManagedByPublishersAndAudited) {
   const Browser centre = Login("centre");
   const Browser hospital = Login("hadmin");
   ExpectProblem(Post(hospital, "/api/v1/advisories/kev", MiniKev({"CVE-2025-0001"})), 403,
@@ -263,7 +263,7 @@ TEST_F(AdvisoryRoutesTest, KevAndAliasesAreManagedByPublishersAndAudited) {
   EXPECT_EQ(Json(Get(hospital, "/api/v1/advisories/aliases")).at("items").as_array().size(), 0U);
 }
 
-TEST_F(AdvisoryRoutesTest, SourcesAreAdministeredByPublishersOnly) {
+TEST_P(AdvisoryRoutesTest, SourcesAreAdministeredByPublishersOnly) {
   const Browser centre = Login("centre");
   const Browser hospital = Login("hadmin");
   json::object source{{"name", "Acme CSAF provider"},
@@ -304,6 +304,8 @@ TEST_F(AdvisoryRoutesTest, SourcesAreAdministeredByPublishersOnly) {
       Send(As(centre, Method::kPost, fmt::format("/api/v1/advisories/sources/{}/run", id))), 404,
       "not-found");
 }
+
+CADUCEUS_API_TEST_BACKENDS(AdvisoryRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

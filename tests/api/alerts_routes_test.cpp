@@ -136,7 +136,7 @@ class AlertRoutesTest : public ApiTest {
   std::int64_t de_ = 0, fr_ = 0, charite_ = 0, vivantes_ = 0;
 };
 
-TEST_F(AlertRoutesTest, UploadThenAdvisoryRaisesAnAlertWithItsReasonAtTheAffectedHospitalOnly) {
+TEST_P(AlertRoutesTest, UploadThenAdvisoryRaisesAnAlertWithItsReasonAtTheAffectedHospitalOnly) {
   const Browser c = Login("c.analyst");
   const Browser v = Login("v.analyst");
   auto up = UploadCsv(c, "Acme Medical,Infusion Pump,6.1,P-1,ICU,yes\n");
@@ -177,7 +177,7 @@ TEST_F(AlertRoutesTest, UploadThenAdvisoryRaisesAnAlertWithItsReasonAtTheAffecte
   EXPECT_EQ(Get(Login("bsi.admin"), "/api/v1/alerts/" + std::to_string(id)).status, 200);
 }
 
-TEST_F(AlertRoutesTest, TransitionsAreAuditedAndOffGraphOnesRefused) {
+TEST_P(AlertRoutesTest, TransitionsAreAuditedAndOffGraphOnesRefused) {
   const Browser c = Login("c.analyst");
   ASSERT_EQ(UploadCsv(c, "Acme Medical,Infusion Pump,6.1,P-1,ICU,yes\n").status, 201);
   ImportPump();
@@ -200,7 +200,7 @@ TEST_F(AlertRoutesTest, TransitionsAreAuditedAndOffGraphOnesRefused) {
   EXPECT_EQ(Post(Login("bsi.admin"), path, json::object{{"to", "in_remediation"}}).status, 403);
 }
 
-TEST_F(AlertRoutesTest, BulkTransitionGivesOneResultAndOneAuditEntryPerAlert) {
+TEST_P(AlertRoutesTest, BulkTransitionGivesOneResultAndOneAuditEntryPerAlert) {
   const Browser c = Login("c.analyst");
   ASSERT_EQ(UploadCsv(c, "Acme Medical,Infusion Pump,6.1,P-1,ICU,yes\n").status, 201);
   ImportPump();
@@ -219,7 +219,7 @@ TEST_F(AlertRoutesTest, BulkTransitionGivesOneResultAndOneAuditEntryPerAlert) {
   EXPECT_EQ(LastAudit().action, "alert.bulk");
 }
 
-TEST_F(AlertRoutesTest, BadUploadIs422WithEveryFaultyLineAndChangesNothing) {
+TEST_P(AlertRoutesTest, BadUploadIs422WithEveryFaultyLineAndChangesNothing) {
   const Browser c = Login("c.analyst");
   ASSERT_EQ(UploadCsv(c, "Acme Medical,Infusion Pump,6.1,P-1,ICU,yes\n").status, 201);
   auto bad = UploadCsv(c, "Acme,Pump,1,P-2,ICU,maybe\n,Pump,1,P-3,ICU,no\n");
@@ -250,7 +250,7 @@ TEST_F(AlertRoutesTest, BadUploadIs422WithEveryFaultyLineAndChangesNothing) {
             404);
 }
 
-TEST_F(AlertRoutesTest, SingleAssetsAreAddedEditedAndRemoved) {
+TEST_P(AlertRoutesTest, SingleAssetsAreAddedEditedAndRemoved) {
   const Browser c = Login("c.analyst");
   auto created = Post(c, "/api/v1/inventory/assets",
                       json::object{{"vendor", "Acme Medical"},
@@ -272,7 +272,7 @@ TEST_F(AlertRoutesTest, SingleAssetsAreAddedEditedAndRemoved) {
   EXPECT_EQ(Json(Get(c, "/api/v1/alerts?state=withdrawn")).at("total").as_int64(), 1);
 }
 
-TEST_F(AlertRoutesTest, AuthoritySetsDeadlinesAndWatchesItsProvidersOnTheDashboard) {
+TEST_P(AlertRoutesTest, AuthoritySetsDeadlinesAndWatchesItsProvidersOnTheDashboard) {
   const Browser bsi = Login("bsi.admin");
   auto put = Send(As(
       bsi, Method::kPut, "/api/v1/alerts/deadlines",
@@ -302,6 +302,8 @@ TEST_F(AlertRoutesTest, AuthoritySetsDeadlinesAndWatchesItsProvidersOnTheDashboa
   EXPECT_EQ(own.at("open").at("critical").as_int64(), 1);
   EXPECT_EQ(Get(Login("anssi"), "/api/v1/alerts/dashboard?org=" + std::to_string(de_)).status, 404);
 }
+
+CADUCEUS_API_TEST_BACKENDS(AlertRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -1,4 +1,6 @@
-// A real api::Api over a scratch SQLite database, driven in-process with hand-built requests.
+// A real api::Api over a scratch database of each backend (SQLite, PostgreSQL), driven in-process
+// with hand-built requests. A fixture derived from ApiTest runs its TEST_Ps on both backends with
+// CADUCEUS_API_TEST_BACKENDS(Fixture).
 #pragma once
 
 #include <memory>
@@ -44,11 +46,34 @@ struct Browser {
   std::int64_t user_id = 0;
 };
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
+  // The services over a fresh database, and the support centre with its admin "root".
   void SetUp() override {
+    CADUCEUS_REQUIRE_BACKEND(GetParam());
+    StartServices(GetParam());
+    if (HasFatalFailure()) return;
+    identity::NewOrganisation centre;
+    centre.name = "EU Support Centre";
+    centre.kind = identity::OrgKind::kSupportCentre;
+    auto sc = ids_->CreateOrganisation(identity::Actor::System(), centre);
+    ASSERT_TRUE(sc) << sc.error().message;
+    centre_id_ = sc->id;
+    identity::NewUser root;
+    root.username = "root";
+    root.display_name = "Root";
+    root.role = identity::Role::kAdmin;
+    root.organisation_id = centre_id_;
+    root.password = std::string(kRootPassword);
+    auto created = ids_->CreateUser(identity::Actor::System(), root);
+    ASSERT_TRUE(created) << created.error().message;
+    root_id_ = created->user.id;
+  }
+
+  // The services over a fresh, migrated database of `backend`, without organisations.
+  void StartServices(testing::Backend backend) {
     InitCrypto();
-    scratch_ = std::make_unique<testing::ScratchDatabase>(testing::Backend::kSqlite);
+    scratch_ = std::make_unique<testing::ScratchDatabase>(backend);
     auto db = storage::Database::Open(scratch_->url());
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
@@ -70,10 +95,9 @@ class ApiTest : public ::testing::Test {
     storage::ApplyMigrations(*db_, "advisories_alerts", advisories::AlertService::Migrations());
     storage::ApplyMigrations(*db_, "advisories_delivery",
                              advisories::DeliveryService::Migrations());
-    identity::IdentityOptions options;
-    options.password_hash = {1, 8 * 1024 * 1024};
-    options.secret_key = identity::SecretBox::GenerateKey();
-    ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options);
+    options_.password_hash = {1, 8 * 1024 * 1024};
+    options_.secret_key = identity::SecretBox::GenerateKey();
+    ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options_);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
     assessment_ = std::make_unique<assessment::AssessmentService>(*db_, clock_, *ids_);
     catalogue_ = std::make_unique<catalogue::CatalogueService>(*db_, clock_, *ids_);
@@ -98,22 +122,6 @@ class ApiTest : public ::testing::Test {
                  *intel_analysis_, *feeds_, *exports_, *warninglists_, *advisories_, *alerts_,
                  *inventories_, *delivery_, metrics_, clock_},
         ApiOptions{});
-
-    identity::NewOrganisation centre;
-    centre.name = "EU Support Centre";
-    centre.kind = identity::OrgKind::kSupportCentre;
-    auto sc = ids_->CreateOrganisation(identity::Actor::System(), centre);
-    ASSERT_TRUE(sc) << sc.error().message;
-    centre_id_ = sc->id;
-    identity::NewUser root;
-    root.username = "root";
-    root.display_name = "Root";
-    root.role = identity::Role::kAdmin;
-    root.organisation_id = centre_id_;
-    root.password = std::string(kRootPassword);
-    auto created = ids_->CreateUser(identity::Actor::System(), root);
-    ASSERT_TRUE(created) << created.error().message;
-    root_id_ = created->user.id;
   }
 
   http::Request Make(http::Method method, const std::string& target, std::string body = {}) {
@@ -180,6 +188,7 @@ class ApiTest : public ::testing::Test {
 
   std::unique_ptr<testing::ScratchDatabase> scratch_;
   std::unique_ptr<storage::Database> db_;
+  identity::IdentityOptions options_;
   SystemClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<identity::IdentityService> ids_;
@@ -203,5 +212,16 @@ class ApiTest : public ::testing::Test {
   std::int64_t root_id_ = 0;
   int request_counter_ = 0;
 };
+
+// A backend's name for test names ("SQLite", "PostgreSQL").
+inline std::string BackendParamName(const ::testing::TestParamInfo<testing::Backend>& param) {
+  return testing::BackendName(param.param);
+}
+
+// Runs the TEST_Ps of an ApiTest fixture on SQLite and on PostgreSQL.
+#define CADUCEUS_API_TEST_BACKENDS(Fixture)                                         \
+  INSTANTIATE_TEST_SUITE_P(Backends, Fixture,                                       \
+                           ::testing::ValuesIn(::caduceus::testing::AllBackends()), \
+                           ::caduceus::api::BackendParamName)
 
 }  // namespace caduceus::api

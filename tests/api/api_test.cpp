@@ -50,7 +50,7 @@ void ExpectSecurityHeaders(const http::Response& r) {
   EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
 }
 
-TEST_F(ApiTest, UnknownApiPathIsA404Problem) {
+TEST_P(ApiTest, UnknownApiPathIsA404Problem) {
   auto req = Make(Method::kGet, "/api/v1/no-such-thing");
   const auto rid = req.request_id;
   const auto r = Send(std::move(req));
@@ -59,11 +59,11 @@ TEST_F(ApiTest, UnknownApiPathIsA404Problem) {
   ExpectSecurityHeaders(r);
 }
 
-TEST_F(ApiTest, PageOutsideTheApiIsA404ProblemWithoutAWebRoot) {
+TEST_P(ApiTest, PageOutsideTheApiIsA404ProblemWithoutAWebRoot) {
   ExpectProblem(Send(Make(Method::kGet, "/index.html")), 404, "not-found");
 }
 
-TEST_F(ApiTest, WrongMethodIsA405WithAllow) {
+TEST_P(ApiTest, WrongMethodIsA405WithAllow) {
   const auto r = Send(Make(Method::kPut, "/api/v1/organisations"));
   ExpectProblem(r, 405, "method-not-allowed");
   EXPECT_EQ(Header(r, "Allow"), "GET, HEAD, POST");
@@ -73,7 +73,7 @@ TEST_F(ApiTest, WrongMethodIsA405WithAllow) {
   ExpectSecurityHeaders(me);
 }
 
-TEST_F(ApiTest, ProtectedRouteWithoutCredentialsIsA401Problem) {
+TEST_P(ApiTest, ProtectedRouteWithoutCredentialsIsA401Problem) {
   const auto r = Send(Make(Method::kGet, "/api/v1/me"));
   ExpectProblem(r, 401, "unauthenticated");
   ExpectSecurityHeaders(r);
@@ -81,7 +81,7 @@ TEST_F(ApiTest, ProtectedRouteWithoutCredentialsIsA401Problem) {
 }
 
 // The server admits bodies up to its configured limit for file uploads; JSON bodies stay small.
-TEST_F(ApiTest, JsonBodyOverOneMebibyteIs413EvenBelowTheServerLimit) {
+TEST_P(ApiTest, JsonBodyOverOneMebibyteIs413EvenBelowTheServerLimit) {
   const auto admin = LogIn("root");
   const boost::json::object big{{"name", std::string(kMaxJsonBodyBytes, 't')},
                                 {"scopes", boost::json::array{"read"}},
@@ -96,7 +96,7 @@ TEST_F(ApiTest, JsonBodyOverOneMebibyteIs413EvenBelowTheServerLimit) {
             201);
 }
 
-TEST_F(ApiTest, HealthIsPublicAndCarriesSecurityHeaders) {
+TEST_P(ApiTest, HealthIsPublicAndCarriesSecurityHeaders) {
   const auto r = Send(Make(Method::kGet, "/healthz"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(Json(r).at("status"), "ok");
@@ -104,14 +104,14 @@ TEST_F(ApiTest, HealthIsPublicAndCarriesSecurityHeaders) {
   EXPECT_EQ(Header(r, "Strict-Transport-Security"), "");
 }
 
-TEST_F(ApiTest, HstsIsSentOverTls) {
+TEST_P(ApiTest, HstsIsSentOverTls) {
   auto req = Make(Method::kGet, "/healthz");
   req.tls = true;
   const auto r = Send(std::move(req));
   EXPECT_NE(Header(r, "Strict-Transport-Security").find("max-age="), std::string::npos);
 }
 
-TEST_F(ApiTest, LoginSetsAStrictHttpOnlyCookieThatAuthenticatesMe) {
+TEST_P(ApiTest, LoginSetsAStrictHttpOnlyCookieThatAuthenticatesMe) {
   const auto login = LoginRequest("root", kRootPassword);
   ASSERT_EQ(login.status, 200) << login.body;
   const auto cookie = Header(login, "Set-Cookie");
@@ -136,20 +136,20 @@ TEST_F(ApiTest, LoginSetsAStrictHttpOnlyCookieThatAuthenticatesMe) {
   ExpectSecurityHeaders(me);
 }
 
-TEST_F(ApiTest, WrongPasswordIsA401ProblemWithoutACookie) {
+TEST_P(ApiTest, WrongPasswordIsA401ProblemWithoutACookie) {
   const auto r = LoginRequest("root", "not the root password");
   ExpectProblem(r, 401, "unauthenticated");
   EXPECT_EQ(Header(r, "Set-Cookie"), "");
 }
 
-TEST_F(ApiTest, ThrottledLoginIsA429WithRetryAfter) {
+TEST_P(ApiTest, ThrottledLoginIsA429WithRetryAfter) {
   for (int i = 0; i < 5; ++i) ASSERT_EQ(LoginRequest("root", "wrong password!").status, 401);
   const auto r = LoginRequest("root", kRootPassword);
   ExpectProblem(r, 429, "rate-limited");
   EXPECT_EQ(Header(r, "Retry-After"), "900");
 }
 
-TEST_F(ApiTest, CookieAuthenticatedWriteNeedsTheCsrfToken) {
+TEST_P(ApiTest, CookieAuthenticatedWriteNeedsTheCsrfToken) {
   const auto browser = LogIn("root");
   const std::string body = R"({"name":"ci","scopes":["read"],"expires_in_days":7})";
 
@@ -167,7 +167,7 @@ TEST_F(ApiTest, CookieAuthenticatedWriteNeedsTheCsrfToken) {
   EXPECT_EQ(ok.status, 201) << ok.body;
 }
 
-TEST_F(ApiTest, CsrfTokenOfAnotherSessionIsRefused) {
+TEST_P(ApiTest, CsrfTokenOfAnotherSessionIsRefused) {
   const auto a = LogIn("root");
   const auto b = LogIn("root");
   Browser mixed = a;
@@ -177,14 +177,14 @@ TEST_F(ApiTest, CsrfTokenOfAnotherSessionIsRefused) {
                 403, "csrf");
 }
 
-TEST_F(ApiTest, SafeMethodsWithACookieNeedNoCsrfToken) {
+TEST_P(ApiTest, SafeMethodsWithACookieNeedNoCsrfToken) {
   const auto browser = LogIn("root");
   auto req = Make(Method::kGet, "/api/v1/organisations");
   req.headers.Add("Cookie", "caduceus_session=" + browser.cookie);
   EXPECT_EQ(Send(std::move(req)).status, 200);
 }
 
-TEST_F(ApiTest, BearerTokensNeedNoCsrfTokenButOnlyWriteTokensMayWrite) {
+TEST_P(ApiTest, BearerTokensNeedNoCsrfTokenButOnlyWriteTokensMayWrite) {
   const auto browser = LogIn("root");
   const auto read = Json(Send(As(browser, Method::kPost, "/api/v1/tokens",
                                  R"({"name":"r","scopes":["read"],"expires_in_days":7})")));
@@ -207,7 +207,7 @@ TEST_F(ApiTest, BearerTokensNeedNoCsrfTokenButOnlyWriteTokensMayWrite) {
   EXPECT_EQ(Send(std::move(get)).status, 200);
 }
 
-TEST_F(ApiTest, InvalidBearerTokenIsA401EvenWithAValidCookie) {
+TEST_P(ApiTest, InvalidBearerTokenIsA401EvenWithAValidCookie) {
   const auto browser = LogIn("root");
   for (const std::string auth : {"Bearer cdc_not-a-token", "Basic cm9vdDpyb290", "Bearer"}) {
     auto req = Make(Method::kGet, "/api/v1/me");
@@ -217,7 +217,7 @@ TEST_F(ApiTest, InvalidBearerTokenIsA401EvenWithAValidCookie) {
   }
 }
 
-TEST_F(ApiTest, LogoutEndsTheSessionAndClearsTheCookie) {
+TEST_P(ApiTest, LogoutEndsTheSessionAndClearsTheCookie) {
   const auto browser = LogIn("root");
   const auto out = Send(As(browser, Method::kPost, "/api/v1/auth/logout"));
   EXPECT_EQ(out.status, 204);
@@ -225,7 +225,7 @@ TEST_F(ApiTest, LogoutEndsTheSessionAndClearsTheCookie) {
   ExpectProblem(Send(As(browser, Method::kGet, "/api/v1/me")), 401, "unauthenticated");
 }
 
-TEST_F(ApiTest, OneTimePasswordUserIsHeldToAccountUpkeep) {
+TEST_P(ApiTest, OneTimePasswordUserIsHeldToAccountUpkeep) {
   const auto root = LogIn("root");
   const auto created = Send(As(root, Method::kPost, "/api/v1/users",
                                R"({"username":"alice","display_name":"Alice","role":"viewer",)"
@@ -245,7 +245,7 @@ TEST_F(ApiTest, OneTimePasswordUserIsHeldToAccountUpkeep) {
   EXPECT_EQ(Send(As(alice, Method::kGet, "/api/v1/organisations")).status, 200);
 }
 
-TEST_F(ApiTest, StateChangingRequestAppendsAnAuditEntry) {
+TEST_P(ApiTest, StateChangingRequestAppendsAnAuditEntry) {
   const auto browser = LogIn("root");
   auto req = As(browser, Method::kPost, "/api/v1/organisations",
                 R"({"name":"BSI","kind":"authority","country":"DE"})");
@@ -266,7 +266,7 @@ TEST_F(ApiTest, StateChangingRequestAppendsAnAuditEntry) {
   EXPECT_TRUE(audit_->Verify().ok);
 }
 
-TEST_F(ApiTest, RefusedStateChangingRequestIsAuditedWithItsStatus) {
+TEST_P(ApiTest, RefusedStateChangingRequestIsAuditedWithItsStatus) {
   const auto browser = LogIn("root");
   auto req = Make(Method::kPost, "/api/v1/organisations",
                   R"({"name":"BSI","kind":"authority","country":"DE"})");
@@ -280,7 +280,7 @@ TEST_F(ApiTest, RefusedStateChangingRequestIsAuditedWithItsStatus) {
 
 // "Who did what, in which organisation": a login is done by the user who logs in, and the
 // entry must be visible to that user's organisation admins (audit List filters by organisation).
-TEST_F(ApiTest, SuccessfulLoginIsAuditedAsTheUserWhoLoggedIn) {
+TEST_P(ApiTest, SuccessfulLoginIsAuditedAsTheUserWhoLoggedIn) {
   ASSERT_EQ(LoginRequest("root", kRootPassword).status, 200);
   const auto e = LastAudit();
   EXPECT_EQ(e.action, "auth.login");
@@ -291,7 +291,7 @@ TEST_F(ApiTest, SuccessfulLoginIsAuditedAsTheUserWhoLoggedIn) {
   EXPECT_EQ(e.organisation_id, centre_id_);
 }
 
-TEST_F(ApiTest, FailedLoginIsAuditedAsAnonymousWithTheUsername) {
+TEST_P(ApiTest, FailedLoginIsAuditedAsAnonymousWithTheUsername) {
   ASSERT_EQ(LoginRequest("root", "wrong password!").status, 401);
   const auto e = LastAudit();
   EXPECT_EQ(e.action, "auth.login");
@@ -304,13 +304,13 @@ TEST_F(ApiTest, FailedLoginIsAuditedAsAnonymousWithTheUsername) {
 
 // An anonymous write to no route changed nothing and names nobody; auditing it would let anyone
 // grow the log at will.
-TEST_F(ApiTest, UnroutedAnonymousWriteIsNotAudited) {
+TEST_P(ApiTest, UnroutedAnonymousWriteIsNotAudited) {
   const auto before = AuditCount();
   ASSERT_EQ(Send(Make(Method::kPost, "/api/v1/nothing-here")).status, 404);
   EXPECT_EQ(AuditCount(), before);
 }
 
-TEST_F(ApiTest, ReadsAreNotAudited) {
+TEST_P(ApiTest, ReadsAreNotAudited) {
   const auto browser = LogIn("root");
   const auto before = AuditCount();
   EXPECT_EQ(Send(As(browser, Method::kGet, "/api/v1/me")).status, 200);
@@ -319,7 +319,7 @@ TEST_F(ApiTest, ReadsAreNotAudited) {
   EXPECT_EQ(AuditCount(), before);
 }
 
-TEST_F(ApiTest, MalformedJsonIsA400Problem) {
+TEST_P(ApiTest, MalformedJsonIsA400Problem) {
   const auto browser = LogIn("root");
   ExpectProblem(Send(As(browser, Method::kPost, "/api/v1/organisations", "{\"name\":")), 400,
                 "invalid-input");
@@ -329,7 +329,7 @@ TEST_F(ApiTest, MalformedJsonIsA400Problem) {
   ExpectProblem(Send(std::move(plain)), 415, "unsupported-media-type");
 }
 
-TEST_F(ApiTest, AuditQueryParametersMustBeWholeIntegers) {
+TEST_P(ApiTest, AuditQueryParametersMustBeWholeIntegers) {
   const auto browser = LogIn("root");
   EXPECT_EQ(Send(As(browser, Method::kGet, "/api/v1/audit?limit=5")).status, 200);
   ExpectProblem(Send(As(browser, Method::kGet, "/api/v1/audit?limit=abc")), 400, "invalid-input");
@@ -339,7 +339,7 @@ TEST_F(ApiTest, AuditQueryParametersMustBeWholeIntegers) {
                 "invalid-input");
 }
 
-TEST_F(ApiTest, AuditListShowsAnAuthorityAdminOnlyItsOwnOversight) {
+TEST_P(ApiTest, AuditListShowsAnAuthorityAdminOnlyItsOwnOversight) {
   const auto make_authority = [&](const std::string& name, const std::string& country) {
     identity::NewOrganisation org;
     org.name = name;
@@ -383,7 +383,7 @@ TEST_F(ApiTest, AuditListShowsAnAuthorityAdminOnlyItsOwnOversight) {
   EXPECT_EQ(Str(Json(verified).at("ok")), "true");
 }
 
-TEST_F(ApiTest, RequestsAreCountedInMetrics) {
+TEST_P(ApiTest, RequestsAreCountedInMetrics) {
   const auto browser = LogIn("root");
   ASSERT_EQ(Send(As(browser, Method::kGet, "/api/v1/me")).status, 200);
   auto local = Make(Method::kGet, "/metrics");
@@ -401,9 +401,11 @@ TEST_F(ApiTest, RequestsAreCountedInMetrics) {
       << r.body;
 }
 
-TEST_F(ApiTest, MetricsAreRefusedToRemoteClientsWithoutTheToken) {
+TEST_P(ApiTest, MetricsAreRefusedToRemoteClientsWithoutTheToken) {
   ExpectProblem(Send(Make(Method::kGet, "/metrics")), 403, "forbidden");
 }
+
+CADUCEUS_API_TEST_BACKENDS(ApiTest);
 
 }  // namespace
 }  // namespace caduceus::api

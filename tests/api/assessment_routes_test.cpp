@@ -143,7 +143,7 @@ class AssessmentRoutesTest : public ApiTest {
   std::int64_t de_ = 0, fr_ = 0, hospital_ = 0, other_ = 0;
 };
 
-TEST_F(AssessmentRoutesTest, FrameworksAreListedAndServedAsLoaded) {
+TEST_P(AssessmentRoutesTest, FrameworksAreListedAndServedAsLoaded) {
   const auto admin = Login("hadmin");
   const auto list = Send(As(admin, Method::kGet, "/api/v1/frameworks"));
   ASSERT_EQ(list.status, 200) << list.body;
@@ -166,7 +166,7 @@ TEST_F(AssessmentRoutesTest, FrameworksAreListedAndServedAsLoaded) {
   ExpectProblem(Send(Make(Method::kGet, "/api/v1/frameworks")), 401, "unauthenticated");
 }
 
-TEST_F(AssessmentRoutesTest, AHospitalAnswersSubmitsAndItsAuthorityReviews) {
+TEST_P(AssessmentRoutesTest, AHospitalAnswersSubmitsAndItsAuthorityReviews) {
   const auto admin = Login("hadmin");
   auto created = Post(admin, "/api/v1/assessments",
                       json::object{{"cycle", 2026}, {"framework_id", "test-fw"}});
@@ -255,7 +255,7 @@ TEST_F(AssessmentRoutesTest, AHospitalAnswersSubmitsAndItsAuthorityReviews) {
   EXPECT_EQ(item.at("scores").at("overall").as_double(), 88.9);
 }
 
-TEST_F(AssessmentRoutesTest, BadAnswersNameTheQuestion) {
+TEST_P(AssessmentRoutesTest, BadAnswersNameTheQuestion) {
   const auto admin = Login("hadmin");
   const auto id =
       Json(Post(admin, "/api/v1/assessments", json::object{{"framework_id", "test-fw"}}))
@@ -285,7 +285,7 @@ TEST_F(AssessmentRoutesTest, BadAnswersNameTheQuestion) {
   EXPECT_TRUE(Json(cleared).at("answers").as_object().empty());
 }
 
-TEST_F(AssessmentRoutesTest, InvisibleIs404AndReadOnlyIs403) {
+TEST_P(AssessmentRoutesTest, InvisibleIs404AndReadOnlyIs403) {
   const auto admin = Login("hadmin");
   const auto id =
       Json(Post(admin, "/api/v1/assessments", json::object{{"framework_id", "test-fw"}}))
@@ -314,7 +314,7 @@ TEST_F(AssessmentRoutesTest, InvisibleIs404AndReadOnlyIs403) {
   ExpectProblem(Send(As(admin, Method::kGet, "/api/v1/assessments/abc")), 404, "not-found");
 }
 
-TEST_F(AssessmentRoutesTest, EvidenceIsUploadedRawAndDownloadedAsAnAttachment) {
+TEST_P(AssessmentRoutesTest, EvidenceIsUploadedRawAndDownloadedAsAnAttachment) {
   const auto admin = Login("hadmin");
   const auto id =
       Json(Post(admin, "/api/v1/assessments", json::object{{"framework_id", "test-fw"}}))
@@ -369,7 +369,7 @@ TEST_F(AssessmentRoutesTest, EvidenceIsUploadedRawAndDownloadedAsAnAttachment) {
   ExpectProblem(Send(As(admin, Method::kGet, file)), 404, "not-found");
 }
 
-TEST_F(AssessmentRoutesTest, TheIndexIsHiddenBelowFiveProvidersAndRevealsNoCount) {
+TEST_P(AssessmentRoutesTest, TheIndexIsHiddenBelowFiveProvidersAndRevealsNoCount) {
   std::vector<std::int64_t> providers{hospital_, other_};
   for (int i = 0; i < 3; ++i) {
     providers.push_back(
@@ -427,7 +427,7 @@ TEST_F(AssessmentRoutesTest, TheIndexIsHiddenBelowFiveProvidersAndRevealsNoCount
                 "cycle");
 }
 
-TEST_F(AssessmentRoutesTest, TheExportHoldsTheRowsTheCallerMayRead) {
+TEST_P(AssessmentRoutesTest, TheExportHoldsTheRowsTheCallerMayRead) {
   Submitted(hospital_, 2026, 4);
   Submitted(other_, 2026, 7);
   const auto root = LogIn("root");
@@ -464,6 +464,8 @@ TEST_F(AssessmentRoutesTest, TheExportHoldsTheRowsTheCallerMayRead) {
   ExpectProblem(Send(As(root, Method::kGet, "/api/v1/index/export?format=xml")), 400,
                 "invalid-input", "format");
 }
+
+CADUCEUS_API_TEST_BACKENDS(AssessmentRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -101,7 +101,7 @@ class CatalogueRoutesTest : public ApiTest {
   std::int64_t be_ = 0, nl_ = 0, hospital_ = 0;
 };
 
-TEST_F(CatalogueRoutesTest, SearchReturnsRankedItemsWithSnippetsFacetsAndTotal) {
+TEST_P(CatalogueRoutesTest, SearchReturnsRankedItemsWithSnippetsFacetsAndTotal) {
   const auto root = LogIn("root");
   Created(root, EntryJson("Ransomware playbook", json::array{}, "What to do first."));
   Created(root, EntryJson("Backup checklist", json::array{"BE"}));
@@ -135,7 +135,7 @@ TEST_F(CatalogueRoutesTest, SearchReturnsRankedItemsWithSnippetsFacetsAndTotal) 
   EXPECT_EQ(page.at("items").as_array()[0].at("title").as_string(), "Dutch backup service");
 }
 
-TEST_F(CatalogueRoutesTest, HostileQueryTextIsSearchedNotInterpreted) {
+TEST_P(CatalogueRoutesTest, HostileQueryTextIsSearchedNotInterpreted) {
   const auto root = LogIn("root");
   Created(root, EntryJson("Ransomware playbook", json::array{}));
   for (std::string q : {"%22NEAR%28ransomware", "%2A", "ransomware%29%20OR%20%27", "%F0%9F%99%82",
@@ -146,7 +146,7 @@ TEST_F(CatalogueRoutesTest, HostileQueryTextIsSearchedNotInterpreted) {
   EXPECT_EQ(Json(Get(root, "/api/v1/catalogue?q=%28ransomware")).at("total").as_int64(), 1);
 }
 
-TEST_F(CatalogueRoutesTest, InvalidSearchParametersAre400sNamingTheParameter) {
+TEST_P(CatalogueRoutesTest, InvalidSearchParametersAre400sNamingTheParameter) {
   const auto root = LogIn("root");
   ExpectProblem(Get(root, "/api/v1/catalogue?limit=0"), 400, "invalid-input", "limit");
   ExpectProblem(Get(root, "/api/v1/catalogue?limit=101"), 400, "invalid-input", "limit");
@@ -156,12 +156,12 @@ TEST_F(CatalogueRoutesTest, InvalidSearchParametersAre400sNamingTheParameter) {
   ExpectProblem(Get(root, "/api/v1/catalogue?measure=z"), 400, "invalid-input", "measure");
 }
 
-TEST_F(CatalogueRoutesTest, ReadingNeedsAuthentication) {
+TEST_P(CatalogueRoutesTest, ReadingNeedsAuthentication) {
   ExpectProblem(Send(Make(Method::kGet, "/api/v1/catalogue")), 401, "unauthenticated");
   ExpectProblem(Send(Make(Method::kGet, "/api/v1/catalogue/1")), 401, "unauthenticated");
 }
 
-TEST_F(CatalogueRoutesTest, CreateValidatesTheEntryAndDerivesAKey) {
+TEST_P(CatalogueRoutesTest, CreateValidatesTheEntryAndDerivesAKey) {
   const auto root = LogIn("root");
   auto bad = EntryJson("Backups", json::array{});
   bad["url"] = "javascript:alert(1)";
@@ -192,7 +192,7 @@ TEST_F(CatalogueRoutesTest, CreateValidatesTheEntryAndDerivesAKey) {
   ExpectProblem(Post(root, same_key), 409, "conflict");
 }
 
-TEST_F(CatalogueRoutesTest, AuthoritiesCurateOnlyTheirOwnCountrysEntries) {
+TEST_P(CatalogueRoutesTest, AuthoritiesCurateOnlyTheirOwnCountrysEntries) {
   const auto root = LogIn("root");
   const auto be = LogInUser("be-analyst");
   const auto nl = LogInUser("nl-analyst");
@@ -230,7 +230,7 @@ TEST_F(CatalogueRoutesTest, AuthoritiesCurateOnlyTheirOwnCountrysEntries) {
   ExpectProblem(Get(be, be_path), 404, "not-found");
 }
 
-TEST_F(CatalogueRoutesTest, PatchRejectsKeyChangesAndUnknownEntries) {
+TEST_P(CatalogueRoutesTest, PatchRejectsKeyChangesAndUnknownEntries) {
   const auto root = LogIn("root");
   const auto id = Created(root, EntryJson("Guide", json::array{}));
   const std::string path = "/api/v1/catalogue/" + std::to_string(id);
@@ -246,6 +246,8 @@ TEST_F(CatalogueRoutesTest, PatchRejectsKeyChangesAndUnknownEntries) {
   ExpectProblem(Send(ApiTest::As(root, Method::kDelete, "/api/v1/catalogue/999999")), 404,
                 "not-found");
 }
+
+CADUCEUS_API_TEST_BACKENDS(CatalogueRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -200,7 +200,7 @@ class DeliveryRoutesTest : public ApiTest {
   std::int64_t aphp_ = 0;
 };
 
-TEST_F(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
+TEST_P(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
   const Browser analyst = Login("canalyst");
   const Browser other = Login("aphp");
   LiveHub hub(*this);
@@ -244,7 +244,7 @@ TEST_F(DeliveryRoutesTest, StreamDeliversAnAppendedAlertOverServerSentEvents) {
 
 // A stream re-checks its credentials (every 5 s): logging out elsewhere ends it, while a stream
 // whose session still holds goes on.
-TEST_F(DeliveryRoutesTest, StreamEndsWhenItsSessionIsLoggedOut) {
+TEST_P(DeliveryRoutesTest, StreamEndsWhenItsSessionIsLoggedOut) {
   const Browser analyst = Login("canalyst");
   const Browser other = Login("aphp");
   LiveHub hub(*this);
@@ -269,7 +269,7 @@ TEST_F(DeliveryRoutesTest, StreamEndsWhenItsSessionIsLoggedOut) {
   EXPECT_FALSE(still.ended());
 }
 
-TEST_F(DeliveryRoutesTest, StreamNeedsAuthenticationAndAValidLastEventId) {
+TEST_P(DeliveryRoutesTest, StreamNeedsAuthenticationAndAValidLastEventId) {
   const Browser analyst = Login("canalyst");
   EXPECT_EQ(Send(Make(Method::kGet, "/api/v1/alerts/stream")).status, 401);
   auto bad = As(analyst, Method::kGet, "/api/v1/alerts/stream");
@@ -281,7 +281,7 @@ TEST_F(DeliveryRoutesTest, StreamNeedsAuthenticationAndAValidLastEventId) {
   ok.stream->Close();
 }
 
-TEST_F(DeliveryRoutesTest, InboxListsAndMarksRead) {
+TEST_P(DeliveryRoutesTest, InboxListsAndMarksRead) {
   const Browser analyst = Login("canalyst");
   AlertCreated(charite_, de_, "First");
   AlertCreated(charite_, de_, "Second");
@@ -306,7 +306,7 @@ TEST_F(DeliveryRoutesTest, InboxListsAndMarksRead) {
   EXPECT_EQ(Send(As(analyst, Method::kGet, "/api/v1/inbox?limit=0")).status, 400);
 }
 
-TEST_F(DeliveryRoutesTest, SubscriptionsAreCreatedListedAndDeleted) {
+TEST_P(DeliveryRoutesTest, SubscriptionsAreCreatedListedAndDeleted) {
   const Browser analyst = Login("canalyst");
   const Browser viewer = Login("cviewer");
   auto created =
@@ -334,7 +334,7 @@ TEST_F(DeliveryRoutesTest, SubscriptionsAreCreatedListedAndDeleted) {
       204);
 }
 
-TEST_F(DeliveryRoutesTest, WebhookSecretIsShownOnceAndPingIsLogged) {
+TEST_P(DeliveryRoutesTest, WebhookSecretIsShownOnceAndPingIsLogged) {
   const Browser analyst = Login("canalyst");
   // Nothing listens on this loopback port: the ping fails and the log says so.
   auto created = Post(analyst, "/api/v1/webhooks",
@@ -369,7 +369,7 @@ TEST_F(DeliveryRoutesTest, WebhookSecretIsShownOnceAndPingIsLogged) {
   EXPECT_EQ(Send(As(analyst, Method::kDelete, path)).status, 204);
 }
 
-TEST_F(DeliveryRoutesTest, EmailRecipientsAreManagedByStaff) {
+TEST_P(DeliveryRoutesTest, EmailRecipientsAreManagedByStaff) {
   const Browser analyst = Login("canalyst");
   const Browser viewer = Login("cviewer");
   auto created = Post(analyst, "/api/v1/email-recipients",
@@ -390,6 +390,8 @@ TEST_F(DeliveryRoutesTest, EmailRecipientsAreManagedByStaff) {
           .status,
       204);
 }
+
+CADUCEUS_API_TEST_BACKENDS(DeliveryRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

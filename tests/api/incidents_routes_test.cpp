@@ -109,7 +109,7 @@ class IncidentRoutesTest : public ApiTest {
   std::int64_t de_ = 0, fr_ = 0, hospital_ = 0;
 };
 
-TEST_F(IncidentRoutesTest, AProviderOpensAnIncidentThatOnlyItsCsirtSees) {
+TEST_P(IncidentRoutesTest, AProviderOpensAnIncidentThatOnlyItsCsirtSees) {
   const auto reporter = Login("hreporter");
   const auto r =
       Post(reporter, "/api/v1/incidents",
@@ -148,7 +148,7 @@ TEST_F(IncidentRoutesTest, AProviderOpensAnIncidentThatOnlyItsCsirtSees) {
   ExpectProblem(Get(centre, Path(id)), 404, "not-found");
 }
 
-TEST_F(IncidentRoutesTest, RoutingAndInputAreNeverTakenFromTheClient) {
+TEST_P(IncidentRoutesTest, RoutingAndInputAreNeverTakenFromTheClient) {
   const auto reporter = Login("hreporter");
   ExpectProblem(
       Post(reporter, "/api/v1/incidents",
@@ -173,7 +173,7 @@ TEST_F(IncidentRoutesTest, RoutingAndInputAreNeverTakenFromTheClient) {
   ExpectProblem(Get(reporter, "/api/v1/incidents/abc"), 404, "not-found");
 }
 
-TEST_F(IncidentRoutesTest, ReportsAndActionsBuildOneTimeline) {
+TEST_P(IncidentRoutesTest, ReportsAndActionsBuildOneTimeline) {
   const auto reporter = Login("hreporter");
   const auto bsi = Login("bsi");
   const auto id = Create(reporter, "Ransomware in radiology");
@@ -247,7 +247,7 @@ TEST_F(IncidentRoutesTest, ReportsAndActionsBuildOneTimeline) {
       409, "conflict");
 }
 
-TEST_F(IncidentRoutesTest, TheSupportCentreSeesSharedIncidents) {
+TEST_P(IncidentRoutesTest, TheSupportCentreSeesSharedIncidents) {
   const auto reporter = Login("hreporter");
   const auto centre = Login("centre");
   const auto id = Create(reporter, "Ransomware in radiology");
@@ -266,7 +266,7 @@ TEST_F(IncidentRoutesTest, TheSupportCentreSeesSharedIncidents) {
   EXPECT_EQ(Json(Get(centre, "/api/v1/incidents")).at("items").as_array().size(), 1u);
 }
 
-TEST_F(IncidentRoutesTest, ThePrintableReportIsEscapedStandaloneHtml) {
+TEST_P(IncidentRoutesTest, ThePrintableReportIsEscapedStandaloneHtml) {
   const auto reporter = Login("hreporter");
   const auto id = Create(reporter, "<script>alert('x')</script>");
   const auto r = Get(reporter, Path(id, "/report"));
@@ -280,7 +280,7 @@ TEST_F(IncidentRoutesTest, ThePrintableReportIsEscapedStandaloneHtml) {
   EXPECT_NE(r.body.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), std::string::npos);
 }
 
-TEST_F(IncidentRoutesTest, RemindersAndStatisticsHaveTheirShapes) {
+TEST_P(IncidentRoutesTest, RemindersAndStatisticsHaveTheirShapes) {
   const auto reporter = Login("hreporter");
   Create(reporter, "Outage");
   const auto reminders = Get(reporter, "/api/v1/incidents/reminders");
@@ -314,6 +314,8 @@ TEST_F(IncidentRoutesTest, RemindersAndStatisticsHaveTheirShapes) {
                 403, "forbidden");
   ExpectProblem(Get(bsi, "/api/v1/incidents/statistics?organisation_id=999999"), 404, "not-found");
 }
+
+CADUCEUS_API_TEST_BACKENDS(IncidentRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

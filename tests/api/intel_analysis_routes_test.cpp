@@ -159,7 +159,7 @@ class IntelAnalysisRoutesTest : public ApiTest {
   std::string eu_;
 };
 
-TEST_F(IntelAnalysisRoutesTest, CorrelateAnswersCountsAndRelatedObjectsPerValue) {
+TEST_P(IntelAnalysisRoutesTest, CorrelateAnswersCountsAndRelatedObjectsPerValue) {
   Login("l.analyst");
   const auto before = AuditCount();
   const auto r = Post(
@@ -200,7 +200,7 @@ TEST_F(IntelAnalysisRoutesTest, CorrelateAnswersCountsAndRelatedObjectsPerValue)
   EXPECT_TRUE(Json(counts).at("items").at(0).at("related").as_array().empty());
 }
 
-TEST_F(IntelAnalysisRoutesTest, CorrelateRejectsBadInputWithTheField) {
+TEST_P(IntelAnalysisRoutesTest, CorrelateRejectsBadInputWithTheField) {
   ExpectProblem(Post("l.analyst", "/api/v1/intel/correlate",
                      Values({{"domain", "ok.example"}, {"domain", "not a domain"}})),
                 400, "invalid-input", "values/1/value");
@@ -224,7 +224,7 @@ TEST_F(IntelAnalysisRoutesTest, CorrelateRejectsBadInputWithTheField) {
   EXPECT_EQ(Send(wrong_type).status, 415);
 }
 
-TEST_F(IntelAnalysisRoutesTest, AValueOnlyOthersMaySeeAnswersLikeAnUnknownOne) {
+TEST_P(IntelAnalysisRoutesTest, AValueOnlyOthersMaySeeAnswersLikeAnUnknownOne) {
   const auto hidden =
       Json(Post("l.analyst", "/api/v1/intel/correlate", Values({{"domain", "hidden.example"}})));
   const auto unknown =
@@ -241,7 +241,7 @@ TEST_F(IntelAnalysisRoutesTest, AValueOnlyOthersMaySeeAnswersLikeAnUnknownOne) {
   EXPECT_EQ(authority.at("items").at(0).at("objects").as_int64(), 1);
 }
 
-TEST_F(IntelAnalysisRoutesTest, AnObjectsCorrelationsLeaveItOutAndHiddenObjectsAre404) {
+TEST_P(IntelAnalysisRoutesTest, AnObjectsCorrelationsLeaveItOutAndHiddenObjectsAre404) {
   const auto r = Get("a.analyst", "/api/v1/intel/objects/" + Id(4) + "/correlations");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto items = Json(r).at("items").as_array();
@@ -266,7 +266,7 @@ TEST_F(IntelAnalysisRoutesTest, AnObjectsCorrelationsLeaveItOutAndHiddenObjectsA
   EXPECT_EQ(Get("c.analyst", "/api/v1/intel/objects/" + Id(3) + "/correlations").status, 200);
 }
 
-TEST_F(IntelAnalysisRoutesTest, SightingsAreReportedAuditedAndSummarisedPerMemberState) {
+TEST_P(IntelAnalysisRoutesTest, SightingsAreReportedAuditedAndSummarisedPerMemberState) {
   const auto reported = Post("l.analyst", "/api/v1/intel/sightings", Sighting(Id(1), 4));
   ASSERT_EQ(reported.status, 201) << reported.body;
   EXPECT_EQ(Json(reported).at("total").as_int64(), 4);
@@ -308,7 +308,7 @@ TEST_F(IntelAnalysisRoutesTest, SightingsAreReportedAuditedAndSummarisedPerMembe
   EXPECT_EQ(own.at("own").at(0).at("org_name").as_string(), "Labor Berlin");
 }
 
-TEST_F(IntelAnalysisRoutesTest, SightingProblems) {
+TEST_P(IntelAnalysisRoutesTest, SightingProblems) {
   ExpectProblem(Post("l.analyst", "/api/v1/intel/sightings", Sighting(Id(1), 0)), 400,
                 "invalid-input", "count");
   ExpectProblem(Post("l.analyst", "/api/v1/intel/sightings",
@@ -331,7 +331,7 @@ TEST_F(IntelAnalysisRoutesTest, SightingProblems) {
   EXPECT_EQ(Stable(summary_hidden), Stable(summary_missing));
 }
 
-TEST_F(IntelAnalysisRoutesTest, SightingListsShowOwnFindingsWithContextAndTheSectorWithoutNames) {
+TEST_P(IntelAnalysisRoutesTest, SightingListsShowOwnFindingsWithContextAndTheSectorWithoutNames) {
   const std::string lockbit = "malware--" + Uuid(50);
   Submit("c.analyst", {json::object{{"type", "malware"},
                                     {"spec_version", "2.1"},
@@ -413,7 +413,7 @@ TEST_F(IntelAnalysisRoutesTest, SightingListsShowOwnFindingsWithContextAndTheSec
   EXPECT_TRUE(Json(Get("a.analyst", "/api/v1/intel/sightings")).at("items").as_array().empty());
 }
 
-TEST_F(IntelAnalysisRoutesTest, SightingListProblems) {
+TEST_P(IntelAnalysisRoutesTest, SightingListProblems) {
   ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=mine"), 400, "invalid-input",
                 "view");
   ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?limit=0"), 400, "invalid-input", "limit");
@@ -432,6 +432,8 @@ TEST_F(IntelAnalysisRoutesTest, SightingListProblems) {
   ExpectProblem(Get("l.analyst", "/api/v1/intel/sightings?view=all&cursor=1.2"), 400,
                 "invalid-input", "cursor");
 }
+
+CADUCEUS_API_TEST_BACKENDS(IntelAnalysisRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

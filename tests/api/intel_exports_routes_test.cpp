@@ -145,7 +145,7 @@ class IntelExportsRoutesTest : public ApiTest {
   std::string fr_coll_;
 };
 
-TEST_F(IntelExportsRoutesTest, FreetextReturnsRefangedCandidatesWithWarninglistHits) {
+TEST_P(IntelExportsRoutesTest, FreetextReturnsRefangedCandidatesWithWarninglistHits) {
   const std::string text =
       "Block hxxps://login[.]evil-payroll[.]com/x and popular-site[.]com, not invoice.pdf; "
       "relay 203.0.113[.]9 (beacon to c2[.]local)";
@@ -175,7 +175,7 @@ TEST_F(IntelExportsRoutesTest, FreetextReturnsRefangedCandidatesWithWarninglistH
   EXPECT_EQ(LastAudit().action, "intel.freetext");
 }
 
-TEST_F(IntelExportsRoutesTest, FreetextCountsOnlyWhatTheCallerMaySee) {
+TEST_P(IntelExportsRoutesTest, FreetextCountsOnlyWhatTheCallerMaySee) {
   Publish("c.analyst", {{"domain", "shared-c2.com"}}, "green");
   Publish("c.analyst", {{"domain", "strict-c2.net"}}, "amber+strict");
   const json::object body{{"text", "shared-c2.com strict-c2.net"}};
@@ -189,7 +189,7 @@ TEST_F(IntelExportsRoutesTest, FreetextCountsOnlyWhatTheCallerMaySee) {
   EXPECT_TRUE(!strict.contains("known") || strict.at("known").at("objects") == 0) << other;
 }
 
-TEST_F(IntelExportsRoutesTest, FreetextRefusesMissingOrOversizedText) {
+TEST_P(IntelExportsRoutesTest, FreetextRefusesMissingOrOversizedText) {
   ExpectProblem(Call("c.analyst", Method::kPost, "/api/v1/intel/freetext", json::object{}),
                 kInvalid, "invalid-input", "text");
   const auto big = Call("c.analyst", Method::kPost, "/api/v1/intel/freetext",
@@ -197,7 +197,7 @@ TEST_F(IntelExportsRoutesTest, FreetextRefusesMissingOrOversizedText) {
   EXPECT_EQ(big.status, 413) << big.body;
 }
 
-TEST_F(IntelExportsRoutesTest, BatchPublishesIndicatorsAndRefusesBadItemsByPosition) {
+TEST_P(IntelExportsRoutesTest, BatchPublishesIndicatorsAndRefusesBadItemsByPosition) {
   const auto r =
       Call("c.analyst", Method::kPost, "/api/v1/intel/collections/" + eu_ + "/indicators/batch",
            json::object{
@@ -235,7 +235,7 @@ TEST_F(IntelExportsRoutesTest, BatchPublishesIndicatorsAndRefusesBadItemsByPosit
   EXPECT_EQ(viewer.status, 403) << viewer.body;
 }
 
-TEST_F(IntelExportsRoutesTest, WarninglistsAreListedAndChecked) {
+TEST_P(IntelExportsRoutesTest, WarninglistsAreListedAndChecked) {
   const auto lists = Json(Get("c.viewer", "/api/v1/intel/warninglists"));
   ASSERT_EQ(lists.at("items").as_array().size(), 1u);
   const auto& l = lists.at("items").as_array()[0].as_object();
@@ -263,7 +263,7 @@ TEST_F(IntelExportsRoutesTest, WarninglistsAreListedAndChecked) {
                 kInvalid, "invalid-input", "values/0");
 }
 
-TEST_F(IntelExportsRoutesTest, ExportsRenderWithHeadersAndRefuseBadParameters) {
+TEST_P(IntelExportsRoutesTest, ExportsRenderWithHeadersAndRefuseBadParameters) {
   Publish("c.analyst",
           {{"domain", "evil.example"}, {"domain", "popular-site.com"}, {"ipv4", "203.0.113.7"}});
   Publish("c.analyst", {{"domain", "strict-c2.net"}}, "amber+strict");
@@ -299,7 +299,7 @@ TEST_F(IntelExportsRoutesTest, ExportsRenderWithHeadersAndRefuseBadParameters) {
   EXPECT_EQ(Send(Make(Method::kGet, "/api/v1/intel/exports/csv")).status, 401);
 }
 
-TEST_F(IntelExportsRoutesTest, PullFeedsAreForAdminsAndServeDevicesWithoutOtherCredentials) {
+TEST_P(IntelExportsRoutesTest, PullFeedsAreForAdminsAndServeDevicesWithoutOtherCredentials) {
   Publish("c.analyst", {{"domain", "evil.example"}});
   const json::object feed{{"name", "Perimeter firewall"},
                           {"format", "blocklist"},
@@ -339,7 +339,7 @@ TEST_F(IntelExportsRoutesTest, PullFeedsAreForAdminsAndServeDevicesWithoutOtherC
   ExpectProblem(Pull(token), 401, "unauthenticated");
 }
 
-TEST_F(IntelExportsRoutesTest, PullFeedCreationRefusesRedAndBadParametersByName) {
+TEST_P(IntelExportsRoutesTest, PullFeedCreationRefusesRedAndBadParametersByName) {
   auto r = Call("c.admin", Method::kPost, "/api/v1/intel/export-feeds",
                 json::object{{"name", "IDS"},
                              {"format", "suricata-rules"},
@@ -354,6 +354,8 @@ TEST_F(IntelExportsRoutesTest, PullFeedCreationRefusesRedAndBadParametersByName)
            json::object{{"name", "IDS"}, {"format", "pdf"}});
   ExpectProblem(r, kInvalid, "invalid-input", "format");
 }
+
+CADUCEUS_API_TEST_BACKENDS(IntelExportsRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

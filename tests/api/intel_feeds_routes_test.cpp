@@ -140,7 +140,7 @@ class IntelFeedRoutesTest : public ApiTest {
   std::string de_collection_, eu_collection_;
 };
 
-TEST_F(IntelFeedRoutesTest, MispImportReportsWhatWasStoredAndSkippedAndIsAudited) {
+TEST_P(IntelFeedRoutesTest, MispImportReportsWhatWasStoredAndSkippedAndIsAudited) {
   const Browser b = Login("hanalyst");
   const auto r = ImportMisp(b, de_collection_, MispEvent());
   ASSERT_EQ(r.status, 200) << r.body;
@@ -166,7 +166,7 @@ TEST_F(IntelFeedRoutesTest, MispImportReportsWhatWasStoredAndSkippedAndIsAudited
   for (const auto& a : again.at("accepted").as_array()) EXPECT_FALSE(a.at("stored").as_bool());
 }
 
-TEST_F(IntelFeedRoutesTest, ObjectExportsAsMispEventOnlyToWhoMaySeeIt) {
+TEST_P(IntelFeedRoutesTest, ObjectExportsAsMispEventOnlyToWhoMaySeeIt) {
   const Browser b = Login("hanalyst");
   const auto imported = Json(ImportMisp(b, de_collection_, MispEvent()));
   const std::string report(imported.at("report_id").as_string());
@@ -197,7 +197,7 @@ TEST_F(IntelFeedRoutesTest, ObjectExportsAsMispEventOnlyToWhoMaySeeIt) {
                 404, "not-found");
 }
 
-TEST_F(IntelFeedRoutesTest, MispImportRefusesWhatIsNotAMispEventOrNotAllowed) {
+TEST_P(IntelFeedRoutesTest, MispImportRefusesWhatIsNotAMispEventOrNotAllowed) {
   const Browser b = Login("hanalyst");
   auto plain = As(b, Method::kPost, "/api/v1/intel/collections/" + de_collection_ + "/misp");
   plain.body = MispEvent();
@@ -214,7 +214,7 @@ TEST_F(IntelFeedRoutesTest, MispImportRefusesWhatIsNotAMispEventOrNotAllowed) {
   ExpectProblem(ImportMisp(b, CollectionUuid("fr"), MispEvent()), 404, "not-found");
 }
 
-TEST_F(IntelFeedRoutesTest, MispImportTlpOptionMarksObjectsWithoutATag) {
+TEST_P(IntelFeedRoutesTest, MispImportTlpOptionMarksObjectsWithoutATag) {
   const Browser b = Login("hanalyst");
   json::object event = json::parse(MispEvent()).as_object();
   event["Event"].as_object().erase("Tag");
@@ -227,7 +227,7 @@ TEST_F(IntelFeedRoutesTest, MispImportTlpOptionMarksObjectsWithoutATag) {
   EXPECT_EQ(view->recipients, std::vector<std::int64_t>{de_});
 }
 
-TEST_F(IntelFeedRoutesTest, FeedAdministrationByThoseWhoAdministerTheCollection) {
+TEST_P(IntelFeedRoutesTest, FeedAdministrationByThoseWhoAdministerTheCollection) {
   const Browser centre = Login("centre");
   const auto created = PostJson(centre, "/api/v1/intel/feeds", FeedBody(eu_collection_));
   ASSERT_EQ(created.status, 201) << created.body;
@@ -288,7 +288,7 @@ TEST_F(IntelFeedRoutesTest, FeedAdministrationByThoseWhoAdministerTheCollection)
   ExpectProblem(Send(As(centre, Method::kGet, path)), 404, "not-found");
 }
 
-TEST_F(IntelFeedRoutesTest, FeedBodiesAreCheckedFieldByField) {
+TEST_P(IntelFeedRoutesTest, FeedBodiesAreCheckedFieldByField) {
   const Browser centre = Login("centre");
   json::object body = FeedBody(eu_collection_);
   body["kind"] = "rss";
@@ -310,6 +310,8 @@ TEST_F(IntelFeedRoutesTest, FeedBodiesAreCheckedFieldByField) {
   ExpectProblem(Send(As(centre, Method::kGet, "/api/v1/intel/feeds/1/runs?limit=0")), 400,
                 "invalid-input", "limit");
 }
+
+CADUCEUS_API_TEST_BACKENDS(IntelFeedRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -157,7 +157,7 @@ class IntelRoutesTest : public ApiTest {
   std::int64_t de_ = 0, fr_ = 0, charite_ = 0, labor_ = 0, aphp_ = 0;
 };
 
-TEST_F(IntelRoutesTest, RootsAndCollectionsListWhatTheCallerReads) {
+TEST_P(IntelRoutesTest, RootsAndCollectionsListWhatTheCallerReads) {
   const auto roots = Json(Get("c.viewer", "/api/v1/intel/roots"));
   ASSERT_EQ(roots.at("items").as_array().size(), 2u);
   EXPECT_EQ(roots.at("items").at(0).at("slug").as_string(), "eu");
@@ -186,7 +186,7 @@ TEST_F(IntelRoutesTest, RootsAndCollectionsListWhatTheCallerReads) {
                 404, "not-found");
 }
 
-TEST_F(IntelRoutesTest, ABundleIsAcceptedObjectByObjectAndAudited) {
+TEST_P(IntelRoutesTest, ABundleIsAcceptedObjectByObjectAndAudited) {
   const std::string eu = CollectionId("eu", "indicators");
   json::object bad = Indicator(kUuid2, "bad.example");
   bad["pattern"] = "[domain-name:value = ";
@@ -218,7 +218,7 @@ TEST_F(IntelRoutesTest, ABundleIsAcceptedObjectByObjectAndAudited) {
   EXPECT_EQ(Json(single).at("accepted").as_array().size(), 1u);
 }
 
-TEST_F(IntelRoutesTest, SubmissionProblems) {
+TEST_P(IntelRoutesTest, SubmissionProblems) {
   const std::string eu = CollectionId("eu", "indicators");
   const std::string path = "/api/v1/intel/collections/" + eu + "/objects";
   auto text = As(Login("c.analyst"), Method::kPost, path, "{}");
@@ -251,7 +251,7 @@ TEST_F(IntelRoutesTest, SubmissionProblems) {
   ExpectProblem(truncated, 400, "invalid-input");
 }
 
-TEST_F(IntelRoutesTest, AnAmberIndicatorIsSeenByItsAuthorityButNotBySiblingHospitals) {
+TEST_P(IntelRoutesTest, AnAmberIndicatorIsSeenByItsAuthorityButNotBySiblingHospitals) {
   const std::string eu = CollectionId("eu", "indicators");
   const auto report = SubmitIndicator("c.analyst", eu, "Evil.Example.", "amber");
   ASSERT_EQ(report.at("accepted").as_array().size(), 1u) << json::serialize(report);
@@ -293,7 +293,7 @@ TEST_F(IntelRoutesTest, AnAmberIndicatorIsSeenByItsAuthorityButNotBySiblingHospi
   EXPECT_EQ(counted("a.analyst"), 0);
 }
 
-TEST_F(IntelRoutesTest, NamedRecipientsSeeRedAndOnlyTheProducerLearnsWhoTheyAre) {
+TEST_P(IntelRoutesTest, NamedRecipientsSeeRedAndOnlyTheProducerLearnsWhoTheyAre) {
   const std::string eu = CollectionId("eu", "indicators");
   const auto report = SubmitIndicator("c.analyst", eu, "red.example", "red", json::array{aphp_});
   const std::string id(report.at("accepted").at(0).at("id").as_string());
@@ -306,7 +306,7 @@ TEST_F(IntelRoutesTest, NamedRecipientsSeeRedAndOnlyTheProducerLearnsWhoTheyAre)
   ExpectProblem(Get("bsi.analyst", "/api/v1/intel/objects/" + id), 404, "not-found");
 }
 
-TEST_F(IntelRoutesTest, SingleIndicatorProblems) {
+TEST_P(IntelRoutesTest, SingleIndicatorProblems) {
   const std::string eu = CollectionId("eu", "indicators");
   const std::string path = "/api/v1/intel/collections/" + eu + "/indicators";
   ExpectProblem(Call("c.analyst", Method::kPost, path,
@@ -340,7 +340,7 @@ TEST_F(IntelRoutesTest, SingleIndicatorProblems) {
             "[file:hashes.'SHA-256' = '" + std::string(64, 'a') + "']");
 }
 
-TEST_F(IntelRoutesTest, SearchFiltersAndPages) {
+TEST_P(IntelRoutesTest, SearchFiltersAndPages) {
   const std::string eu = CollectionId("eu", "indicators");
   for (int i = 0; i < 5; ++i) {
     SubmitIndicator("c.analyst", eu, "host" + std::to_string(i) + ".evil.example", "green");
@@ -374,7 +374,7 @@ TEST_F(IntelRoutesTest, SearchFiltersAndPages) {
                 "cursor");
 }
 
-TEST_F(IntelRoutesTest, AuthoritiesCreateRootsAndAdministerTheirCollections) {
+TEST_P(IntelRoutesTest, AuthoritiesCreateRootsAndAdministerTheirCollections) {
   ExpectProblem(Call("c.admin", Method::kPost, "/api/v1/intel/roots",
                      json::object{{"slug", "berlin-labs"}, {"title", "Berlin labs"}}),
                 403, "forbidden");
@@ -441,7 +441,7 @@ TEST_F(IntelRoutesTest, AuthoritiesCreateRootsAndAdministerTheirCollections) {
             200);
 }
 
-TEST_F(IntelRoutesTest, TheObjectViewShowsRelationshipsWithinTlp) {
+TEST_P(IntelRoutesTest, TheObjectViewShowsRelationshipsWithinTlp) {
   const std::string eu = CollectionId("eu", "indicators");
   const std::string de = CollectionId("de", "indicators");
   const json::object malware{{"type", "malware"},
@@ -487,6 +487,8 @@ TEST_F(IntelRoutesTest, TheObjectViewShowsRelationshipsWithinTlp) {
             "indicator--" + kUuid1);
   ExpectProblem(Get("c.viewer", "/api/v1/intel/objects/not-an-id"), 404, "not-found");
 }
+
+CADUCEUS_API_TEST_BACKENDS(IntelRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -138,7 +138,7 @@ TEST(OpenApiDocument, EveryLocalReferenceResolves) {
 
 class OpenApiRoutesTest : public ApiTest {};
 
-TEST_F(OpenApiRoutesTest, DocumentDescribesExactlyTheRegisteredRoutes) {
+TEST_P(OpenApiRoutesTest, DocumentDescribesExactlyTheRegisteredRoutes) {
   std::set<Operation> registered;
   for (const auto& route : api_->router().routes()) {
     registered.insert(
@@ -159,7 +159,7 @@ TEST_F(OpenApiRoutesTest, DocumentDescribesExactlyTheRegisteredRoutes) {
 
 // An operation whose `security` is the empty list is public; every other one must answer 401
 // to a request without credentials.
-TEST_F(OpenApiRoutesTest, DocumentedSecurityMatchesWhatEachRouteEnforces) {
+TEST_P(OpenApiRoutesTest, DocumentedSecurityMatchesWhatEachRouteEnforces) {
   const auto doc = Document();
   const bool global_security = doc.contains("security") && !doc.at("security").as_array().empty();
   for (const auto& [path, item] : doc.at("paths").as_object()) {
@@ -180,6 +180,8 @@ TEST_F(OpenApiRoutesTest, DocumentedSecurityMatchesWhatEachRouteEnforces) {
     }
   }
 }
+
+CADUCEUS_API_TEST_BACKENDS(OpenApiRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

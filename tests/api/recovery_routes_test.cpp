@@ -114,7 +114,7 @@ class RecoveryRoutesTest : public ApiTest {
   std::int64_t be_ = 0, nl_ = 0, hospital_ = 0, alpha_ = 0;
 };
 
-TEST_F(RecoveryRoutesTest, IdentifyRanksFamiliesWithEvidenceAndToolsAndAuditsNoClueContent) {
+TEST_P(RecoveryRoutesTest, IdentifyRanksFamiliesWithEvidenceAndToolsAndAuditsNoClueContent) {
   const auto root = LogIn("root");
   ASSERT_EQ(Call(root, Method::kPost, "/api/v1/recovery/decryptors", ToolJson("alpha-tool")).status,
             201);
@@ -141,7 +141,7 @@ TEST_F(RecoveryRoutesTest, IdentifyRanksFamiliesWithEvidenceAndToolsAndAuditsNoC
   EXPECT_NE(entry.detail.find("Alphacrypt"), std::string::npos) << entry.detail;
 }
 
-TEST_F(RecoveryRoutesTest, IdentifyRejectsEmptyUnknownAndMalformedClues) {
+TEST_P(RecoveryRoutesTest, IdentifyRejectsEmptyUnknownAndMalformedClues) {
   const auto user = LogInUser("hospital-admin");
   ExpectProblem(Call(user, Method::kPost, "/api/v1/recovery/identify", {{"emails", json::array{}}}),
                 400, "invalid-input");
@@ -158,7 +158,7 @@ TEST_F(RecoveryRoutesTest, IdentifyRejectsEmptyUnknownAndMalformedClues) {
                 "unauthenticated");
 }
 
-TEST_F(RecoveryRoutesTest, SupportCentreStaffCurateFamiliesMarkersAndTools) {
+TEST_P(RecoveryRoutesTest, SupportCentreStaffCurateFamiliesMarkersAndTools) {
   const auto root = LogIn("root");
   const auto csirt = LogInUser("be-analyst");
   const auto hospital = LogInUser("hospital-admin");
@@ -218,7 +218,7 @@ TEST_F(RecoveryRoutesTest, SupportCentreStaffCurateFamiliesMarkersAndTools) {
   ExpectProblem(Call(root, Method::kDelete, tool_url), 404, "not-found");
 }
 
-TEST_F(RecoveryRoutesTest, KnowledgeBaseExportCarriesAnETagThatChangesWithTheKnowledgeBase) {
+TEST_P(RecoveryRoutesTest, KnowledgeBaseExportCarriesAnETagThatChangesWithTheKnowledgeBase) {
   const auto root = LogIn("root");
   const auto first = Call(root, Method::kGet, "/api/v1/recovery/knowledge-base");
   ASSERT_EQ(first.status, 200);
@@ -246,7 +246,7 @@ TEST_F(RecoveryRoutesTest, KnowledgeBaseExportCarriesAnETagThatChangesWithTheKno
   EXPECT_NE(std::string(changed.headers.Get("ETag").value_or("")), etag);
 }
 
-TEST_F(RecoveryRoutesTest, ChecklistIsTheProvidersToTickItsCsirtsToFollowAndHiddenFromOthers) {
+TEST_P(RecoveryRoutesTest, ChecklistIsTheProvidersToTickItsCsirtsToFollowAndHiddenFromOthers) {
   const std::int64_t incident = Incident();
   const std::string base = "/api/v1/incidents/" + std::to_string(incident) + "/recovery";
   const auto hospital = LogInUser("hospital-admin");
@@ -301,6 +301,8 @@ TEST_F(RecoveryRoutesTest, ChecklistIsTheProvidersToTickItsCsirtsToFollowAndHidd
                 .as_string(),
             "Alphacrypt");
 }
+
+CADUCEUS_API_TEST_BACKENDS(RecoveryRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -131,7 +131,7 @@ class ReportRoutesTest : public ApiTest {
   std::vector<std::int64_t> providers_;
 };
 
-TEST_F(ReportRoutesTest, AuthorityStaffGetTheirCountrysReportAsAStandaloneDocument) {
+TEST_P(ReportRoutesTest, AuthorityStaffGetTheirCountrysReportAsAStandaloneDocument) {
   const auto r = Send(As(LogIn("be.analyst"), Method::kGet, "/api/v1/reports/progress"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Header(r, "Content-Type"), "text/html; charset=utf-8");
@@ -143,13 +143,13 @@ TEST_F(ReportRoutesTest, AuthorityStaffGetTheirCountrysReportAsAStandaloneDocume
   EXPECT_EQ(r.body.find("<script"), std::string::npos);
 }
 
-TEST_F(ReportRoutesTest, SupportCentreReportCoversTheEu) {
+TEST_P(ReportRoutesTest, SupportCentreReportCoversTheEu) {
   const auto r = Send(As(LogIn("root"), Method::kGet, "/api/v1/reports/progress?cycle=2026"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("progress report 2026: European Union"), std::string::npos);
 }
 
-TEST_F(ReportRoutesTest, ReportsAreRefusedOutsideTheirScope) {
+TEST_P(ReportRoutesTest, ReportsAreRefusedOutsideTheirScope) {
   const auto be = std::to_string(be_);
   ExpectProblem(
       Send(As(LogIn("nl.analyst"), Method::kGet, "/api/v1/reports/progress?organisation_id=" + be)),
@@ -165,7 +165,7 @@ TEST_F(ReportRoutesTest, ReportsAreRefusedOutsideTheirScope) {
                 400, "invalid-input");
 }
 
-TEST_F(ReportRoutesTest, RecommendationsAddressTheProvidersWeakestDomainsWithReasons) {
+TEST_P(ReportRoutesTest, RecommendationsAddressTheProvidersWeakestDomainsWithReasons) {
   const auto r = Send(As(LogIn("p0.admin"), Method::kGet, "/api/v1/recommendations"));
   ASSERT_EQ(r.status, 200) << r.body;
   const auto body = Json(r);
@@ -188,7 +188,7 @@ TEST_F(ReportRoutesTest, RecommendationsAddressTheProvidersWeakestDomainsWithRea
 }
 
 // A ransomware incident of the provider brings help against ransomware, with the incident named.
-TEST_F(ReportRoutesTest, RecommendationsAlsoAnswerTheProvidersRecentIncidents) {
+TEST_P(ReportRoutesTest, RecommendationsAlsoAnswerTheProvidersRecentIncidents) {
   incidents::NewIncident n;
   n.organisation_id = providers_[1];
   n.title = "Ransomware on the PACS";
@@ -232,7 +232,7 @@ TEST_F(ReportRoutesTest, RecommendationsAlsoAnswerTheProvidersRecentIncidents) {
   EXPECT_TRUE(found) << r.body;
 }
 
-TEST_F(ReportRoutesTest, ProgressReportCountsIncidentsOnlyForFiveProvidersOrMore) {
+TEST_P(ReportRoutesTest, ProgressReportCountsIncidentsOnlyForFiveProvidersOrMore) {
   const auto r = Send(As(LogIn("be.analyst"), Method::kGet, "/api/v1/reports/progress"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("Incidents reported under NIS2"), std::string::npos);
@@ -240,7 +240,7 @@ TEST_F(ReportRoutesTest, ProgressReportCountsIncidentsOnlyForFiveProvidersOrMore
       << "no incidents at all is shown as withheld, like one to four";
 }
 
-TEST_F(ReportRoutesTest, RecommendationsAreForProvidersTheCallerMayRead) {
+TEST_P(ReportRoutesTest, RecommendationsAreForProvidersTheCallerMayRead) {
   const auto p0 = std::to_string(providers_[0]);
   const auto as_authority =
       Send(As(LogIn("be.analyst"), Method::kGet, "/api/v1/recommendations?organisation_id=" + p0));
@@ -254,6 +254,8 @@ TEST_F(ReportRoutesTest, RecommendationsAreForProvidersTheCallerMayRead) {
   ExpectProblem(Send(As(LogIn("be.analyst"), Method::kGet, "/api/v1/recommendations")), 404,
                 "not-found");
 }
+
+CADUCEUS_API_TEST_BACKENDS(ReportRoutesTest);
 
 }  // namespace
 }  // namespace caduceus::api

@@ -130,61 +130,12 @@ json::object WithoutErrorId(json::object o) {
   return o;
 }
 
-class TaxiiConformance : public ApiTest, public ::testing::WithParamInterface<Backend> {
+class TaxiiConformance : public ApiTest {
  protected:
   void SetUp() override {
     CADUCEUS_REQUIRE_BACKEND(GetParam());
-    InitCrypto();
-    scratch_ = std::make_unique<caduceus::testing::ScratchDatabase>(GetParam());
-    auto db = storage::Database::Open(scratch_->url());
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    storage::ApplyMigrations(*db_, "identity", identity::IdentityService::Migrations());
-    storage::ApplyMigrations(*db_, "audit", audit::AuditLog::Migrations());
-    storage::ApplyMigrations(*db_, "audit-guard", audit::AuditLog::GuardMigrations(db_->dialect()));
-    storage::ApplyMigrations(*db_, "assessment", assessment::AssessmentService::Migrations());
-    storage::ApplyMigrations(*db_, "catalogue",
-                             catalogue::CatalogueService::Migrations(db_->dialect()));
-    storage::ApplyMigrations(*db_, "incidents", incidents::IncidentService::Migrations());
-    storage::ApplyMigrations(*db_, "recovery", recovery::RecoveryService::Migrations());
-    storage::ApplyMigrations(*db_, "intel", intel::IntelService::Migrations());
-    storage::ApplyMigrations(*db_, "intel_analysis", intel::IntelAnalysis::Migrations());
-    storage::ApplyMigrations(*db_, "intel_feeds", intel::FeedService::Migrations());
-    storage::ApplyMigrations(*db_, "intel_exports", intel::ExportService::Migrations());
-    storage::ApplyMigrations(*db_, "advisories", advisories::AdvisoryService::Migrations());
-    storage::ApplyMigrations(*db_, "advisories_inventory",
-                             advisories::AlertService::InventoryMigrations());
-    storage::ApplyMigrations(*db_, "advisories_alerts", advisories::AlertService::Migrations());
-    storage::ApplyMigrations(*db_, "advisories_delivery",
-                             advisories::DeliveryService::Migrations());
-    options_.password_hash = {1, 8 * 1024 * 1024};
-    options_.secret_key = identity::SecretBox::GenerateKey();
-    ids_ = std::make_unique<identity::IdentityService>(*db_, clock_, options_);
-    audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
-    assessment_ = std::make_unique<assessment::AssessmentService>(*db_, clock_, *ids_);
-    catalogue_ = std::make_unique<catalogue::CatalogueService>(*db_, clock_, *ids_);
-    incidents_ = std::make_unique<incidents::IncidentService>(*db_, clock_, *ids_);
-    recovery_ = std::make_unique<recovery::RecoveryService>(*db_, clock_, *ids_);
-    intel_ = std::make_unique<intel::IntelService>(*db_, clock_, *ids_, warninglists_);
-    intel_analysis_ = std::make_unique<intel::IntelAnalysis>(*db_, clock_, *intel_);
-    feeds_ = std::make_unique<intel::FeedService>(*db_, clock_, *intel_);
-    exports_ = std::make_unique<intel::ExportService>(*db_, clock_, *intel_);
-    advisories_ = std::make_unique<advisories::AdvisoryService>(*db_, clock_, *ids_);
-    alerts_ = std::make_unique<advisories::AlertService>(*db_, clock_, *ids_, *advisories_);
-    advisories_->SetChangeListener(
-        [this](std::int64_t advisory_id) { ASSERT_TRUE(alerts_->MatchAdvisory(advisory_id)); });
-    inventories_ = std::make_unique<advisories::InventoryService>(*db_, clock_, *ids_, *alerts_);
-    advisories::DeliveryOptions delivery_options;
-    delivery_options.allow_private_addresses = true;
-    delivery_options.poll_interval = std::chrono::milliseconds(20);
-    delivery_ = std::make_unique<advisories::DeliveryService>(*db_, clock_, *ids_,
-                                                              std::move(delivery_options));
-    api_ = std::make_unique<Api>(
-        Services{*db_, *ids_, *audit_, *assessment_, *catalogue_, *incidents_, *recovery_, *intel_,
-                 *intel_analysis_, *feeds_, *exports_, *warninglists_, *advisories_, *alerts_,
-                 *inventories_, *delivery_, metrics_, clock_},
-        ApiOptions{});
-
+    StartServices(GetParam());
+    if (HasFatalFailure()) return;
     centre_id_ = Org("EU Support Centre", OrgKind::kSupportCentre, {}, {});
     be_ = Org("CCB", OrgKind::kAuthority, centre_id_, "BE");
     de_ = Org("BSI", OrgKind::kAuthority, centre_id_, "DE");
@@ -324,7 +275,6 @@ class TaxiiConformance : public ApiTest, public ::testing::WithParamInterface<Ba
     return ids;
   }
 
-  identity::IdentityOptions options_;
   std::int64_t be_ = 0, de_ = 0, h1_ = 0, h2_ = 0, dh_ = 0;
   Client hospital1_, hospital2_, viewer1_, authority_, german_, centre_;
 };
@@ -1031,14 +981,7 @@ TEST_P(TaxiiConformance, Sec5_ReferenceServerSampleRoundTripsThroughAddObjectsAn
   EXPECT_EQ(latest.at("objects").as_array().size(), 2u);
 }
 
-std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
-  return caduceus::testing::BackendName(info.param);
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends,
-                         TaxiiConformance,
-                         ::testing::ValuesIn(caduceus::testing::AllBackends()),
-                         ParamName);
+CADUCEUS_API_TEST_BACKENDS(TaxiiConformance);
 
 }  // namespace
 }  // namespace caduceus::api
