@@ -47,9 +47,6 @@ constexpr std::size_t kFrontMinBloomBytes = std::size_t{256} << 10;
 constexpr std::size_t kFrontMaxBytes = std::size_t{512} << 10;
 constexpr std::uint32_t kParallelDeriveKeys = 100'000;  // Derive uses two threads from here
 constexpr std::size_t kParallelChecksumBytes = std::size_t{8} << 20;  // and Validate from here
-// The validation of the keys loads the posting of the key this far ahead: keys are in hash order
-// (their bytes too), their indicators anywhere.
-constexpr std::uint32_t kKeysAhead = 16;
 
 // The first byte of a key's bytes: what the rest is.
 enum Tag : std::uint8_t {
@@ -732,8 +729,6 @@ struct Index::Storage {
     line_hosts.View(SectionAt<std::uint64_t>(kSectionLineHosts),
                     header->sections[kSectionLineHosts].size / 8);
     url_quads = {SectionAt<std::uint32_t>(kSectionUrlQuads), header->url_quads};
-    front = {SectionAt<std::uint64_t>(kSectionFront), header->sections[kSectionFront].size / 8};
-    front_shift = front.empty() ? 64 : 64 - std::countr_zero(front.size());
     LineFilterFacts facts;
     facts.usable = (header->line_flags & kLineUsable) != 0;
     facts.digit_tail = (header->line_flags & kLineDigitTail) != 0;
@@ -970,6 +965,8 @@ struct Index::Storage {
         std::clamp(header->ip_filter_log2, kMinIpFilterLog2, kMaxIpFilterLog2);
     v4_filter = SectionAt<std::uint64_t>(kSectionIpFilter);
     v6_filter = v4_filter + (std::size_t{1} << log2) / 64;
+    front = {SectionAt<std::uint64_t>(kSectionFront), header->sections[kSectionFront].size / 8};
+    front_shift = front.empty() ? 64 : 64 - std::countr_zero(front.size());
     return true;
   }
 
@@ -1099,9 +1096,6 @@ Status Index::Storage::ValidateSections() const {
     if (!posting_ok(postings[i])) return bad("posting");
   }
   for (std::uint32_t i = 0; i < h.keys; ++i) {
-    if (i + kKeysAhead < h.keys) {  // a prefetch of any address is harmless
-      __builtin_prefetch(indicators + keys[i + kKeysAhead].posting);
-    }
     const KeyRec& k = keys[i];
     if (k.bytes_size < 2 || k.bytes_size > kMaxKeyPayload + 1 ||
         !string_ok(k.bytes_offset, k.bytes_size)) {
