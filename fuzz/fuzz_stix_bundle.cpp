@@ -4,7 +4,10 @@
 // the same outcome. For malformed JSON only the kind of failure must agree: Boost.JSON can name
 // a different fault (leading or trailing surrogate) and place it a few bytes apart when a token is
 // split across chunks. Every accepted object must validate again on its own, and every rejection
-// must carry an invalid-argument error with a reason.
+// must carry an invalid-argument error with a reason. Each accepted object, serialised as the
+// store keeps it, is marked with a TLP as the hub serves it: the text form (which splices the
+// marking in when it can) must give the same object as marking the parsed one, carry a TLP
+// marking unless it is a marking definition, and not change when marked again.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include "intel/bundle.h"
+#include "intel/stix.h"
 
 namespace {
 
@@ -25,6 +29,24 @@ using caduceus::intel::StixObject;
 
 void Check(bool condition) {
   if (!condition) __builtin_trap();
+}
+
+void CheckTlpMarking(const boost::json::object& object, std::size_t index) {
+  const auto level = static_cast<caduceus::TlpLevel>(index % 5);
+  const std::string stored = boost::json::serialize(object);
+  const std::string served = caduceus::intel::WithTlpMarking(stored, level);
+  boost::json::object marked = object;
+  const bool added = caduceus::intel::AddTlpMarking(marked, level);
+  Check(boost::json::parse(served) == marked);
+  Check(added == (served != stored));
+  Check(caduceus::intel::WithTlpMarking(served, level) == served);
+  if (object.at("type") != "marking-definition") {
+    bool tlp = false;
+    for (const auto& ref : marked.at("object_marking_refs").as_array()) {
+      tlp = tlp || caduceus::intel::TlpLevelOfMarking(ref.as_string()).has_value();
+    }
+    Check(tlp);
+  }
 }
 
 // How the outcome of a failed read is compared: for malformed JSON, the kind only, after
@@ -68,6 +90,7 @@ Outcome Read(std::string_view text, std::uint32_t seed, bool chunked) {
         next_index(index);
         Check(object.id == object.json.at("id").as_string());
         Check(caduceus::intel::ValidateStixObject(object.json).has_value());
+        if (!chunked) CheckTlpMarking(object.json, index);
         out.events.push_back("+" + std::to_string(index) + " " + object.id + " " +
                              boost::json::serialize(object.json));
       },

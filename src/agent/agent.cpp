@@ -169,6 +169,9 @@ int Main(int argc, char** argv) {
   sync->add_option("--max-pages", sync_options.max_pages,
                    "stop after this many pages with objects (a later sync resumes)");
   sync->add_option("--timeout", timeout, "seconds per request")->check(CLI::Range(1, 600));
+  sync->add_flag("--full", sync_options.full,
+                 "pull every collection again from its start (stored copies the hub changed are "
+                 "replaced)");
   sync->add_flag("--no-progress", no_progress, "never draw the progress line");
   sync->callback([&] {
     if (!apply_limits()) return;

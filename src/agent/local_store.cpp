@@ -216,8 +216,10 @@ Result<std::size_t> LocalStore::StorePage(const std::string& root_url,
   try {
     db_->Transaction([&] {
       Stmt insert(db_->handle,
-                  "INSERT OR IGNORE INTO objects (id, version, version_ms, collection, type, "
-                  "pattern_type, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                  "INSERT INTO objects (id, version, version_ms, collection, type, pattern_type, "
+                  "json) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id, version) DO "
+                  "UPDATE SET type = excluded.type, pattern_type = excluded.pattern_type, "
+                  "json = excluded.json WHERE objects.json <> excluded.json");
       for (const auto& o : objects) {
         insert.Bind({o.id, o.version, o.version_ms, key, o.type, o.pattern_type, o.json}).Run();
         added += static_cast<std::size_t>(sqlite3_changes(db_->handle));

@@ -108,8 +108,9 @@ class LocalStore {
   Status SetCollections(const std::string& root_url, const std::vector<StoredCollection>& list);
   std::vector<StoredCollection> Collections() const;
   std::optional<SyncCursor> Cursor(const std::string& root_url, const std::string& id) const;
-  // Stores a page of objects (a version already there is kept) and the cursor after it, in one
-  // transaction. Returns the number of versions that were new.
+  // Stores a page of objects and the cursor after it, in one transaction. A version already there
+  // takes the hub's copy when it differs (the hub may since mark it with the TLP it holds it
+  // under). Returns the number of versions that were new or changed.
   Result<std::size_t> StorePage(const std::string& root_url,
                                 const std::string& collection_id,
                                 const std::vector<StoredObject>& objects,

@@ -173,7 +173,8 @@ Result<SyncReport> Sync(const AgentConfig& config,
     for (const auto& c : collections) {
       if (!c.can_read) continue;
       ++report.collections;
-      const SyncCursor saved = store.Cursor(*root, c.id).value_or(SyncCursor{});
+      const SyncCursor saved =
+          options.full ? SyncCursor{} : store.Cursor(*root, c.id).value_or(SyncCursor{});
       std::string run_from = saved.next.empty() ? saved.added_after : saved.run_added_after;
       std::string next = saved.next;
       std::string newest = saved.added_after;

@@ -5,9 +5,11 @@
 // the same with &next=<cursor> while the envelope says more. Each page and the cursor after it
 // are committed together, so an interrupted pull (network, hub, signal) resumes at the page
 // after the last one stored; a cursor the hub no longer accepts restarts the run from its
-// added_after, and versions already stored are kept once. When a run ends, the collection's
-// added_after moves to the newest X-TAXII-Date-Added-Last seen (the hub stamps date_added
-// per collection so that it never goes backwards, so nothing added later is missed).
+// added_after, and versions already stored are kept once (the hub's copy replaces a stored one
+// that differs). `--full` (SyncOptions::full) ignores the saved cursors and pulls everything again.
+// When a run ends, the collection's added_after moves to the newest X-TAXII-Date-Added-Last seen
+// (the hub stamps date_added per collection so that it never goes backwards, so nothing added later
+// is missed).
 //
 // The token is only ever sent to the hub's own origin: API roots listed on another origin are
 // skipped. Responses are bounded (client::ClientOptions::max_body_bytes) and objects without a
@@ -31,6 +33,9 @@ struct SyncOptions {
   // Stop after this many pages that brought objects, in all (0: no bound); a later sync
   // resumes where this one stopped.
   std::size_t max_pages = 0;
+  // Pull every collection from its start, as if no sync had run: every object the organisation
+  // may read comes again, and a stored version whose copy on the hub changed is replaced.
+  bool full = false;
   const std::atomic<bool>* cancel = nullptr;
   // Called after every stored page: the collection ("<root>/<id>") and the running totals.
   std::function<void(const std::string& collection, std::size_t pages, std::size_t objects)>
@@ -42,7 +47,7 @@ struct SyncReport {
   std::size_t collections = 0;  // readable collections pulled
   std::size_t pages = 0;
   std::size_t objects = 0;       // objects received
-  std::size_t new_versions = 0;  // of those, versions not stored before
+  std::size_t new_versions = 0;  // of those, versions not stored before or whose copy changed
   bool complete = true;          // false when max_pages or cancel stopped the pull
 };
 

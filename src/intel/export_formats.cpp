@@ -709,18 +709,7 @@ std::string RenderStixBundle(Items items, const ExportHeader& header) {
     boost::system::error_code ec;
     auto value = boost::json::parse(item->object_json, ec);
     if (ec || !value.is_object()) continue;
-    auto& object = value.as_object();
-    bool marked = false;
-    if (const auto* refs = object.if_contains("object_marking_refs"); refs && refs->is_array()) {
-      for (const auto& ref : refs->get_array()) {
-        if (ref.is_string() && TlpLevelOfMarking(ref.get_string())) marked = true;
-      }
-    }
-    if (!marked) {
-      auto& refs = object["object_marking_refs"];
-      if (!refs.is_array()) refs = boost::json::array{};
-      refs.as_array().emplace_back(TlpMarkingId(item->tlp));
-    }
+    AddTlpMarking(value.as_object(), item->tlp);
     list.push_back(std::move(value));
   }
   boost::json::object bundle{

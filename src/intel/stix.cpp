@@ -1692,4 +1692,34 @@ std::string_view TlpMarkingId(TlpLevel level) {
   return kTlpMarkings[4].id;
 }
 
+bool AddTlpMarking(boost::json::object& object, TlpLevel level) {
+  if (const auto* type = object.if_contains("type");
+      type != nullptr && type->is_string() && type->get_string() == "marking-definition") {
+    return false;
+  }
+  boost::json::value& refs = object["object_marking_refs"];
+  if (!refs.is_array()) refs = boost::json::array{};
+  for (const auto& ref : refs.get_array()) {
+    if (ref.is_string() && TlpLevelOfMarking(ref.get_string())) return false;
+  }
+  refs.get_array().emplace_back(TlpMarkingId(level));
+  return true;
+}
+
+std::string WithTlpMarking(std::string_view object_json, TlpLevel level) {
+  const std::size_t brace = object_json.find_first_not_of(" \t\r\n");
+  if (brace == std::string_view::npos || object_json[brace] != '{') return std::string(object_json);
+  if (object_json.find("marking") == std::string_view::npos) {
+    const std::size_t next = object_json.find_first_not_of(" \t\r\n", brace + 1);
+    const bool empty = next != std::string_view::npos && object_json[next] == '}';
+    return fmt::format("{}{{\"object_marking_refs\":[\"{}\"]{}{}", object_json.substr(0, brace),
+                       TlpMarkingId(level), empty ? "" : ",", object_json.substr(brace + 1));
+  }
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(object_json, ec);
+  if (ec || !value.is_object()) return std::string(object_json);
+  if (!AddTlpMarking(value.get_object(), level)) return std::string(object_json);
+  return boost::json::serialize(value);
+}
+
 }  // namespace caduceus::intel

@@ -105,4 +105,18 @@ std::optional<TlpLevel> TlpLevelOfMarking(std::string_view marking_id);
 // The id of the TLP 2.0 marking definition of a level, for marking objects the hub writes.
 std::string_view TlpMarkingId(TlpLevel level);
 
+// Marks an object the hub passes on with the TLP it holds the object under. The hub gives an
+// object that arrived without a TLP marking its collection's default level, and enforces that
+// level; TLP 2.0 asks whoever passes information on to tell the recipient its level, so the copy
+// it serves (over TAXII, in exports) says it. When none of `object_marking_refs` is a TLP marking,
+// adds the TLP 2.0 marking of `level` to the list (making the list when there is none); an
+// object already marked keeps its own marking. Marking definitions are left as they are. Returns
+// whether it added the marking.
+bool AddTlpMarking(boost::json::object& object, TlpLevel level);
+
+// AddTlpMarking on an object's serialised JSON, as the store keeps it. Text with no "marking" in
+// it cannot hold a marking, so the marking is spliced in without parsing; anything else is
+// parsed. Text that is not a JSON object comes back unchanged.
+std::string WithTlpMarking(std::string_view object_json, TlpLevel level);
+
 }  // namespace caduceus::intel

@@ -512,7 +512,7 @@ std::string RenderCollections(std::span<const CollectionInfo> collections) {
 
 std::string RenderEnvelope(const ObjectPage& page) {
   std::size_t size = 64 + page.next.size();
-  for (const auto& o : page.objects) size += o.json.size() + 1;
+  for (const auto& o : page.objects) size += o.json.size() + 80;
   std::string out;
   out.reserve(size);
   out += '{';
@@ -523,7 +523,7 @@ std::string RenderEnvelope(const ObjectPage& page) {
     out += "\"objects\":[";
     for (std::size_t i = 0; i < page.objects.size(); ++i) {
       if (i > 0) out += ',';
-      out += page.objects[i].json;
+      out += WithTlpMarking(page.objects[i].json, page.objects[i].tlp);
     }
     out += ']';
   }

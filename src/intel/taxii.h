@@ -118,7 +118,8 @@ std::string RenderApiRoot(const ApiRoot& root);
 std::string RenderCollection(const CollectionInfo& collection);
 std::string RenderCollections(std::span<const CollectionInfo> collections);
 
-// The envelope (section 3.7) of a page: the objects' JSON as stored, in page order. `more` is
+// The envelope (section 3.7) of a page: the objects' JSON as stored, in page order, an object
+// without a TLP marking given the marking of its stored level (stix.h, WithTlpMarking). `more` is
 // present when the page has objects or more is true, `next` when more is true and the store gave
 // a cursor, `objects` when there are any; an empty last page is `{}`.
 std::string RenderEnvelope(const ObjectPage& page);

@@ -285,6 +285,13 @@ TEST_F(AgentEndToEnd, SyncPullsExactlyTheVisibleIndicatorsOnceAndResumesAfterEac
   auto later = Agent({"sync"});
   ASSERT_EQ(later.exit_code, 0) << later.err;
   EXPECT_EQ(std::get<1>(SyncCounts(later.out)), 1) << later.out;
+
+  // --full pulls everything again; the copies are the same, so nothing is new.
+  auto full = Agent({"sync", "--full"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const auto [full_pages, full_objects, full_fresh] = SyncCounts(full.out);
+  EXPECT_EQ(full_objects, static_cast<int>(expected.size()) + 1) << full.out;
+  EXPECT_EQ(full_fresh, 0) << full.out;
 }
 
 TEST_F(AgentEndToEnd,
@@ -329,6 +336,8 @@ TEST_F(AgentEndToEnd,
     if (e2e::Str(line.at("type")) == "finding") {
       found.emplace(fs::path(e2e::Str(line.at("file"))).filename().string(),
                     e2e::Str(line.at("indicator")), line.at("line").as_int64());
+      // The indicators were imported unmarked at GREEN: the hub's copy says so.
+      EXPECT_EQ(line.at("tlp"), "green") << line;
     } else if (e2e::Str(line.at("type")) == "summary") {
       summary = line;
     }
@@ -367,6 +376,7 @@ TEST_F(AgentEndToEnd,
     if (e2e::Str(line.at("type")) == "finding") {
       file_hits.emplace(fs::path(e2e::Str(line.at("file"))).filename().string(),
                         e2e::Str(line.at("indicator")));
+      EXPECT_EQ(line.at("tlp"), "green") << line;
     }
   }
   const std::set<std::pair<std::string, std::string>> expected_files{

@@ -139,6 +139,29 @@ TEST_F(AgentStore, KeepsTheNewestVersionOfEachIndicatorAndTheCursorWithItsPage) 
   EXPECT_EQ(seen, std::vector<std::string>{"{\"v\":2}"});
 }
 
+TEST_F(AgentStore, TheHubsChangedCopyOfAStoredVersionReplacesItAndTheIndexIsBuiltAgain) {
+  StoredObject plain{"indicator--1", "2026-01-02T00:00:00.000Z", 2000, "indicator", "stix",
+                     "{\"v\":2}"};
+  ASSERT_TRUE(store_->StorePage("http://h/taxii2/be/", "c-read", {plain}, {"", "", ""}));
+  StoredObject marked = plain;
+  marked.json = "{\"v\":2,\"object_marking_refs\":[\"marking-definition--x\"]}";
+  const auto before = store_->Generation();
+  auto changed = store_->StorePage("http://h/taxii2/be/", "c-read", {marked}, {"", "", ""});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(*changed, 1u);
+  EXPECT_GT(store_->Generation(), before);
+  EXPECT_EQ(store_->ObjectCount(), 1);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_->ForEachIndicator([&](const IndicatorRow& r) { seen.push_back(r.json); }));
+  EXPECT_EQ(seen, std::vector<std::string>{marked.json});
+
+  const auto settled = store_->Generation();
+  auto same = store_->StorePage("http://h/taxii2/be/", "c-read", {marked}, {"", "", ""});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(*same, 0u);
+  EXPECT_EQ(store_->Generation(), settled);
+}
+
 TEST_F(AgentStore, SweepingAFileAgainReplacesItsCountsInsteadOfAddingThem) {
   const std::string collection = "http://h/taxii2/be/|c-read";
   ASSERT_TRUE(

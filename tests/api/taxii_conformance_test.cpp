@@ -656,9 +656,9 @@ TEST_P(TaxiiConformance, Sec5_3_ManifestHasOneRecordPerVersionFilteredLikeObject
 
 // --- 5.4 Get Objects --------------------------------------------------------------------------
 
-TEST_P(TaxiiConformance, Sec5_4_ObjectsComeBackAsSentInAnEnvelope) {
+TEST_P(TaxiiConformance, Sec5_4_ObjectsComeBackAsSentInAnEnvelopeMarkedWithTheirTlp) {
   const auto objects = EuObjects();
-  auto sent = Indicator(NewId(), "2016-11-03T12:30:59.000Z");
+  auto sent = Indicator(NewId(), "2016-11-03T12:30:59.000Z", TlpLevel::kClear);
   sent["x_acme_score"] = json::object{{"impact", "high"}};
   Submit(hospital1_, objects, {sent});
   const auto r = Get(hospital2_, objects);
@@ -667,6 +667,21 @@ TEST_P(TaxiiConformance, Sec5_4_ObjectsComeBackAsSentInAnEnvelope) {
   ASSERT_EQ(envelope.at("objects").as_array().size(), 1u);
   EXPECT_EQ(envelope.at("objects").as_array()[0], sent);
   EXPECT_EQ(envelope.at("more"), false);
+
+  // An object sent without a TLP marking is held at the collection's default (GREEN) and says so
+  // wherever it is served; the rest of it is as sent.
+  auto unmarked = Indicator(NewId(), "2016-11-03T12:30:59.000Z");
+  unmarked["x_acme_score"] = json::object{{"impact", "low"}};
+  Submit(hospital1_, objects, {unmarked});
+  auto expected = unmarked;
+  expected["object_marking_refs"] =
+      json::array{json::string(intel::TlpMarkingId(TlpLevel::kGreen))};
+  const auto id = std::string(unmarked.at("id").as_string());
+  for (const auto& url : {objects + "?match[id]=" + id, objects + id + "/"}) {
+    const auto page = Json(Get(hospital2_, url));
+    ASSERT_EQ(page.at("objects").as_array().size(), 1u) << url;
+    EXPECT_EQ(page.at("objects").as_array()[0], expected) << url;
+  }
 }
 
 TEST_P(TaxiiConformance, Sec5_4_EmptyCollectionGivesAnEmptyEnvelope) {

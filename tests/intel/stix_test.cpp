@@ -688,6 +688,55 @@ TEST(TlpLevels, NamesAndTlp2IdsRoundTrip) {
   EXPECT_EQ(TlpMarkingId(TlpLevel::kRed), kTlp2Red);
 }
 
+// --- The TLP marking of what the hub passes on ---------------------------------------------------
+
+constexpr std::string_view kTlp2Amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+
+TEST(TlpMarkingShared, AnUnmarkedObjectGetsItsLevelAndKeepsEverythingElse) {
+  const std::string text = R"({"type":"indicator","id":")" + Id("indicator") + R"(","x_acme":[1]})";
+  const auto marked = Parse(WithTlpMarking(text, TlpLevel::kAmber));
+  EXPECT_EQ(marked.at("object_marking_refs"), (json::array{json::string(kTlp2Amber)}));
+  auto rest = marked;
+  rest.erase("object_marking_refs");
+  EXPECT_EQ(rest, Parse(text));
+
+  json::object object = Parse(text);
+  EXPECT_TRUE(AddTlpMarking(object, TlpLevel::kAmber));
+  EXPECT_EQ(object, marked);
+}
+
+TEST(TlpMarkingShared, OtherMarkingsStayAndTheTlpOneIsAddedBesideThem) {
+  const std::string statement = Id("marking-definition", kUuid2);
+  const std::string text = R"({"type":"indicator","object_marking_refs":[")" + statement + R"("]})";
+  const auto marked = Parse(WithTlpMarking(text, TlpLevel::kRed));
+  EXPECT_EQ(marked.at("object_marking_refs"),
+            (json::array{json::string(statement), json::string(kTlp2Red)}));
+}
+
+TEST(TlpMarkingShared, AnObjectsOwnTlpMarkingWinsEvenTlp1) {
+  const std::string text = R"({"type":"indicator","object_marking_refs":[")" +
+                           std::string(kTlp1White) + R"("],"name":"x"})";
+  EXPECT_EQ(WithTlpMarking(text, TlpLevel::kRed), text);
+  json::object object = Parse(text);
+  EXPECT_FALSE(AddTlpMarking(object, TlpLevel::kRed));
+  EXPECT_EQ(object, Parse(text));
+}
+
+TEST(TlpMarkingShared, MarkingDefinitionsAndNonObjectsAreLeftAsTheyAre) {
+  const std::string definition =
+      R"({"type":"marking-definition","id":")" + std::string(kTlp2Red) + R"(","name":"TLP:RED"})";
+  EXPECT_EQ(WithTlpMarking(definition, TlpLevel::kGreen), definition);
+  for (const std::string text : {"[1,2]", "", "not json", R"({"name":"marking", )"}) {
+    EXPECT_EQ(WithTlpMarking(text, TlpLevel::kGreen), text) << text;
+  }
+}
+
+TEST(TlpMarkingShared, TheSplicedFormIsValidJsonForAnEmptyObjectToo) {
+  const auto marked = Parse(WithTlpMarking(" { } ", TlpLevel::kClear));
+  EXPECT_EQ(marked, (json::object{{"object_marking_refs",
+                                   json::array{json::string(TlpMarkingId(TlpLevel::kClear))}}}));
+}
+
 // --- Timestamps and identifiers -----------------------------------------------------------------
 
 TEST(StixTimestamps, ParsesUtcWithAnyFractionAndChecksTheCalendar) {
