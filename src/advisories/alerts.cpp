@@ -16,6 +16,7 @@
 #include "advisories/events.h"
 #include "advisories/matcher.h"
 #include "advisories/service.h"
+#include "advisories/visibility.h"
 #include "core/text.h"
 #include "identity/policy.h"
 #include "storage/database.h"
@@ -382,8 +383,22 @@ AlertSummary ReadAlert(const Row& r, std::int64_t now_us) {
   return s;
 }
 
-// The SQL condition (on alias a) for the alerts the actor may read, as kReadAlerts decides.
-std::string VisibleCondition(Actor actor, std::vector<Value>& params) {
+// The SQL condition (on alias a) for the alerts whose advisory both their provider and the reader
+// may see (identity::AllowedToSeeAdvisory). The engine withdraws the alerts of a provider that
+// may no longer see their advisory; this keeps them, and the title and CVEs they carry, out of
+// every read as well.
+std::string AdvisoryVisibleCondition(Actor actor, std::vector<Value>& params) {
+  AdvisoryPredicate reader = VisiblePredicate(ViewerOf(actor), "adv");
+  params.insert(params.end(), reader.params.begin(), reader.params.end());
+  return fmt::format(
+      "EXISTS (SELECT 1 FROM adv_advisories adv JOIN organisations vo ON vo.id = a.org_id WHERE "
+      "adv.id = a.advisory_id AND {} AND {})",
+      VisibleToOrgSql("adv", "vo"), reader.sql);
+}
+
+// The SQL condition (on alias a) for the providers whose alerts the actor may read, as
+// kReadAlerts decides.
+std::string ProviderCondition(Actor actor, std::vector<Value>& params) {
   if (!actor.principal) return "1 = 1";
   const auto& p = *actor.principal;
   switch (p.org_kind) {
@@ -397,6 +412,12 @@ std::string VisibleCondition(Actor actor, std::vector<Value>& params) {
       return "a.org_id = ?";
   }
   return "1 = 0";
+}
+
+// The alerts the actor may read: of providers it may read, about advisories it may see.
+std::string VisibleCondition(Actor actor, std::vector<Value>& params) {
+  std::string providers = ProviderCondition(actor, params);
+  return providers + " AND " + AdvisoryVisibleCondition(actor, params);
 }
 
 }  // namespace
@@ -649,14 +670,49 @@ class AlertService::Impl {
     return out;
   }
 
+  // Removes from `wanted` the alerts whose provider may not see their advisory
+  // (identity::AllowedToSeeAdvisory, read in the engine's transaction) and returns their
+  // (provider, advisory) pairs.
+  static std::set<std::pair<std::int64_t, std::int64_t>> DropHidden(Tx& tx,
+                                                                    std::vector<Wanted>& wanted) {
+    std::map<std::int64_t, std::vector<std::int64_t>> orgs_by_advisory;
+    for (const auto& w : wanted) orgs_by_advisory[w.advisory->id].push_back(w.org_id);
+    std::set<std::pair<std::int64_t, std::int64_t>> visible;
+    for (const auto& [advisory_id, orgs] : orgs_by_advisory) {
+      for (std::size_t start = 0; start < orgs.size(); start += kOrgsPerQuery) {
+        const std::size_t end = std::min(orgs.size(), start + kOrgsPerQuery);
+        std::vector<Value> params{Int(advisory_id)};
+        for (std::size_t i = start; i < end; ++i) params.push_back(Int(orgs[i]));
+        for (const auto& r :
+             tx.Exec(fmt::format("SELECT vo.id FROM organisations vo JOIN adv_advisories adv ON "
+                                 "adv.id = ? WHERE vo.id IN {} AND {}",
+                                 InList(params.size() - 1), VisibleToOrgSql("adv", "vo")),
+                     params)
+                 .rows) {
+          visible.emplace(r.Int(0), advisory_id);
+        }
+      }
+    }
+    std::set<std::pair<std::int64_t, std::int64_t>> hidden;
+    std::erase_if(wanted, [&](const Wanted& w) {
+      const std::pair<std::int64_t, std::int64_t> pair{w.org_id, w.advisory->id};
+      if (visible.count(pair) != 0) return false;
+      hidden.insert(pair);
+      return true;
+    });
+    return hidden;
+  }
+
   // Brings the alerts `existing` covers in line with `wanted` (each wanted alert must be in the
-  // scope `existing` was loaded for). Appends the events.
+  // scope `existing` was loaded for), leaving out what the provider may not see. Appends the
+  // events.
   AlertChanges Sync(Tx& tx,
                     std::vector<Existing> existing,
                     std::vector<Wanted>& wanted,
                     const DeadlineBook& deadlines,
                     std::int64_t now_us) {
     AlertChanges changes;
+    const auto hidden = DropHidden(tx, wanted);
     const auto orgs = LoadOrgs(tx, wanted, existing);
     std::map<std::pair<std::int64_t, std::int64_t>, const Existing*> by_pair;
     for (const auto& e : existing) by_pair[{e.org_id, e.advisory_id}] = &e;
@@ -764,7 +820,9 @@ class AlertService::Impl {
           "= ?",
           {Int(now_us), Int(e.id)});
       History(tx, e.id, now_us, std::nullopt, std::nullopt, e.state, "withdrawn",
-              "no affected asset left");
+              hidden.count({e.org_id, e.advisory_id}) != 0
+                  ? "the advisory's TLP no longer lets this provider see it"
+                  : "no affected asset left");
       AppendEvent(
           tx,
           {e.org_id, parent, "alert.state", e.id, e.advisory_id, e.severity,
@@ -1064,11 +1122,14 @@ Result<AlertPage> AlertService::List(Actor actor, const AlertFilter& filter) {
 Result<AlertDetail> AlertService::Get(Actor actor, std::int64_t alert_id) {
   Impl& m = *impl_;
   const std::int64_t now_us = Micros(m.clock_.Now());
-  const auto row = m.db_.QueryOne(
-      fmt::format("SELECT {} {} WHERE a.id = ?", kAlertColumns, kAlertFrom), {Int(alert_id)});
-  if (!row) return Error::NotFound("no such alert");
+  std::vector<Value> params{Int(alert_id)};
+  const std::string visible = AdvisoryVisibleCondition(actor, params);
+  const auto rows = m.db_.Query(
+      fmt::format("SELECT {} {} WHERE a.id = ? AND {}", kAlertColumns, kAlertFrom, visible),
+      params);
+  if (rows.rows.empty()) return Error::NotFound("no such alert");
   AlertDetail d;
-  d.summary = ReadAlert(*row, now_us);
+  d.summary = ReadAlert(rows.rows.front(), now_us);
   const auto ref = m.identity_.LoadOrgRef(d.summary.org_id);
   if (!ref) return Error::NotFound("no such alert");
   if (actor.principal) {
@@ -1147,10 +1208,15 @@ Result<AlertSummary> AlertService::Apply(Actor actor, std::int64_t alert_id, con
       return Error::Invalid("at most 4096 bytes of UTF-8 text", name);
     }
   }
-  const auto row = m.db_.QueryOne(
-      "SELECT org_id, org_parent_id, advisory_id, state, severity FROM adv_alerts WHERE id = ?",
-      {Int(alert_id)});
-  if (!row) return Error::NotFound("no such alert");
+  std::vector<Value> params{Int(alert_id)};
+  const std::string visible = AdvisoryVisibleCondition(actor, params);
+  const auto rows = m.db_.Query(
+      fmt::format("SELECT a.org_id, a.org_parent_id, a.advisory_id, a.state, a.severity FROM "
+                  "adv_alerts a WHERE a.id = ? AND {}",
+                  visible),
+      params);
+  if (rows.rows.empty()) return Error::NotFound("no such alert");
+  const Row* row = &rows.rows.front();
   const std::int64_t org_id = row->Int(0);
   const auto ref = m.identity_.LoadOrgRef(org_id);
   if (!ref) return Error::NotFound("no such alert");
@@ -1329,6 +1395,7 @@ Result<Dashboard> AlertService::GetDashboard(Actor actor, std::optional<std::int
       scope = "1 = 1";
       break;
   }
+  scope += " AND " + AdvisoryVisibleCondition(actor, scope_params);
   auto with = [&](std::initializer_list<Value> extra) {
     std::vector<Value> p = scope_params;
     p.insert(p.end(), extra.begin(), extra.end());
@@ -1412,6 +1479,8 @@ Result<Dashboard> AlertService::GetDashboard(Actor actor, std::optional<std::int
     d.providers.push_back({r.Int(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4)});
   }
   if (ref->kind == OrgKind::kSupportCentre) {
+    std::vector<Value> country_params{Int(now_us), Int(now_us)};
+    const std::string visible = AdvisoryVisibleCondition(actor, country_params);
     for (const auto& r :
          m.db_
              .Query(fmt::format("SELECT country, COUNT(*), CAST(SUM(open_n) AS BIGINT), "
@@ -1421,10 +1490,10 @@ Result<Dashboard> AlertService::GetDashboard(Actor actor, std::optional<std::int
                                 "AS open_n, SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS overdue_n "
                                 "FROM adv_alerts a JOIN organisations o ON o.id = a.org_id LEFT "
                                 "JOIN organisations p ON p.id = a.org_parent_id WHERE a.state <> "
-                                "'withdrawn' GROUP BY a.org_id) per_org GROUP BY country ORDER "
-                                "BY country",
-                                kOpenStates, kOverdueSql),
-                    {Int(now_us), Int(now_us)})
+                                "'withdrawn' AND {} GROUP BY a.org_id) per_org GROUP BY country "
+                                "ORDER BY country",
+                                kOpenStates, kOverdueSql, visible),
+                    country_params)
              .rows) {
       d.countries.push_back({r.Text(0), r.Int(1), r.Int(2), r.Int(3)});
     }

@@ -20,7 +20,11 @@
 // authority). Every state change is audited and recorded in the alert's history.
 //
 // Authorisation: identity/policy.h (kReadAlerts, kHandleAlerts, kSetAlertDeadlines,
-// kReadAlertStatistics). Thread-safety: every method may be called concurrently.
+// kReadAlertStatistics). An advisory's TLP (identity::AllowedToSeeAdvisory) bounds its alerts: the
+// engine raises none for a provider that may not see the advisory and withdraws those of a
+// provider a new revision no longer reaches; every read (lists, details, transitions, dashboards)
+// leaves out alerts whose advisory their provider or the reader may not see, as if missing.
+// Thread-safety: every method may be called concurrently.
 #pragma once
 
 #include <chrono>

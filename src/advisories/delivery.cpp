@@ -29,6 +29,7 @@
 
 #include "advisories/events.h"
 #include "advisories/names.h"
+#include "advisories/visibility.h"
 #include "client/addresses.h"
 #include "client/http_client.h"
 #include "core/random.h"
@@ -179,6 +180,8 @@ constexpr std::size_t kMaxUrlBytes = 2048;
 constexpr std::size_t kMaxValueBytes = 200;
 constexpr std::size_t kMaxDescriptionBytes = 500;
 constexpr std::size_t kMaxAddressBytes = 254;
+constexpr std::string_view kWithheld =
+    "withheld: the advisory's TLP no longer lets this organisation see it";
 constexpr std::size_t kMaxPerOrg = 50;  // subscriptions, webhooks, recipients (each)
 constexpr std::size_t kMaxTitleBytes = 300;
 constexpr std::size_t kSmtpMaxReplyBytes = 64 * 1024;
@@ -373,6 +376,17 @@ bool MayReadEvent(const Principal& p, const Event& e) {
       e.org_id, identity::OrgKind::kProvider,
       e.org_parent_id != 0 ? std::optional<std::int64_t>(e.org_parent_id) : std::nullopt};
   return identity::Allowed(p, identity::Permission::kReadAlerts, target);
+}
+
+// The SQL condition (on alias n) for the inbox entries about an advisory the principal's
+// organisation may still see, or about none the store holds.
+std::string VisibleNotifications(const Principal& p, std::vector<Value>& params) {
+  AdvisoryPredicate visible = VisiblePredicate(ViewerOf(identity::Actor::Of(p)), "adv");
+  params.insert(params.end(), visible.params.begin(), visible.params.end());
+  return fmt::format(
+      "(NOT EXISTS (SELECT 1 FROM adv_advisories adv WHERE adv.id = n.advisory_id) OR EXISTS "
+      "(SELECT 1 FROM adv_advisories adv WHERE adv.id = n.advisory_id AND {}))",
+      visible.sql);
 }
 
 // --- Crypto and encodings ---
@@ -1033,11 +1047,13 @@ class DeliveryService::Impl {
     EnsureLivePosition();
     std::vector<Event> backfill;
     std::vector<SubscriptionRow> subscriptions;
+    std::map<std::int64_t, identity::AdvisoryScope> scopes;
     if (last_event_id) {
       auto events = EventsAfter(db_, std::max<std::int64_t>(0, *last_event_id), kBackfillLimit);
       if (!events) return events.error();
       backfill = std::move(*events);
       subscriptions = LoadSubscriptions(principal.organisation_id);
+      scopes = LoadAdvisoryScopes(backfill);
     }
     auto stream = std::make_shared<LiveStream>();
     std::lock_guard lock(live_mu_);
@@ -1052,12 +1068,16 @@ class DeliveryService::Impl {
     Entry entry{principal, stream, live_position_};
     if (last_event_id) {
       entry.cursor = std::max<std::int64_t>(0, *last_event_id);
-      for (const auto& e : backfill) {
-        const auto orgs = e.org_id == 0 ? MatchSubscriptions(subscriptions, e)
-                                        : std::vector<std::pair<std::int64_t, std::int64_t>>{};
-        Offer(entry, e, Envelope(e), orgs);
+      for (auto& e : backfill) {
+        RingItem item;
+        item.envelope = Envelope(e);
+        if (e.org_id == 0) item.orgs = MatchSubscriptions(subscriptions, e);
+        const auto scope = scopes.find(e.advisory_id);
+        if (scope != scopes.end()) item.advisory = scope->second;
+        item.event = std::move(e);
+        Offer(entry, item);
       }
-      for (const auto& item : ring_) Offer(entry, item.event, item.envelope, item.orgs);
+      for (const auto& item : ring_) Offer(entry, item);
     }
     streams_.push_back(std::move(entry));
     return stream;
@@ -1074,6 +1094,8 @@ class DeliveryService::Impl {
         "LEFT JOIN adv_notification_reads r ON r.notification_id = n.id AND r.user_id = ? "
         "WHERE n.org_id = ?";
     std::vector<Value> params{Int(p.user_id), Int(p.organisation_id)};
+    const std::string visible = VisibleNotifications(p, params);
+    sql += " AND " + visible;
     if (q.before_id > 0) {
       sql += " AND n.id < ?";
       params.push_back(Int(q.before_id));
@@ -1097,11 +1119,14 @@ class DeliveryService::Impl {
       n.read = !r.IsNull(10);
       page.items.push_back(std::move(n));
     }
-    const auto unread = db_.QueryOne(
+    std::vector<Value> unread_params{Int(p.organisation_id), Int(p.user_id)};
+    const std::string unread_visible = VisibleNotifications(p, unread_params);
+    const auto unread = db_.Query(
         "SELECT COUNT(*) FROM adv_notifications n WHERE n.org_id = ? AND NOT EXISTS (SELECT 1 "
-        "FROM adv_notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)",
-        {Int(p.organisation_id), Int(p.user_id)});
-    page.unread = unread ? unread->Int(0) : 0;
+        "FROM adv_notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?) AND " +
+            unread_visible,
+        unread_params);
+    page.unread = unread.rows.empty() ? 0 : unread.rows.front().Int(0);
     return page;
   }
 
@@ -1452,6 +1477,9 @@ class DeliveryService::Impl {
     Event event;
     std::string envelope;
     std::vector<std::pair<std::int64_t, std::int64_t>> orgs;  // advisory.published: subscribers
+    // What decides who may see the advisory the event concerns; nullopt when it concerns none the
+    // store holds.
+    std::optional<identity::AdvisoryScope> advisory;
   };
   struct DueDelivery {
     std::int64_t id = 0;
@@ -1525,19 +1553,76 @@ class DeliveryService::Impl {
     live_initialised_ = true;
   }
 
-  // Queues the event for the stream when it is new to it and visible. Holds live_mu_.
-  static void Offer(Entry& entry,
-                    const Event& e,
-                    const std::string& envelope,
-                    const std::vector<std::pair<std::int64_t, std::int64_t>>& orgs) {
+  // Queues the event for the stream when it is new to it and visible: about a provider the user
+  // may read (or matching its organisation's subscriptions), and about an advisory its
+  // organisation may see (identity::AllowedToSeeAdvisory). Holds live_mu_.
+  static void Offer(Entry& entry, const RingItem& item) {
+    const Event& e = item.event;
     if (e.id <= entry.cursor) return;
     entry.cursor = e.id;
     const bool visible =
         e.org_id == 0
-            ? std::any_of(orgs.begin(), orgs.end(),
+            ? std::any_of(item.orgs.begin(), item.orgs.end(),
                           [&](const auto& o) { return o.first == entry.principal.organisation_id; })
             : MayReadEvent(entry.principal, e);
-    if (visible) entry.stream->Push({e.id, e.kind, envelope});
+    if (!visible) return;
+    if (item.advisory && !identity::AllowedToSeeAdvisory(OwnOrg(entry.principal), *item.advisory)) {
+      return;
+    }
+    entry.stream->Push({e.id, e.kind, item.envelope});
+  }
+
+  // The TLP and holder of the advisories `events` concern, by advisory id (those the store holds).
+  std::map<std::int64_t, identity::AdvisoryScope> LoadAdvisoryScopes(
+      const std::vector<Event>& events) {
+    std::set<std::int64_t> ids;
+    for (const auto& e : events) {
+      if (e.advisory_id != 0) ids.insert(e.advisory_id);
+    }
+    const std::vector<std::int64_t> list(ids.begin(), ids.end());
+    std::map<std::int64_t, identity::AdvisoryScope> out;
+    constexpr std::size_t kPerQuery = 200;
+    for (std::size_t start = 0; start < list.size(); start += kPerQuery) {
+      const std::size_t end = std::min(list.size(), start + kPerQuery);
+      std::vector<Value> params;
+      std::string in;
+      for (std::size_t i = start; i < end; ++i) {
+        in += i == start ? "?" : ", ?";
+        params.push_back(Int(list[i]));
+      }
+      for (const auto& r :
+           db_.Query("SELECT adv.id, adv.tlp, adv.holder_org_id, ho.kind, ho.parent_id FROM "
+                     "adv_advisories adv LEFT JOIN organisations ho ON ho.id = adv.holder_org_id "
+                     "WHERE adv.id IN (" +
+                         in + ")",
+                     params)
+               .rows) {
+        identity::AdvisoryScope scope;
+        scope.tlp = AdvisoryTlp(r.OptText(1));
+        if (const auto holder = r.OptInt(2)) {
+          const auto kind = r.OptText(3);
+          scope.holder = identity::OrgRef{
+              *holder,
+              kind ? identity::ParseOrgKind(*kind).value_or(identity::OrgKind::kProvider)
+                   : identity::OrgKind::kProvider,
+              r.OptInt(4)};
+        }
+        out[r.Int(0)] = scope;
+      }
+    }
+    return out;
+  }
+
+  // Whether an organisation may not see the advisory an event concerns (the policy's rule as
+  // visibility.h writes it in SQL). An advisory the store does not hold hides nothing.
+  static bool Hidden(storage::Tx& tx, std::int64_t org, std::int64_t advisory_id) {
+    if (advisory_id == 0) return false;
+    const auto row = tx.One(
+        fmt::format("SELECT (SELECT COUNT(*) FROM organisations vo WHERE vo.id = ? AND {}) FROM "
+                    "adv_advisories adv WHERE adv.id = ?",
+                    VisibleToOrgSql("adv", "vo")),
+        {Int(org), Int(advisory_id)});
+    return row && row->Int(0) == 0;
   }
 
   // Drops streams whose client went away. Holds live_mu_.
@@ -1555,6 +1640,7 @@ class DeliveryService::Impl {
                     [](const Event& e) { return e.kind == "advisory.published"; })) {
       subscriptions = LoadSubscriptions(std::nullopt);
     }
+    const auto scopes = LoadAdvisoryScopes(events);
     std::vector<RingItem> items;
     items.reserve(events.size());
     for (auto& e : events) {
@@ -1563,6 +1649,8 @@ class DeliveryService::Impl {
       if (e.org_id == 0 && e.kind == "advisory.published") {
         item.orgs = MatchSubscriptions(subscriptions, e);
       }
+      const auto scope = scopes.find(e.advisory_id);
+      if (scope != scopes.end()) item.advisory = scope->second;
       item.event = std::move(e);
       items.push_back(std::move(item));
     }
@@ -1595,7 +1683,7 @@ class DeliveryService::Impl {
       Prune();
       for (const auto& item : fresh) {
         if (item.event.id <= live_position_) continue;
-        for (auto& entry : streams_) Offer(entry, item.event, item.envelope, item.orgs);
+        for (auto& entry : streams_) Offer(entry, item);
         ring_.push_back(item);
         if (ring_.size() > kRingSize) ring_.pop_front();
         live_position_ = item.event.id;
@@ -1635,6 +1723,7 @@ class DeliveryService::Impl {
         const json::object payload = ParseObject(e.payload).value_or(json::object());
         const std::string title = EventTitle(e, payload);
         for (const auto& [org, sub] : targets) {
+          if (Hidden(tx, org, e.advisory_id)) continue;
           const auto inserted = tx.One(
               "INSERT INTO adv_notifications (org_id, event_id, kind, alert_id, advisory_id, "
               "severity, title, payload, subscription_id, created_at_us) VALUES (?, ?, ?, ?, ?, "
@@ -1704,6 +1793,7 @@ class DeliveryService::Impl {
 
   DeliveryPass SenderPass() {
     DeliveryPass pass;
+    Withhold();
     pass.digests = ComposeDigests();
     pass.webhook_attempts = SendDueWebhooks();
     pass.emails_sent = SendDueEmails();
@@ -1812,6 +1902,27 @@ class DeliveryService::Impl {
     if (!error.empty()) {
       spdlog::warn("webhook delivery {} attempt {} failed: {}", d.id, attempts, error);
     }
+  }
+
+  // Fails, unsent, the webhook deliveries and e-mails still waiting whose event concerns an
+  // advisory the receiving organisation may no longer see (its TLP narrowed after the fan-out).
+  void Withhold() {
+    const auto hidden = [](std::string_view table) {
+      return fmt::format(
+          "EXISTS (SELECT 1 FROM adv_events ev JOIN adv_advisories adv ON adv.id = "
+          "ev.advisory_id WHERE ev.id = {0}.event_id AND NOT EXISTS (SELECT 1 FROM organisations "
+          "vo WHERE vo.id = {0}.org_id AND {1}))",
+          table, VisibleToOrgSql("adv", "vo"));
+    };
+    const std::int64_t now = Us(clock_.Now());
+    db_.Query(fmt::format("UPDATE adv_deliveries SET status = 'failed', last_error = ?, "
+                          "updated_at_us = ? WHERE status = 'pending' AND {}",
+                          hidden("adv_deliveries")),
+              {Text(std::string(kWithheld)), Int(now)});
+    db_.Query(fmt::format("UPDATE adv_email_outbox SET status = 'failed', last_error = ? WHERE "
+                          "status IN ('held', 'pending') AND {}",
+                          hidden("adv_email_outbox")),
+              {Text(std::string(kWithheld))});
   }
 
   std::size_t ComposeDigests() {

@@ -26,10 +26,14 @@
 //
 // Authorisation: identity/policy.h. Streams show the events whose provider the principal may
 // read (kReadAlerts) and the advisory.published events matching its organisation's
-// subscriptions. The inbox and the subscription list: any member of the organisation (kReadAlerts
-// or kReadOrganisation on it); changing subscriptions, webhooks and e-mail recipients:
-// kManageDelivery; all on the principal's own organisation. An id of another organisation is
-// kNotFound. Thread-safety: every method may be called concurrently.
+// subscriptions. No channel carries an advisory its receiving organisation may not see
+// (identity::AllowedToSeeAdvisory): the fan-out skips such an organisation, streams skip such an
+// event, the inbox hides entries whose advisory's TLP narrowed since, and webhook deliveries and
+// e-mails still waiting for such an advisory are failed unsent. An event about an advisory the
+// store does not hold hides nothing. The inbox and the subscription list: any member of the
+// organisation (kReadAlerts or kReadOrganisation on it); changing subscriptions, webhooks and
+// e-mail recipients: kManageDelivery; all on the principal's own organisation. An id of another
+// organisation is kNotFound. Thread-safety: every method may be called concurrently.
 #pragma once
 
 #include <chrono>

@@ -3,6 +3,9 @@
 // reports, read in id order by the delivery side (delivery.h: live streams, webhooks, e-mail,
 // digests) of every hub over the database. Ids only grow; a reader keeps the last id it handled.
 //
+// Payloads name advisories (titles, keys, CVEs): readers deliver an event only to organisations
+// that may see its advisory under its TLP (delivery.h).
+//
 // Kinds and their payload (a JSON object, built by the writer):
 //   alert.created    a new alert: {alert_id, advisory_id, advisory_key, title, severity,
 //                    assets: n, cves: [...], ack_due, remediate_due}

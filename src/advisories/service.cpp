@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "advisories/visibility.h"
 #include "identity/policy.h"
 #include "storage/database.h"
 
@@ -170,13 +171,22 @@ CREATE TABLE adv_source_runs (
 );
 CREATE INDEX adv_source_runs_source ON adv_source_runs (source_id, id);
 )sql"},
+    // The holder is the organisation whose TLP promise the hub keeps for it
+    // (identity::AllowedToSeeAdvisory). Advisories stored before it was kept: the author, else the
+    // organisation that set up their source, else unknown (AMBER and RED: the support centre only).
+    {2, "advisory holders", R"sql(
+ALTER TABLE adv_advisories ADD COLUMN holder_org_id BIGINT;
+UPDATE adv_advisories SET holder_org_id = COALESCE(authored_by_org,
+  (SELECT s.created_by_org FROM adv_sources s WHERE s.id = adv_advisories.source_id));
+CREATE INDEX adv_advisories_holder ON adv_advisories (holder_org_id);
+)sql"},
 };
 
 constexpr std::string_view kSummaryColumns =
     "a.id, a.key, a.title, a.publisher_name, a.publisher_namespace, a.tracking_id, "
     "a.current_version, a.category, a.tlp, a.max_cvss, a.severity, a.revision, "
     "a.matched_revision, a.initial_release_us, a.current_release_us, a.source, a.source_id, "
-    "a.authored_by_org, a.product_count, a.created_at_us, a.updated_at_us";
+    "a.authored_by_org, a.product_count, a.created_at_us, a.updated_at_us, a.holder_org_id";
 
 std::int64_t Micros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -307,7 +317,19 @@ AdvisorySummary ReadSummary(const Row& r) {
   s.product_count = static_cast<int>(r.Int(18));
   s.created_at = FromMicros(r.Int(19));
   s.updated_at = FromMicros(r.Int(20));
+  s.holder_org = r.OptInt(21);
   return s;
+}
+
+// The TLP label a stored document carries (/document/distribution/tlp/label); a document that no
+// longer reads as JSON reads as RED.
+std::optional<TlpLevel> RevisionTlp(std::string_view document) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(document, ec);
+  if (ec) return TlpLevel::kRed;
+  const json::value* label = doc.find_pointer("/document/distribution/tlp/label", ec);
+  if (label == nullptr || !label->is_string()) return std::nullopt;
+  return AdvisoryTlp(std::string_view(label->get_string()));
 }
 
 // The document's file name as CSAF section 5.1 forms it from the tracking id.
@@ -543,13 +565,14 @@ Result<ImportResult> AdvisoryService::Import(identity::Actor actor,
   if (source != kSourceUpload && source != kSourceDirectory && source != kSourceProvider) {
     return Error::Invalid("source must be upload, directory or provider", "source");
   }
-  return ImportParsed(document, source, source_id, std::nullopt);
+  return ImportParsed(document, source, source_id, std::nullopt, *publisher);
 }
 
 Result<ImportResult> AdvisoryService::ImportParsed(std::string_view document,
                                                    std::string_view source,
                                                    std::optional<std::int64_t> source_id,
-                                                   std::optional<std::int64_t> authored_by_org) {
+                                                   std::optional<std::int64_t> authored_by_org,
+                                                   std::optional<std::int64_t> holder) {
   if (document.size() > options_.parse.max_bytes) {
     return Error{Errc::kPayloadTooLarge,
                  fmt::format("a CSAF document may have at most {} bytes", options_.parse.max_bytes),
@@ -577,18 +600,38 @@ Result<ImportResult> AdvisoryService::ImportParsed(std::string_view document,
         "?",
         {Text(key)});
     if (!current) {
+      std::optional<std::int64_t> holder_org = holder;
+      if (!holder_org && source_id) {
+        const auto from =
+            tx.One("SELECT created_by_org FROM adv_sources WHERE id = ?", {Int(*source_id)});
+        if (from) holder_org = from->OptInt(0);
+      }
       auto id = tx.One(
           "INSERT INTO adv_advisories (key, publisher_name, publisher_namespace, tracking_id, "
           "title, category, tlp, current_version, revision, matched_revision, initial_release_us, "
           "current_release_us, max_cvss, severity, cve_count, product_count, source, source_id, "
-          "authored_by_org, created_at_us, updated_at_us, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, "
-          "?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
-          {Text(key), Text(a.publisher.name), Text(a.publisher.namespace_url), Text(a.tracking.id),
-           Text(a.title), Text(a.category), tlp, Text(a.tracking.version), Int(initial),
-           Int(release), OptDouble(max_cvss), Text(severity),
+          "authored_by_org, created_at_us, updated_at_us, withdrawn, holder_org_id) VALUES (?, ?, "
+          "?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id",
+          {Text(key),
+           Text(a.publisher.name),
+           Text(a.publisher.namespace_url),
+           Text(a.tracking.id),
+           Text(a.title),
+           Text(a.category),
+           tlp,
+           Text(a.tracking.version),
+           Int(initial),
+           Int(release),
+           OptDouble(max_cvss),
+           Text(severity),
            Int(static_cast<std::int64_t>(cves.size())),
-           Int(static_cast<std::int64_t>(a.products.size())), Text(std::string(source)),
-           OptInt64(source_id), OptInt64(authored_by_org), Int(now), Int(now)});
+           Int(static_cast<std::int64_t>(a.products.size())),
+           Text(std::string(source)),
+           OptInt64(source_id),
+           OptInt64(authored_by_org),
+           Int(now),
+           Int(now),
+           OptInt64(holder_org)});
       out.id = id->Int(0);
       out.revision = 1;
       out.outcome = ImportOutcome::kCreated;
@@ -664,7 +707,7 @@ Result<ImportResult> AdvisoryService::ImportParsed(std::string_view document,
 // --- Reading
 // -----------------------------------------------------------------------------------------
 
-Result<AdvisoryPage> AdvisoryService::List(const AdvisoryFilter& filter) {
+Result<AdvisoryPage> AdvisoryService::List(identity::Actor actor, const AdvisoryFilter& filter) {
   if (filter.page < 1) return Error::Invalid("page starts at 1", "page");
   if (filter.per_page < 1 || filter.per_page > kMaxPerPage) {
     return Error::Invalid(fmt::format("per_page must be 1..{}", kMaxPerPage), "per_page");
@@ -678,8 +721,9 @@ Result<AdvisoryPage> AdvisoryService::List(const AdvisoryFilter& filter) {
         std::pair{&filter.product, "product"}, std::pair{&filter.cve, "cve"}}) {
     if (value->size() > 200) return Error::Invalid(fmt::format("{} is too long", name), name);
   }
-  std::vector<std::string> where;
-  std::vector<Value> params;
+  AdvisoryPredicate visible = VisiblePredicate(ViewerOf(actor), "a");
+  std::vector<std::string> where{visible.sql};
+  std::vector<Value> params = std::move(visible.params);
   if (!filter.q.empty()) {
     const std::string like = Contains(filter.q);
     where.push_back(
@@ -761,10 +805,14 @@ Result<AdvisoryPage> AdvisoryService::List(const AdvisoryFilter& filter) {
   return page;
 }
 
-Result<AdvisoryDetail> AdvisoryService::Get(std::int64_t id) {
-  auto row = db_.QueryOne(
-      fmt::format("SELECT {} FROM adv_advisories a WHERE a.id = ?", kSummaryColumns), {Int(id)});
-  if (!row) return Error::NotFound("no such advisory");
+Result<AdvisoryDetail> AdvisoryService::Get(identity::Actor actor, std::int64_t id) {
+  AdvisoryPredicate visible = VisiblePredicate(ViewerOf(actor), "a");
+  visible.params.insert(visible.params.begin(), Int(id));
+  auto result = db_.Query(fmt::format("SELECT {} FROM adv_advisories a WHERE a.id = ? AND {}",
+                                      kSummaryColumns, visible.sql),
+                          visible.params);
+  if (result.rows.empty()) return Error::NotFound("no such advisory");
+  const Row* row = &result.rows.front();
   AdvisoryDetail d;
   d.summary = ReadSummary(*row);
   auto current = Prepared(id);
@@ -798,13 +846,26 @@ Result<AdvisoryDetail> AdvisoryService::Get(std::int64_t id) {
   return d;
 }
 
-Result<StoredDocument> AdvisoryService::Document(std::int64_t id,
+Result<StoredDocument> AdvisoryService::Document(identity::Actor actor,
+                                                 std::int64_t id,
                                                  std::optional<std::int64_t> revision) {
   auto row = db_.QueryOne(
-      "SELECT r.document, a.tracking_id, r.revision FROM adv_advisories a JOIN adv_revisions r ON "
-      "r.advisory_id = a.id WHERE a.id = ? AND r.revision = COALESCE(?, a.revision)",
+      "SELECT r.document, a.tracking_id, r.revision, a.tlp, a.holder_org_id FROM adv_advisories a "
+      "JOIN adv_revisions r ON r.advisory_id = a.id WHERE a.id = ? AND r.revision = "
+      "COALESCE(?, a.revision)",
       {Int(id), OptInt64(revision)});
   if (!row) return Error::NotFound(revision ? "no such revision" : "no such advisory");
+  // A revision is served under the stricter of the advisory's label and its own, so that an older
+  // RED revision stays RED once a later one is WHITE. Hidden reads as missing.
+  identity::AdvisoryScope scope;
+  scope.tlp = Stricter(AdvisoryTlp(row->OptText(3)), RevisionTlp(row->Text(0)));
+  if (const auto holder = row->OptInt(4)) {
+    scope.holder = identity_.LoadOrgRef(*holder).value_or(
+        identity::OrgRef{*holder, identity::OrgKind::kProvider, std::nullopt});
+  }
+  if (!MaySee(ViewerOf(actor), scope)) {
+    return Error::NotFound(revision ? "no such revision" : "no such advisory");
+  }
   return StoredDocument{row->Text(0), FileName(row->Text(1)), row->Int(2)};
 }
 
@@ -1241,7 +1302,7 @@ Result<ImportResult> AdvisoryService::Author(identity::Actor actor,
   if (!name) return Error::Invalid("no such organisation", "org");
   auto text = AuthoredDocument(form, *org, name->Text(0));
   if (!text) return text.error();
-  return ImportParsed(*text, kSourceAuthored, std::nullopt, org);
+  return ImportParsed(*text, kSourceAuthored, std::nullopt, org, org);
 }
 
 // --- Admin CLI ---------------------------------------------------------------------------------

@@ -21,8 +21,12 @@
 //
 // Who may do what is decided in identity/policy.h: importing, authoring, the KEV catalogue and
 // the alias tables need kPublishAdvisory on the actor's own organisation (loaded through the
-// identity service). Advisories themselves are public to every authenticated organisation (they
-// are vendors' and CSIRTs' publications), so reads take no actor.
+// identity service). Reads take the actor: its organisation sees an advisory only as its TLP
+// allows (identity::AllowedToSeeAdvisory; in SQL, advisories/visibility.h), and an advisory it may
+// not see is Error::NotFound, exactly as a missing one. The holder the rule needs is set when an
+// advisory is created: the uploader's organisation, the author's, or, for a source, the
+// organisation that set the source up (none for the admin CLI); later revisions keep it, whoever
+// imports them.
 //
 // Thread-safety: all methods may be called concurrently. The prepared-advisory, KEV and alias
 // caches are in memory per process and keyed by what the database says is current, so hubs
@@ -112,6 +116,7 @@ struct AdvisorySummary {
   int product_count = 0;
   TimePoint created_at;
   TimePoint updated_at;
+  std::optional<std::int64_t> holder_org;  // who brought it into the hub; nullopt: unknown
 };
 
 struct AdvisoryFilter {
@@ -253,10 +258,14 @@ class AdvisoryService {
                                        const std::string& organisation_name);
 
   // --- Reading ---------------------------------------------------------------------------------
-  Result<AdvisoryPage> List(const AdvisoryFilter& filter);
-  Result<AdvisoryDetail> Get(std::int64_t id);
-  // The document as received: the current revision, or revision `revision`.
-  Result<StoredDocument> Document(std::int64_t id, std::optional<std::int64_t> revision = {});
+  // Only what the actor may see, counted and paged in SQL.
+  Result<AdvisoryPage> List(identity::Actor actor, const AdvisoryFilter& filter);
+  Result<AdvisoryDetail> Get(identity::Actor actor, std::int64_t id);
+  // The document as received: the current revision, or revision `revision`, served when the actor
+  // may see the advisory under the stricter of its current TLP and that revision's own.
+  Result<StoredDocument> Document(identity::Actor actor,
+                                  std::int64_t id,
+                                  std::optional<std::int64_t> revision = {});
 
   // --- What the alert engine reads -------------------------------------------------------------
   // The ids of every advisory, and those whose matched_revision is below their revision.
@@ -302,7 +311,8 @@ class AdvisoryService {
   Result<ImportResult> ImportParsed(std::string_view document,
                                     std::string_view source,
                                     std::optional<std::int64_t> source_id,
-                                    std::optional<std::int64_t> authored_by_org);
+                                    std::optional<std::int64_t> authored_by_org,
+                                    std::optional<std::int64_t> holder);
   void Notify(std::int64_t advisory_id);
 
   storage::Database& db_;

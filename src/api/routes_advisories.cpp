@@ -85,6 +85,7 @@ json::object SummaryJson(const advisories::AdvisorySummary& s) {
           {"source", s.source},
           {"authored_by_org",
            s.authored_by_org ? json::value(*s.authored_by_org) : json::value(nullptr)},
+          {"holder_org", s.holder_org ? json::value(*s.holder_org) : json::value(nullptr)},
           {"product_count", s.product_count},
           {"updated_at", FormatRfc3339(s.updated_at)}};
 }
@@ -402,44 +403,45 @@ void RegisterAdvisoryRoutes(Registrar& r, Services& s) {
           return JsonResponse(status, ImportJson(*imported));
         });
 
-  r.Add(Method::kGet, "/api/v1/advisories", Read(), [&svc](http::Request& req, RequestContext&) {
-    auto filter = ReadFilter(req);
-    if (!filter) return ErrorResponse(filter.error(), req.request_id);
-    auto page = svc.List(*filter);
-    if (!page) return ErrorResponse(page.error(), req.request_id);
-    json::array items;
-    for (const auto& item : page->items) items.push_back(SummaryJson(item));
-    return JsonResponse(200, json::object{{"items", std::move(items)},
-                                          {"total", page->total},
-                                          {"page", page->page},
-                                          {"per_page", page->per_page}});
-  });
+  r.Add(Method::kGet, "/api/v1/advisories", Read(),
+        [&svc](http::Request& req, RequestContext& ctx) {
+          auto filter = ReadFilter(req);
+          if (!filter) return ErrorResponse(filter.error(), req.request_id);
+          auto page = svc.List(Actor::Of(*ctx.principal), *filter);
+          if (!page) return ErrorResponse(page.error(), req.request_id);
+          json::array items;
+          for (const auto& item : page->items) items.push_back(SummaryJson(item));
+          return JsonResponse(200, json::object{{"items", std::move(items)},
+                                                {"total", page->total},
+                                                {"page", page->page},
+                                                {"per_page", page->per_page}});
+        });
 
   r.Add(Method::kGet, "/api/v1/advisories/{id}", Read(),
-        [&svc](http::Request& req, RequestContext&) {
+        [&svc](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
-          auto detail = svc.Get(*id);
+          auto detail = svc.Get(Actor::Of(*ctx.principal), *id);
           if (!detail) return ErrorResponse(detail.error(), req.request_id);
           return JsonResponse(200, DetailJson(*detail));
         });
 
   r.Add(Method::kGet, "/api/v1/advisories/{id}/document", Read(),
-        [&svc](http::Request& req, RequestContext&) {
+        [&svc](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
-          auto doc = svc.Document(*id);
+          auto doc = svc.Document(Actor::Of(*ctx.principal), *id);
           if (!doc) return ErrorResponse(doc.error(), req.request_id);
           return DocumentResponse(std::move(*doc));
         });
 
   r.Add(Method::kGet, "/api/v1/advisories/{id}/revisions/{rev}/document", Read(),
-        [&svc](http::Request& req, RequestContext&) {
+        [&svc](http::Request& req, RequestContext& ctx) {
           auto id = IdParam(req, "id");
           if (!id) return ErrorResponse(id.error(), req.request_id);
           auto rev = IdParam(req, "rev");
           if (!rev) return ErrorResponse(rev.error(), req.request_id);
-          auto doc = svc.Document(*id, *rev);
+          auto doc = svc.Document(Actor::Of(*ctx.principal), *id, *rev);
           if (!doc) return ErrorResponse(doc.error(), req.request_id);
           return DocumentResponse(std::move(*doc));
         });

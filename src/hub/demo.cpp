@@ -555,7 +555,7 @@ Status SeedEarlyWarning(Runtime& rt, const std::map<std::string, identity::Organ
   constexpr const char* kTrackingId = "CADUCEUS-DEMO-2026-0001";
   advisories::AdvisoryFilter existing;
   existing.q = kTrackingId;
-  auto found = rt.advisories->List(existing);
+  auto found = rt.advisories->List(Actor::System(), existing);
   if (!found) return found.error();
   if (!found->items.empty()) return {};
   struct DemoInventory {

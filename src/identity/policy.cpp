@@ -163,6 +163,15 @@ bool AllowedToSeeIntel(std::int64_t viewer, const IntelObjectScope& o) {
   return false;
 }
 
+bool AllowedToSeeAdvisory(const OrgRef& viewer, const AdvisoryScope& a) {
+  if (!a.tlp || *a.tlp <= TlpLevel::kGreen) return true;
+  if (!a.holder) return viewer.kind == OrgKind::kSupportCentre;
+  if (viewer.id == a.holder->id) return true;
+  if (*a.tlp != TlpLevel::kAmber) return false;
+  return a.holder->kind == OrgKind::kSupportCentre || viewer.parent_id == a.holder->id ||
+         a.holder->parent_id == viewer.id;
+}
+
 bool AllowedToWithdrawIntel(const Principal& p, bool administers, std::int64_t producer_id) {
   return administers || (p.organisation_id == producer_id && IsStaff(p));
 }

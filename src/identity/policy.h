@@ -177,6 +177,26 @@ bool AllowedToSeeIntel(std::int64_t viewer_org_id, const IntelObjectScope& objec
 // only the admins and analysts of the organisation that produced it.
 bool AllowedToWithdrawIntel(const Principal& principal, bool administers, std::int64_t producer_id);
 
+// Advisories (CSAF 2.0 documents, whose TLP is 1.0: WHITE, GREEN, AMBER, RED, or none). Every
+// advisory has a holder: the organisation that brought it into the hub (the uploader's, the
+// author's, or that of the organisation which set up the source it came from). A later revision
+// of the same advisory keeps the first holder, whoever imports it.
+struct AdvisoryScope {
+  std::optional<TlpLevel> tlp;   // nullopt: no TLP label; WHITE reads kClear
+  std::optional<OrgRef> holder;  // nullopt: holder unknown (imported before holders were kept,
+                                 // or by the admin CLI)
+};
+
+// May an organisation see an advisory (list it, read it, download it, be alerted about it)?
+// No TLP, WHITE and GREEN: every organisation. AMBER: the holder, the organisations under it
+// (its providers; every organisation when the holder is the support centre: the hierarchy is
+// three levels deep) and the holder's parent (an authority's support centre). RED (and
+// AMBER+STRICT, which CSAF 2.0 cannot carry): the holder only. AMBER or RED with the holder
+// unknown: the support centre only. The hub's own jobs and the admin CLI see everything; they
+// are not organisations and do not ask. Storage mirrors this rule as a SQL predicate
+// (advisories/visibility.h), and a test holds the two equal.
+bool AllowedToSeeAdvisory(const OrgRef& viewer, const AdvisoryScope& advisory);
+
 // May the principal create an organisation of `kind` under `parent`?
 bool AllowedToCreate(const Principal& principal, OrgKind kind, const OrgRef& parent);
 

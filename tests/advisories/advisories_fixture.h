@@ -98,6 +98,7 @@ struct MiniAdvisory {
   std::vector<std::string> cves = {"CVE-2026-10001"};
   std::string vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";  // 9.8
   std::string namespace_url = "https://acme.example";
+  std::string tlp = "WHITE";  // empty: no TLP label
 };
 
 // A valid CSAF 2.0 security advisory with an integer version and a complete revision history.
@@ -138,7 +139,6 @@ inline std::string MiniCsaf(const MiniAdvisory& m) {
        json::object{
            {"category", "csaf_security_advisory"},
            {"csaf_version", "2.0"},
-           {"distribution", json::object{{"tlp", json::object{{"label", "WHITE"}}}}},
            {"notes", json::array{json::object{{"category", "summary"}, {"text", "Summary."}}}},
            {"publisher",
             json::object{
@@ -172,6 +172,10 @@ inline std::string MiniCsaf(const MiniAdvisory& m) {
                               {"product", json::object{{"name", m.product + " 6.3"},
                                                        {"product_id", "CSAFPID-0002"}}}}}}}}}}}}}},
       {"vulnerabilities", std::move(vulns)}};
+  if (!m.tlp.empty()) {
+    doc["document"].as_object()["distribution"] =
+        json::object{{"tlp", json::object{{"label", m.tlp}}}};
+  }
   return json::serialize(doc);
 }
 

@@ -512,6 +512,82 @@ TEST_P(AlertEngineTest, AnotherHubsInventoryChangeIsSeenByThisHubsEngine) {
   EXPECT_THAT(AlertsOf(vivantes_), SizeIs(2));
 }
 
+// Pump's document with another TLP label.
+std::string WithTlp(std::string doc, std::string_view label) {
+  const std::string white = R"("label":"WHITE")";
+  doc.replace(doc.find(white), white.size(), fmt::format(R"("label":"{}")", label));
+  return doc;
+}
+
+TEST_P(AlertEngineTest, ARedAdvisoryOfOneAuthorityAlertsNoProviderAndAmberOnlyItsOwn) {
+  Upload(charite_, "Acme Medical,Infusion Pump,5.0,,P-1,ICU,no\n");
+  Upload(aphp_, "Acme Medical,Infusion Pump,5.0,,P-3,ICU,no\n");
+  const Actor bsi = Actor::Of(As(de_));
+  ASSERT_TRUE(Succeeds(advisories_->Import(
+      bsi, WithTlp(Pump(1, "vers:generic/<=6.2.1", "2026-03-01T10:00:00Z", "BSI-RED"), "RED"),
+      kSourceUpload)));
+  EXPECT_THAT(AlertsOf(std::nullopt), SizeIs(0));
+  EXPECT_THAT(EventKinds(), ::testing::ElementsAre("advisory.published"));
+
+  auto amber = advisories_->Import(
+      bsi, WithTlp(Pump(1, "vers:generic/<=6.2.1", "2026-03-01T10:00:00Z", "BSI-AMBER"), "AMBER"),
+      kSourceUpload);
+  ASSERT_TRUE(Succeeds(amber));
+  const auto alerts = AlertsOf(std::nullopt);
+  ASSERT_THAT(alerts, SizeIs(1));
+  EXPECT_EQ(alerts[0].org_id, charite_);
+  EXPECT_EQ(alerts[0].advisory_id, amber->id);
+  EXPECT_THAT(alerts_->List(Actor::Of(As(fr_)), {}).value().items, SizeIs(0));
+  EXPECT_THAT(alerts_->List(Actor::Of(As(sc_)), {}).value().items, SizeIs(1));
+
+  // An inventory change matches through the other direction: the same answer.
+  Upload(aphp_, "Acme Medical,Infusion Pump,5.1,,P-3,ICU,no\n");
+  Upload(charite_, "Acme Medical,Infusion Pump,5.1,,P-1,ICU,no\n");
+  EXPECT_THAT(AlertsOf(aphp_), SizeIs(0));
+  EXPECT_THAT(AlertsOf(charite_), SizeIs(1));
+}
+
+TEST_P(AlertEngineTest, ARevisionThatNarrowsTheTlpWithdrawsAndHidesTheAlertsItNoLongerReaches) {
+  Upload(charite_, "Acme Medical,Infusion Pump,5.0,,P-1,ICU,no\n");
+  Upload(aphp_, "Acme Medical,Infusion Pump,5.0,,P-3,ICU,no\n");
+  const Actor bsi = Actor::Of(As(de_));
+  const auto import = [&](int version, std::string_view label, const std::string& release) {
+    auto r = advisories_->Import(
+        bsi, WithTlp(Pump(version, "vers:generic/<=6.2.1", release), label), kSourceUpload);
+    if (!r) throw std::runtime_error(r.error().message);
+    return r->id;
+  };
+  const std::int64_t advisory = import(1, "AMBER", "2026-03-01T10:00:00Z");
+  const std::int64_t alert = AlertsOf(charite_).at(0).id;
+  const Actor charite = Actor::Of(As(charite_));
+  ASSERT_TRUE(Succeeds(alerts_->Get(charite, alert)));
+
+  import(2, "RED", "2026-03-02T08:00:00Z");
+  const auto row =
+      db_->QueryOne("SELECT state FROM adv_alerts WHERE id = ?", {storage::Int(alert)});
+  EXPECT_EQ(row->Text(0), "withdrawn");
+  const auto history = db_->QueryOne(
+      "SELECT comment FROM adv_alert_history WHERE alert_id = ? ORDER BY id DESC LIMIT 1",
+      {storage::Int(alert)});
+  EXPECT_THAT(history->Text(0), HasSubstr("TLP"));
+  EXPECT_TRUE(FailsWith(alerts_->Get(charite, alert), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(alerts_->Apply(charite, alert, To("acknowledged")), Errc::kNotFound));
+  EXPECT_THAT(alerts_->List(charite, {}).value().items, SizeIs(0));
+  EXPECT_THAT(alerts_->List(Actor::Of(As(de_)), {}).value().items, SizeIs(0));
+  const auto dashboard = alerts_->GetDashboard(Actor::Of(As(de_)));
+  ASSERT_TRUE(Succeeds(dashboard));
+  EXPECT_THAT(dashboard->advisories, SizeIs(0));
+  EXPECT_EQ(alerts_->GetDashboard(charite)->open.critical, 0);
+
+  import(3, "WHITE", "2026-03-03T08:00:00Z");
+  const auto again = AlertsOf(charite_);
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].id, alert);
+  EXPECT_EQ(again[0].state, "new");
+  EXPECT_THAT(AlertsOf(aphp_), SizeIs(1));
+  EXPECT_EQ(AlertsOf(aphp_)[0].advisory_id, advisory);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends,
                          AlertEngineTest,
                          ::testing::ValuesIn(caduceus::testing::AllBackends()));

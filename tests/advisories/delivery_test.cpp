@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -647,6 +648,74 @@ TEST_P(DeliveryTest, SubscriptionsSelectPublishedAdvisories) {
   EXPECT_EQ(svc.Inbox(aphp_, {})->items.size(), 1u);
   EXPECT_EQ(svc.Inbox(bsi_, {})->items.size(), 1u);
   EXPECT_EQ(svc.Inbox(labor_, {})->items.size(), 1u);
+}
+
+TEST_P(DeliveryTest, NoChannelCarriesAnAdvisoryTheReceivingOrganisationMayNotSee) {
+  for (const auto& [id, name, kind, parent] :
+       {std::tuple{kCentre, "Centre", "support_centre", std::int64_t{0}},
+        std::tuple{kBsi, "BSI", "authority", kCentre},
+        std::tuple{kAnssi, "ANSSI", "authority", kCentre},
+        std::tuple{kCharite, "Charite", "provider", kBsi},
+        std::tuple{kLabor, "Labor", "provider", kBsi},
+        std::tuple{kAphp, "AP-HP", "provider", kAnssi}}) {
+    db_->Query(
+        "INSERT INTO organisations (id, name, kind, parent_id, created_at) VALUES (?, ?, ?, ?, 0)",
+        {storage::Int(id), storage::Text(name), storage::Text(kind),
+         parent == 0 ? storage::Null() : storage::Int(parent)});
+  }
+  // Advisory 3, which the events name: AMBER, held by BSI.
+  db_->Query(
+      "INSERT INTO adv_advisories (id, key, publisher_name, publisher_namespace, tracking_id, "
+      "title, category, tlp, current_version, revision, initial_release_us, current_release_us, "
+      "severity, cve_count, product_count, source, created_at_us, updated_at_us, holder_org_id) "
+      "VALUES (3, 'k', 'BSI', 'https://bsi', 'BSI-1', 'IntelliVue', 'csaf_security_advisory', "
+      "'AMBER', '1', 1, 0, 0, 'high', 1, 1, 'upload', 0, 0, ?)",
+      {storage::Int(kBsi)});
+  auto& svc = Service();
+  ASSERT_TRUE(svc.Subscribe(labor_, {"vendor", "Philips", ""}));
+  ASSERT_TRUE(svc.Subscribe(aphp_, {"vendor", "Philips", ""}));
+  // Nothing listens there and no SMTP server is configured: both wait, for a retry or a sender.
+  ASSERT_TRUE(svc.CreateWebhook(labor_, {"http://127.0.0.1:9/hook", "", ""}));
+  ASSERT_TRUE(svc.AddEmailRecipient(labor_, {"soc@labor.example", "", true}));
+  ASSERT_TRUE(svc.AddEmailRecipient(aphp_, {"soc@aphp.example", "", true}));
+  auto labor_stream = svc.OpenStream(labor_, std::nullopt);
+  auto aphp_stream = svc.OpenStream(aphp_, std::nullopt);
+  auto anssi_stream = svc.OpenStream(anssi_, std::nullopt);
+  ASSERT_TRUE(labor_stream && aphp_stream && anssi_stream);
+
+  const std::int64_t published = Published("IntelliVue patient monitors", {"Philips"}, false);
+  AlertCreated(kAphp, kAnssi);
+  svc.RunOnce();
+  ASSERT_EQ(svc.Inbox(labor_, {})->items.size(), 1u);
+  EXPECT_EQ(Ids((*labor_stream)->Take(10)), std::vector<std::int64_t>{published});
+  EXPECT_TRUE(svc.Inbox(aphp_, {})->items.empty());
+  EXPECT_TRUE((*aphp_stream)->Take(10).empty());
+  EXPECT_TRUE((*anssi_stream)->Take(10).empty());
+  for (const char* table : {"adv_notifications", "adv_email_outbox", "adv_deliveries"}) {
+    EXPECT_EQ(db_->QueryOne(fmt::format("SELECT COUNT(*) FROM {} WHERE org_id = ?", table),
+                            {storage::Int(kAphp)})
+                  ->Int(0),
+              0)
+        << table;
+  }
+  EXPECT_EQ(db_->QueryOne("SELECT status FROM adv_deliveries")->Text(0), "pending");
+  EXPECT_EQ(db_->QueryOne("SELECT status FROM adv_email_outbox")->Text(0), "pending");
+
+  // The advisory becomes RED: what the inbox held about it is no longer shown, nor replayed.
+  db_->Query("UPDATE adv_advisories SET tlp = 'RED' WHERE id = 3");
+  const auto inbox = svc.Inbox(labor_, {});
+  EXPECT_TRUE(inbox->items.empty());
+  EXPECT_EQ(inbox->unread, 0);
+  auto replay = svc.OpenStream(labor_, 0);
+  ASSERT_TRUE(replay);
+  EXPECT_TRUE((*replay)->Take(10).empty());
+  // What waited to be sent is not sent.
+  svc.RunOnce();
+  for (const char* table : {"adv_deliveries", "adv_email_outbox"}) {
+    const auto row = db_->QueryOne(fmt::format("SELECT status, last_error FROM {}", table));
+    EXPECT_EQ(row->Text(0), "failed") << table;
+    EXPECT_NE(row->Text(1).find("TLP"), std::string::npos) << table;
+  }
 }
 
 TEST_P(DeliveryTest, SubscriptionInputIsValidatedAndScopedToTheOrganisation) {

@@ -42,7 +42,7 @@ TEST_P(AdvisoryServiceTest, ImportCreatesAnAdvisoryWithItsSearchableFacts) {
   EXPECT_EQ(r.key, "https://acme.example EXAMPLE-2026-0001");
   EXPECT_THAT(changes_, ElementsAre(r.id));
 
-  auto d = svc_->Get(r.id);
+  auto d = svc_->Get(Actor::System(), r.id);
   ASSERT_TRUE(Succeeds(d));
   EXPECT_EQ(d->summary.title, "Acme Infusion Pump vulnerabilities");
   EXPECT_EQ(d->summary.publisher, "Acme Medical");
@@ -69,7 +69,7 @@ TEST_P(AdvisoryServiceTest, SameDocumentAgainChangesNothing) {
   EXPECT_EQ(again.id, first.id);
   EXPECT_EQ(again.revision, 1);
   EXPECT_TRUE(changes_.empty());
-  EXPECT_EQ(svc_->Get(first.id)->revisions.size(), 1U);
+  EXPECT_EQ(svc_->Get(Actor::System(), first.id)->revisions.size(), 1U);
 }
 
 TEST_P(AdvisoryServiceTest, NewerVersionRevisesAndOlderIsKeptWithoutReplacing) {
@@ -93,7 +93,7 @@ TEST_P(AdvisoryServiceTest, NewerVersionRevisesAndOlderIsKeptWithoutReplacing) {
   EXPECT_EQ(older.revision, 2);
   EXPECT_TRUE(changes_.empty());
 
-  auto d = svc_->Get(created.id);
+  auto d = svc_->Get(Actor::System(), created.id);
   ASSERT_TRUE(Succeeds(d));
   EXPECT_EQ(d->summary.title, "Acme Infusion Pump vulnerabilities (Update A)");
   EXPECT_EQ(d->summary.version, "2");
@@ -103,12 +103,12 @@ TEST_P(AdvisoryServiceTest, NewerVersionRevisesAndOlderIsKeptWithoutReplacing) {
   EXPECT_EQ(d->revisions[0].revision, 3);
   EXPECT_FALSE(d->revisions[0].current);
   EXPECT_TRUE(d->revisions[1].current);
-  auto first = svc_->Document(created.id, 1);
+  auto first = svc_->Document(Actor::System(), created.id, 1);
   ASSERT_TRUE(Succeeds(first));
   EXPECT_EQ(first->text, MiniCsaf(v1));
   EXPECT_EQ(first->file_name, "example-2026-0001.json");
-  EXPECT_EQ(svc_->Document(created.id)->text, MiniCsaf(v2));
-  EXPECT_TRUE(FailsWith(svc_->Document(created.id, 9), Errc::kNotFound));
+  EXPECT_EQ(svc_->Document(Actor::System(), created.id)->text, MiniCsaf(v2));
+  EXPECT_TRUE(FailsWith(svc_->Document(Actor::System(), created.id, 9), Errc::kNotFound));
   auto all = svc_->AdvisoryIds();
   EXPECT_THAT(*all, ElementsAre(created.id));
 }
@@ -196,7 +196,7 @@ TEST_P(AdvisoryServiceTest, SearchFindsByTitleTrackingIdCveVendorAndProductAndPa
   const auto m = MustImport(MiniCsaf(monitor));
 
   const auto ids = [&](AdvisoryFilter f) {
-    auto page = svc_->List(f);
+    auto page = svc_->List(Actor::System(), f);
     EXPECT_TRUE(Succeeds(page));
     std::vector<std::int64_t> out;
     for (const auto& s : page->items) out.push_back(s.id);
@@ -232,17 +232,17 @@ TEST_P(AdvisoryServiceTest, SearchFindsByTitleTrackingIdCveVendorAndProductAndPa
   f = {};
   f.per_page = 1;
   f.page = 2;
-  auto page = svc_->List(f);
+  auto page = svc_->List(Actor::System(), f);
   ASSERT_TRUE(Succeeds(page));
   EXPECT_EQ(page->total, 2);
   ASSERT_EQ(page->items.size(), 1U);
   EXPECT_EQ(page->items[0].id, p.id);
   EXPECT_THAT(page->items[0].cves, ElementsAre("CVE-2026-10001"));
   f.per_page = 0;
-  EXPECT_TRUE(FailsWith(svc_->List(f), Errc::kInvalidArgument));
+  EXPECT_TRUE(FailsWith(svc_->List(Actor::System(), f), Errc::kInvalidArgument));
   f = {};
   f.severity = "dreadful";
-  EXPECT_TRUE(FailsWith(svc_->List(f), Errc::kInvalidArgument));
+  EXPECT_TRUE(FailsWith(svc_->List(Actor::System(), f), Errc::kInvalidArgument));
 }
 
 TEST_P(AdvisoryServiceTest, KevCatalogueReplacesTheOldOneAndMarksAdvisories) {
@@ -261,15 +261,15 @@ TEST_P(AdvisoryServiceTest, KevCatalogueReplacesTheOldOneAndMarksAdvisories) {
 
   AdvisoryFilter f;
   f.kev_only = true;
-  ASSERT_EQ(svc_->List(f)->items.size(), 1U);
-  EXPECT_TRUE(svc_->List(f)->items[0].kev);
-  auto d = svc_->Get(p.id);
+  ASSERT_EQ(svc_->List(Actor::System(), f)->items.size(), 1U);
+  EXPECT_TRUE(svc_->List(Actor::System(), f)->items[0].kev);
+  auto d = svc_->Get(Actor::System(), p.id);
   ASSERT_EQ(d->kev.size(), 1U);
   EXPECT_EQ(d->kev[0].cve_id, "CVE-2026-10001");
 
   ASSERT_TRUE(Succeeds(svc_->ImportKev(Actor::System(), MiniKev({"CVE-2025-0001"}, "2026.03.02"))));
   EXPECT_EQ((*svc_->Kev())->Find("CVE-2026-10001"), nullptr);
-  EXPECT_TRUE(svc_->List(f)->items.empty());
+  EXPECT_TRUE(svc_->List(Actor::System(), f)->items.empty());
   EXPECT_EQ(svc_->KevInfo()->count, 1);
 
   std::string truncated = MiniKev({"CVE-2025-0001"});
@@ -354,7 +354,7 @@ TEST_P(AdvisoryServiceTest, AuthoredAdvisoryIsValidCsafPublishedByTheAuthority) 
   ASSERT_TRUE(Succeeds(r));
   EXPECT_EQ(r->outcome, ImportOutcome::kCreated);
   EXPECT_THAT(changes_, ElementsAre(r->id));
-  auto d = svc_->Get(r->id);
+  auto d = svc_->Get(Actor::System(), r->id);
   ASSERT_TRUE(Succeeds(d));
   EXPECT_EQ(d->summary.source, "authored");
   EXPECT_EQ(d->summary.authored_by_org, de_);
@@ -383,7 +383,7 @@ TEST_P(AdvisoryServiceTest, AuthoredAdvisoryIsValidCsafPublishedByTheAuthority) 
   ASSERT_TRUE(Succeeds(revised));
   EXPECT_EQ(revised->outcome, ImportOutcome::kRevised);
   EXPECT_EQ(revised->id, r->id);
-  const Advisory& b = svc_->Get(r->id)->prepared->advisory();
+  const Advisory& b = svc_->Get(Actor::System(), r->id)->prepared->advisory();
   EXPECT_EQ(b.tracking.version, "2");
   EXPECT_EQ(b.tracking.revision_history.size(), 2U);
   EXPECT_EQ(b.summary, "Also affects 6.2.2.");
@@ -428,7 +428,7 @@ TEST_P(AdvisoryServiceTest, AdminImportOfFilesAndDirectoriesReportsEachFile) {
   EXPECT_EQ(report->rejected, 1);
   ASSERT_EQ(report->errors.size(), 1U);
   EXPECT_THAT(report->errors[0], HasSubstr("broken.json: [schema]"));
-  EXPECT_EQ(svc_->List({})->items[0].source, "directory");
+  EXPECT_EQ(svc_->List(Actor::System(), {})->items[0].source, "directory");
 
   auto again = ImportPath(*svc_, dir.path() + "/a/one.json");
   ASSERT_TRUE(Succeeds(again));
@@ -474,15 +474,15 @@ TEST_P(AdvisoryServiceTest, RealCisaMedicalAdvisoriesImportAndRevisionsAreRecogn
   EXPECT_EQ(svc_->AdvisoryIds()->size(), keys.size());
   AdvisoryFilter f;
   f.q = "baxter";
-  auto page = svc_->List(f);
+  auto page = svc_->List(Actor::System(), f);
   ASSERT_TRUE(Succeeds(page));
   EXPECT_GT(page->total, 0);
   f = {};
   f.cve = "CVE-2022-26390";
-  page = svc_->List(f);
+  page = svc_->List(Actor::System(), f);
   ASSERT_EQ(page->items.size(), 1U);
   EXPECT_THAT(page->items[0].title, HasSubstr("Baxter Sigma Spectrum"));
-  auto d = svc_->Get(page->items[0].id);
+  auto d = svc_->Get(Actor::System(), page->items[0].id);
   ASSERT_TRUE(Succeeds(d));
   EXPECT_FALSE(d->prepared->advisory().products.empty());
   EXPECT_EQ(d->summary.publisher_namespace, "https://www.cisa.gov/");
@@ -511,6 +511,119 @@ TEST_P(AdvisoryServiceTest, OasisExamplesImportAndFailingConformanceDocumentsAre
     EXPECT_THAT(r.error().field, StartsWith("/")) << file;
   }
   EXPECT_EQ(svc_->AdvisoryIds()->size(), keys.size());
+}
+
+TEST_P(AdvisoryServiceTest, TheHolderIsWhoBroughtTheAdvisoryInAndRevisionsKeepIt) {
+  const auto holder = [&](std::int64_t id) {
+    return svc_->Get(Actor::System(), id)->summary.holder_org;
+  };
+  MiniAdvisory m;
+  m.tlp = "AMBER";
+  auto uploaded = svc_->Import(Actor::Of(As(de_)), MiniCsaf(m), kSourceUpload);
+  ASSERT_TRUE(Succeeds(uploaded));
+  EXPECT_EQ(holder(uploaded->id), de_);
+  m.version = 2;
+  m.release = "2026-03-05T10:00:00Z";
+  auto revised = svc_->Import(Actor::Of(As(sc_)), MiniCsaf(m), kSourceUpload);
+  ASSERT_TRUE(Succeeds(revised));
+  EXPECT_EQ(revised->outcome, ImportOutcome::kRevised);
+  EXPECT_EQ(holder(revised->id), de_);
+
+  auto authored = svc_->Author(Actor::Of(As(sc_)), Form());
+  ASSERT_TRUE(Succeeds(authored));
+  EXPECT_EQ(holder(authored->id), sc_);
+
+  const std::int64_t source =
+      db_->QueryOne(
+             "INSERT INTO adv_sources (name, kind, url, interval_minutes, next_run_us, "
+             "created_by_org, created_at_us, updated_at_us) VALUES ('BSI feed', 'directory', "
+             "'file:///feed', 60, 0, ?, 0, 0) RETURNING id",
+             {storage::Int(de_)})
+          ->Int(0);
+  MiniAdvisory fed;
+  fed.tracking_id = "FEED-2026-0001";
+  auto from_source = svc_->Import(Actor::System(), MiniCsaf(fed), kSourceDirectory, source);
+  ASSERT_TRUE(Succeeds(from_source));
+  EXPECT_EQ(holder(from_source->id), de_);
+
+  MiniAdvisory cli;
+  cli.tracking_id = "CLI-2026-0001";
+  EXPECT_EQ(holder(MustImport(MiniCsaf(cli)).id), std::nullopt);
+}
+
+TEST_P(AdvisoryServiceTest, AnAdvisoryTheTlpHidesIsMissingToListsDetailsAndDocuments) {
+  MiniAdvisory red;
+  red.tlp = "RED";
+  red.tracking_id = "RED-2026-0001";
+  auto hidden = svc_->Import(Actor::Of(As(de_)), MiniCsaf(red), kSourceUpload);
+  ASSERT_TRUE(Succeeds(hidden));
+  MustImport(MiniCsaf({}));
+  const Actor hospital = Actor::Of(As(charite_));
+  auto page = svc_->List(hospital, {});
+  ASSERT_TRUE(Succeeds(page));
+  EXPECT_EQ(page->total, 1);
+  ASSERT_EQ(page->items.size(), 1U);
+  EXPECT_EQ(page->items[0].tracking_id, "EXAMPLE-2026-0001");
+  EXPECT_TRUE(FailsWith(svc_->Get(hospital, hidden->id), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(svc_->Document(hospital, hidden->id), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(svc_->Document(hospital, hidden->id, 1), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(svc_->Get(Actor::Of(As(sc_)), hidden->id), Errc::kNotFound));
+  EXPECT_TRUE(Succeeds(svc_->Get(Actor::Of(As(de_, Role::kViewer)), hidden->id)));
+  EXPECT_EQ(svc_->List(Actor::Of(As(de_)), {})->total, 2);
+  EXPECT_EQ(svc_->List(Actor::System(), {})->total, 2);
+}
+
+TEST_P(AdvisoryServiceTest, AnOlderRedRevisionStaysRedOnceALaterOneIsWhite) {
+  MiniAdvisory m;
+  m.tlp = "RED";
+  ASSERT_TRUE(Succeeds(svc_->Import(Actor::Of(As(de_)), MiniCsaf(m), kSourceUpload)));
+  m.tlp = "WHITE";
+  m.version = 2;
+  m.release = "2026-03-05T10:00:00Z";
+  auto white = svc_->Import(Actor::Of(As(de_)), MiniCsaf(m), kSourceUpload);
+  ASSERT_TRUE(Succeeds(white));
+  const Actor hospital = Actor::Of(As(charite_));
+  EXPECT_TRUE(Succeeds(svc_->Get(hospital, white->id)));
+  EXPECT_EQ(svc_->Document(hospital, white->id)->text, MiniCsaf(m));
+  EXPECT_EQ(svc_->Document(hospital, white->id, 2)->revision, 2);
+  EXPECT_TRUE(FailsWith(svc_->Document(hospital, white->id, 1), Errc::kNotFound));
+  EXPECT_TRUE(Succeeds(svc_->Document(Actor::Of(As(de_)), white->id, 1)));
+}
+
+TEST_P(AdvisoryServiceTest, HoldersAreBackfilledFromTheAuthorElseTheSourceElseUnknown) {
+  caduceus::testing::ScratchDatabase scratch(GetParam());
+  auto opened = storage::Database::Open(scratch.url());
+  ASSERT_TRUE(opened) << opened.error().message;
+  storage::Database& db = **opened;
+  storage::ApplyMigrations(db, "advisories", AdvisoryService::Migrations().first(1));
+  const std::int64_t source =
+      db.QueryOne(
+            "INSERT INTO adv_sources (name, kind, url, interval_minutes, next_run_us, "
+            "created_by_org, created_at_us, updated_at_us) VALUES ('feed', 'provider', "
+            "'https://x.example/provider-metadata.json', 60, 0, 7, 0, 0) RETURNING id")
+          ->Int(0);
+  const auto insert = [&](std::string key, storage::Value source_id, storage::Value author) {
+    return db
+        .QueryOne(
+            "INSERT INTO adv_advisories (key, publisher_name, publisher_namespace, tracking_id, "
+            "title, category, tlp, current_version, revision, initial_release_us, "
+            "current_release_us, severity, cve_count, product_count, source, source_id, "
+            "authored_by_org, created_at_us, updated_at_us) VALUES (?, 'P', 'https://p', ?, 't', "
+            "'csaf_base', 'RED', '1', 1, 0, 0, 'low', 0, 0, 'upload', ?, ?, 0, 0) RETURNING id",
+            {storage::Text(key), storage::Text(key), source_id, author})
+        ->Int(0);
+  };
+  const std::int64_t authored = insert("a", storage::Null(), storage::Int(5));
+  const std::int64_t fed = insert("b", storage::Int(source), storage::Null());
+  const std::int64_t unknown = insert("c", storage::Null(), storage::Null());
+  storage::ApplyMigrations(db, "advisories", AdvisoryService::Migrations());
+  const auto holder = [&](std::int64_t id) {
+    return db.QueryOne("SELECT holder_org_id FROM adv_advisories WHERE id = ?", {storage::Int(id)})
+        ->OptInt(0);
+  };
+  EXPECT_EQ(holder(authored), 5);
+  EXPECT_EQ(holder(fed), 7);
+  EXPECT_EQ(holder(unknown), std::nullopt);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends,

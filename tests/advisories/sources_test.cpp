@@ -260,8 +260,8 @@ TEST_P(SourceServiceTest, ProviderDirectoryImportsVerifiedDocumentsThenOnlyWhatC
   EXPECT_EQ(hub_->AdvisoryIds()->size(), 2U);
   AdvisoryFilter f;
   f.q = "ACME-2026-0002";
-  ASSERT_EQ(hub_->List(f)->items.size(), 1U);
-  EXPECT_EQ(hub_->List(f)->items[0].source, "provider");
+  ASSERT_EQ(hub_->List(Actor::System(), f)->items.size(), 1U);
+  EXPECT_EQ(hub_->List(Actor::System(), f)->items[0].source, "provider");
 
   server_.ClearHits();
   const SourceRun second = RunNow(id);
@@ -313,7 +313,8 @@ TEST_P(SourceServiceTest, TamperedChecksumsAndSignaturesRejectTheDocumentAndSayS
   EXPECT_THAT(log, HasSubstr("nosum.json: no .sha256 or .sha512 checksum file"));
   EXPECT_THAT(log, HasSubstr("stranger.json: the signature was made by an unknown key"));
   ASSERT_EQ(hub_->AdvisoryIds()->size(), 1U);
-  EXPECT_EQ(hub_->Get(hub_->AdvisoryIds()->at(0))->summary.tracking_id, "ACME-2026-0010");
+  EXPECT_EQ(hub_->Get(Actor::System(), hub_->AdvisoryIds()->at(0))->summary.tracking_id,
+            "ACME-2026-0010");
 }
 
 TEST_P(SourceServiceTest, KeyWhoseFingerprintIsNotTheListedOneIsNotTrusted) {

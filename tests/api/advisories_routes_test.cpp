@@ -1,7 +1,10 @@
 // The advisory routes in process: CSAF import (outcomes, 422 with the JSON pointer, 413, 415,
 // who may), search and details, documents per revision, the authoring form, the KEV catalogue,
 // alias tables and source administration, with their audit entries; over SQLite.
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "advisories/advisories_fixture.h"
 #include "api_fixture.h"
@@ -193,6 +196,99 @@ TEST_P(AdvisoryRoutesTest, EveryoneSearchesAndReadsDetailsAndDocuments) {
   ExpectProblem(Get(hospital, fmt::format("/api/v1/advisories/{}/revisions/7/document", id)), 404,
                 "not-found");
   ExpectProblem(Get(hospital, "/api/v1/advisories/999"), 404, "not-found");
+}
+
+TEST_P(AdvisoryRoutesTest, TlpDecidesWhoListsReadsAndDownloadsAnAdvisoryAndHiddenIsMissing) {
+  const std::int64_t fr = Org("ANSSI", OrgKind::kAuthority, centre_id_, "FR");
+  const std::int64_t aphp = Org("AP-HP", OrgKind::kProvider, fr, {}, "hospital", "large");
+  User("anssi", fr, Role::kAnalyst);
+  User("aphp", aphp, Role::kAdmin);
+  const Browser bsi = Login("bsi");
+  const auto post = [&](std::string tracking_id, std::string tlp, int version = 1,
+                        std::string release = "2026-03-01T10:00:00Z") {
+    MiniAdvisory m;
+    m.tracking_id = std::move(tracking_id);
+    m.tlp = std::move(tlp);
+    m.version = version;
+    m.release = std::move(release);
+    auto r = Post(bsi, "/api/v1/advisories", MiniCsaf(m));
+    EXPECT_TRUE(r.status == 201 || r.status == 200) << r.body;
+    return Json(r).at("id").as_int64();
+  };
+  const std::int64_t red = post("BSI-RED", "RED");
+  const std::int64_t amber = post("BSI-AMBER", "AMBER");
+  const std::int64_t white = post("BSI-WHITE", "WHITE");
+  // Revision 1 RED, revision 2 (current) WHITE.
+  const std::int64_t narrowed = post("BSI-WAS-RED", "RED");
+  ASSERT_EQ(post("BSI-WAS-RED", "WHITE", 2, "2026-03-05T10:00:00Z"), narrowed);
+
+  const auto missing = Get(bsi, "/api/v1/advisories/999999");
+  ExpectProblem(missing, 404, "not-found");
+  const auto missing_body = Json(missing);
+  const auto hidden = [&](const Browser& who, const std::string& path) {
+    const auto r = Get(who, path);
+    ExpectProblem(r, 404, "not-found");
+    auto body = Json(r);
+    body.erase("instance");
+    auto expected = missing_body;
+    expected.erase("instance");
+    if (path.find("/revisions/") == std::string::npos) {
+      EXPECT_EQ(body, expected) << path;
+    }
+  };
+  const auto ids = [&](const Browser& who) {
+    const auto page = Json(Get(who, "/api/v1/advisories?per_page=2"));
+    std::set<std::int64_t> out;
+    for (const auto& item : page.at("items").as_array()) out.insert(item.at("id").as_int64());
+    return std::pair{page.at("total").as_int64(), out};
+  };
+
+  struct Case {
+    std::string user;
+    std::set<std::int64_t> sees;
+  };
+  const std::vector<Case> cases{
+      {"bsi", {red, amber, white, narrowed}},
+      {"hadmin", {amber, white, narrowed}},
+      {"centre", {amber, white, narrowed}},
+      {"anssi", {white, narrowed}},
+      {"aphp", {white, narrowed}},
+  };
+  for (const auto& c : cases) {
+    const Browser who = Login(c.user);
+    EXPECT_EQ(ids(who).first, static_cast<std::int64_t>(c.sees.size())) << c.user;
+    for (const std::int64_t id : {red, amber, white, narrowed}) {
+      const std::string base = fmt::format("/api/v1/advisories/{}", id);
+      if (c.sees.count(id) != 0) {
+        EXPECT_EQ(Get(who, base).status, 200) << c.user << " " << base;
+        EXPECT_EQ(Get(who, base + "/document").status, 200) << c.user << " " << base;
+      } else {
+        hidden(who, base);
+        hidden(who, base + "/document");
+        hidden(who, base + "/revisions/1/document");
+      }
+    }
+    const std::string first = fmt::format("/api/v1/advisories/{}/revisions/1/document", narrowed);
+    if (c.user == "bsi") {
+      EXPECT_EQ(Get(who, first).status, 200);
+    } else {
+      hidden(who, first);
+      EXPECT_EQ(
+          Get(who, fmt::format("/api/v1/advisories/{}/revisions/2/document", narrowed)).status, 200)
+          << c.user;
+    }
+  }
+  // Pages count only what the reader sees.
+  const Browser hospital = Login("hadmin");
+  const auto [total, first_page] = ids(hospital);
+  EXPECT_EQ(total, 3);
+  EXPECT_EQ(first_page.size(), 2U);
+  const auto second = Json(Get(hospital, "/api/v1/advisories?per_page=2&page=2"));
+  ASSERT_EQ(second.at("items").as_array().size(), 1U);
+  EXPECT_EQ(second.at("total").as_int64(), 3);
+  const auto detail = Json(Get(hospital, fmt::format("/api/v1/advisories/{}", amber)));
+  EXPECT_EQ(detail.at("holder_org").as_int64(), de_);
+  EXPECT_EQ(detail.at("tlp").as_string(), "AMBER");
 }
 
 TEST_P(AdvisoryRoutesTest, AuthoredFormBecomesAnAdvisoryOrNamesTheBadField) {
