@@ -550,7 +550,8 @@ Status SeedIntel(Runtime& rt, const std::map<std::string, identity::Organisation
 
 // Early warning: asset inventories for three hospitals and an advisory written by the support
 // centre about an infusion-pump gateway, which two of them run in an affected version (the third
-// runs the fixed one), so their alert inboxes and the authorities' dashboards show something.
+// runs the fixed one), so their alert inboxes and the authorities' dashboards show something; and
+// a TLP:AMBER advisory of the Dutch CSIRT that only the Netherlands and the support centre see.
 Status SeedEarlyWarning(Runtime& rt, const std::map<std::string, identity::Organisation>& orgs) {
   constexpr const char* kTrackingId = "CADUCEUS-DEMO-2026-0001";
   advisories::AdvisoryFilter existing;
@@ -613,6 +614,27 @@ Status SeedEarlyWarning(Runtime& rt, const std::map<std::string, identity::Organ
   form.remediation = {"vendor_fix", "Update InfuLink Gateway to 4.3.0 or later.", ""};
   auto authored = rt.advisories->Author(Actor::System(), form, orgs.at("eu").id);
   if (!authored) return authored.error();
+  // TLP:AMBER from the Dutch CSIRT: its hospitals (Noordzee runs the station) and the support
+  // centre see it; the other Member States do not.
+  advisories::AuthoredAdvisory amber;
+  amber.title = "CARESCAPE Central Station: remote service reachable with a default password";
+  amber.tracking_id = "CADUCEUS-DEMO-NL-2026-0001";
+  amber.tlp = "AMBER";
+  amber.summary =
+      "Stations seen by the Dutch CSIRT keep the vendor's default password on the remote service "
+      "port. A demonstration advisory shared at TLP:AMBER: the finding is fictitious.";
+  amber.vendor = "GE HealthCare";
+  amber.product = "CARESCAPE Central Station";
+  amber.versions.push_back({"", "< 2.2", "known_affected"});
+  amber.versions.push_back({"2.2", "", "fixed"});
+  amber.cves.push_back({"CVE-2026-0002", "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N",
+                        "Default password on the remote service."});
+  amber.remediation = {"mitigation",
+                       "Change the remote service password and reach the port only from the "
+                       "clinical engineering network.",
+                       ""};
+  auto shared = rt.advisories->Author(Actor::System(), amber, orgs.at("nl").id);
+  if (!shared) return shared.error();
   return {};
 }
 
