@@ -596,16 +596,26 @@ Result<ImportResult> AdvisoryService::ImportParsed(std::string_view document,
     ImportResult out;
     out.key = key;
     auto current = tx.One(
-        "SELECT id, revision, current_version, current_release_us FROM adv_advisories WHERE key = "
-        "?",
+        "SELECT id, revision, current_version, current_release_us, tlp, holder_org_id, "
+        "authored_by_org FROM adv_advisories WHERE key = ?",
         {Text(key)});
+    // Who brings the document: the uploader's or author's organisation, or the one that set up
+    // the source; nobody for the admin CLI and sources it set up.
+    std::optional<std::int64_t> holder_org = holder;
+    if (!holder_org && source_id) {
+      const auto from =
+          tx.One("SELECT created_by_org FROM adv_sources WHERE id = ?", {Int(*source_id)});
+      if (from) holder_org = from->OptInt(0);
+    }
+    if (current && holder_org &&
+        !identity::AllowedToReviseAdvisory(
+            *holder_org, current->OptInt(5), current->OptInt(6).has_value(),
+            AdvisoryTlp(current->OptText(4)), AdvisoryTlp(a.tlp_label))) {
+      return Error::Conflict(
+          "an advisory with this publisher namespace and tracking id is held by another "
+          "organisation, which alone may revise it");
+    }
     if (!current) {
-      std::optional<std::int64_t> holder_org = holder;
-      if (!holder_org && source_id) {
-        const auto from =
-            tx.One("SELECT created_by_org FROM adv_sources WHERE id = ?", {Int(*source_id)});
-        if (from) holder_org = from->OptInt(0);
-      }
       auto id = tx.One(
           "INSERT INTO adv_advisories (key, publisher_name, publisher_namespace, tracking_id, "
           "title, category, tlp, current_version, revision, matched_revision, initial_release_us, "

@@ -172,6 +172,18 @@ bool AllowedToSeeAdvisory(const OrgRef& viewer, const AdvisoryScope& a) {
          a.holder->parent_id == viewer.id;
 }
 
+bool AllowedToReviseAdvisory(std::int64_t importer,
+                             std::optional<std::int64_t> holder,
+                             bool authored_in_hub,
+                             std::optional<TlpLevel> current,
+                             std::optional<TlpLevel> revision) {
+  if (holder && *holder == importer) return true;
+  const auto is_public = [](std::optional<TlpLevel> tlp) {
+    return !tlp || *tlp <= TlpLevel::kGreen;
+  };
+  return !authored_in_hub && is_public(current) && is_public(revision);
+}
+
 bool AllowedToWithdrawIntel(const Principal& p, bool administers, std::int64_t producer_id) {
   return administers || (p.organisation_id == producer_id && IsStaff(p));
 }

@@ -197,6 +197,19 @@ struct AdvisoryScope {
 // (advisories/visibility.h), and a test holds the two equal.
 bool AllowedToSeeAdvisory(const OrgRef& viewer, const AdvisoryScope& advisory);
 
+// May an organisation add a revision to an advisory that exists (same publisher namespace and
+// tracking id)? Its holder always may. Another publisher only while the advisory is public and
+// stays public: not authored in the hub, and the current label and the new revision's are none,
+// WHITE or GREEN (a vendor's public advisory is revised by whichever source fetches it; an AMBER
+// or RED one, or one written in the hub, is its holder's word alone: otherwise anyone who may
+// publish could turn a RED advisory WHITE, or rewrite another authority's). The hub's own jobs
+// and the admin CLI are not organisations and do not ask.
+bool AllowedToReviseAdvisory(std::int64_t importer_org_id,
+                             std::optional<std::int64_t> holder_org_id,
+                             bool authored_in_hub,
+                             std::optional<TlpLevel> current,
+                             std::optional<TlpLevel> revision);
+
 // May the principal create an organisation of `kind` under `parent`?
 bool AllowedToCreate(const Principal& principal, OrgKind kind, const OrgRef& parent);
 

@@ -335,6 +335,17 @@ TEST_P(AdvisoryServiceTest, OnlyAuthoritiesAndTheSupportCentrePublish) {
                         Errc::kInvalidArgument));
 }
 
+// A directory source set up by `org` (its holder-to-be for what it imports).
+std::int64_t AddSource(storage::Database& db, std::int64_t org) {
+  return db
+      .QueryOne(
+          "INSERT INTO adv_sources (name, kind, url, interval_minutes, next_run_us, "
+          "created_by_org, created_at_us, updated_at_us) VALUES ('feed', 'directory', "
+          "'file:///feed', 60, 0, ?, 0, 0) RETURNING id",
+          {storage::Int(org)})
+      ->Int(0);
+}
+
 AuthoredAdvisory Form() {
   AuthoredAdvisory f;
   f.title = "Infusion pump telnet service";
@@ -517,8 +528,7 @@ TEST_P(AdvisoryServiceTest, TheHolderIsWhoBroughtTheAdvisoryInAndRevisionsKeepIt
   const auto holder = [&](std::int64_t id) {
     return svc_->Get(Actor::System(), id)->summary.holder_org;
   };
-  MiniAdvisory m;
-  m.tlp = "AMBER";
+  MiniAdvisory m;  // public (WHITE), so that another publisher may revise it
   auto uploaded = svc_->Import(Actor::Of(As(de_)), MiniCsaf(m), kSourceUpload);
   ASSERT_TRUE(Succeeds(uploaded));
   EXPECT_EQ(holder(uploaded->id), de_);
@@ -533,13 +543,7 @@ TEST_P(AdvisoryServiceTest, TheHolderIsWhoBroughtTheAdvisoryInAndRevisionsKeepIt
   ASSERT_TRUE(Succeeds(authored));
   EXPECT_EQ(holder(authored->id), sc_);
 
-  const std::int64_t source =
-      db_->QueryOne(
-             "INSERT INTO adv_sources (name, kind, url, interval_minutes, next_run_us, "
-             "created_by_org, created_at_us, updated_at_us) VALUES ('BSI feed', 'directory', "
-             "'file:///feed', 60, 0, ?, 0, 0) RETURNING id",
-             {storage::Int(de_)})
-          ->Int(0);
+  const std::int64_t source = AddSource(*db_, de_);
   MiniAdvisory fed;
   fed.tracking_id = "FEED-2026-0001";
   auto from_source = svc_->Import(Actor::System(), MiniCsaf(fed), kSourceDirectory, source);
@@ -549,6 +553,72 @@ TEST_P(AdvisoryServiceTest, TheHolderIsWhoBroughtTheAdvisoryInAndRevisionsKeepIt
   MiniAdvisory cli;
   cli.tracking_id = "CLI-2026-0001";
   EXPECT_EQ(holder(MustImport(MiniCsaf(cli)).id), std::nullopt);
+}
+
+TEST_P(AdvisoryServiceTest, OnlyTheHolderRevisesAnAdvisoryThatIsOrWouldBecomeNonPublic) {
+  const Actor bsi = Actor::Of(As(de_));
+  const Actor centre = Actor::Of(As(sc_));
+  const auto revisions = [&](std::int64_t id) {
+    return db_
+        ->QueryOne("SELECT COUNT(*) FROM adv_revisions WHERE advisory_id = ?", {storage::Int(id)})
+        ->Int(0);
+  };
+  // The next version of an advisory, with the label `tlp`.
+  const auto next = [](MiniAdvisory& m, std::string tlp) {
+    ++m.version;
+    m.release = "2026-03-0" + std::to_string(m.version + 3) + "T10:00:00Z";
+    m.tlp = std::move(tlp);
+    return MiniCsaf(m);
+  };
+  const auto revises = [&](const Actor& who, const std::string& document) {
+    auto r = svc_->Import(who, document, kSourceUpload);
+    return Succeeds(r) && r->outcome == ImportOutcome::kRevised;
+  };
+  const auto refused = [&](const Actor& who, const std::string& document) {
+    return FailsWith(svc_->Import(who, document, kSourceUpload), Errc::kConflict);
+  };
+
+  // RED, then WHITE from another publisher: refused, nothing written, still RED.
+  MiniAdvisory red;
+  red.tracking_id = "RED-2026-0001";
+  red.tlp = "RED";
+  const std::string first = MiniCsaf(red);
+  auto held = svc_->Import(bsi, first, kSourceUpload);
+  ASSERT_TRUE(Succeeds(held));
+  const std::string widened = next(red, "WHITE");
+  EXPECT_TRUE(refused(centre, widened));
+  EXPECT_TRUE(refused(centre, first));
+  EXPECT_EQ(revisions(held->id), 1);
+  EXPECT_EQ(svc_->Get(Actor::System(), held->id)->summary.tlp, "RED");
+  // Its holder may, and so may the admin CLI.
+  EXPECT_TRUE(revises(bsi, widened));
+  EXPECT_TRUE(revises(Actor::System(), next(red, "RED")));
+
+  // A public advisory: another publisher revises it while it stays public, not into AMBER.
+  MiniAdvisory open;
+  open.tracking_id = "OPEN-2026-0001";
+  auto created = svc_->Import(bsi, MiniCsaf(open), kSourceUpload);
+  ASSERT_TRUE(Succeeds(created));
+  EXPECT_TRUE(revises(centre, next(open, "GREEN")));
+  EXPECT_TRUE(refused(centre, next(open, "AMBER")));
+  EXPECT_EQ(revisions(created->id), 2);
+
+  // One written in the hub, even WHITE, is its author's alone; a source's import is its owner's.
+  auto authored = svc_->Author(bsi, Form());
+  ASSERT_TRUE(Succeeds(authored));
+  auto document = svc_->Document(Actor::System(), authored->id);
+  ASSERT_TRUE(Succeeds(document));
+  auto doc = boost::json::parse(document->text).as_object();
+  auto& tracking = doc["document"].as_object()["tracking"].as_object();
+  tracking["version"] = "2";
+  tracking["current_release_date"] = "2099-01-01T00:00:00Z";
+  tracking["revision_history"].as_array().push_back(boost::json::object{
+      {"date", "2099-01-01T00:00:00Z"}, {"number", "2"}, {"summary", "Rewritten"}});
+  const std::string rewritten = boost::json::serialize(doc);
+  const std::int64_t source = AddSource(*db_, sc_);
+  EXPECT_TRUE(FailsWith(svc_->Import(Actor::System(), rewritten, kSourceDirectory, source),
+                        Errc::kConflict));
+  EXPECT_EQ(revisions(authored->id), 1);
 }
 
 TEST_P(AdvisoryServiceTest, AnAdvisoryTheTlpHidesIsMissingToListsDetailsAndDocuments) {

@@ -289,6 +289,14 @@ TEST_P(AdvisoryRoutesTest, TlpDecidesWhoListsReadsAndDownloadsAnAdvisoryAndHidde
   const auto detail = Json(Get(hospital, fmt::format("/api/v1/advisories/{}", amber)));
   EXPECT_EQ(detail.at("holder_org").as_int64(), de_);
   EXPECT_EQ(detail.at("tlp").as_string(), "AMBER");
+
+  // Another authority cannot make BSI's RED advisory WHITE by sending a later version of it.
+  MiniAdvisory widened;
+  widened.tracking_id = "BSI-RED";
+  widened.version = 2;
+  widened.release = "2026-03-05T10:00:00Z";
+  ExpectProblem(Post(Login("anssi"), "/api/v1/advisories", MiniCsaf(widened)), 409, "conflict");
+  hidden(Login("anssi"), fmt::format("/api/v1/advisories/{}", red));
 }
 
 TEST_P(AdvisoryRoutesTest, AuthoredFormBecomesAnAdvisoryOrNamesTheBadField) {

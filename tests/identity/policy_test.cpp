@@ -521,6 +521,23 @@ TEST(Policy, ObjectsAreWithdrawnByCollectionAdministratorsOrTheProducersStaff) {
   }
 }
 
+TEST(Policy, AnAdvisoryIsRevisedByItsHolderOrWhilePublicByAnyPublisher) {
+  using Tlp = std::optional<TlpLevel>;
+  const Tlp kLabels[] = {std::nullopt, TlpLevel::kClear, TlpLevel::kGreen, TlpLevel::kAmber,
+                         TlpLevel::kRed};
+  const auto is_public = [](Tlp t) { return !t || *t <= TlpLevel::kGreen; };
+  for (const Tlp current : kLabels) {
+    for (const Tlp next : kLabels) {
+      for (const bool authored : {false, true}) {
+        EXPECT_TRUE(AllowedToReviseAdvisory(kA1.id, kA1.id, authored, current, next));
+        const bool others = !authored && is_public(current) && is_public(next);
+        EXPECT_EQ(AllowedToReviseAdvisory(kA2.id, kA1.id, authored, current, next), others);
+        EXPECT_EQ(AllowedToReviseAdvisory(kA2.id, std::nullopt, authored, current, next), others);
+      }
+    }
+  }
+}
+
 TEST(Policy, CollectionsAreAdministeredByTheSupportCentreAndTheirCountrysAuthorityAdmins) {
   CollectionRef belgian;
   belgian.root_country = "BE";
