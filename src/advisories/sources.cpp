@@ -18,6 +18,7 @@
 
 #include "advisories/service.h"
 #include "client/fetcher.h"
+#include "identity/policy.h"
 #include "storage/database.h"
 
 namespace caduceus::advisories {
@@ -304,6 +305,22 @@ class SourceService::Impl {
     auto p = advisories_.CheckPublisher(actor);
     if (!p) return p.error();
     return {};
+  }
+
+  // The source, when the actor (a publisher) may see it, or manage it with `manage`; one it may
+  // not see is missing, as one that does not exist. The system may do anything.
+  Result<Source> Authorised(Actor actor, std::int64_t id, bool manage) {
+    if (auto st = Authorise(actor); !st) return st.error();
+    auto s = Load(id);
+    if (!s || actor.principal == nullptr) return s;
+    const identity::Principal& p = *actor.principal;
+    if (!identity::AllowedOnAdvisorySource(p, false, s->created_by_org)) {
+      return Error::NotFound("no such advisory source");
+    }
+    if (manage && !identity::AllowedOnAdvisorySource(p, true, s->created_by_org)) {
+      return Error::Denied("only the organisation that set up an advisory source manages it");
+    }
+    return s;
   }
 
   std::optional<std::int64_t> OrgOf(Actor actor) {
@@ -846,14 +863,17 @@ Result<std::vector<Source>> SourceService::List(Actor actor) {
   for (const Row& r :
        impl_->db_.Query(fmt::format("SELECT {} FROM adv_sources ORDER BY id", kSourceColumns))
            .rows) {
-    out.push_back(ReadSource(r));
+    Source s = ReadSource(r);
+    if (actor.principal == nullptr ||
+        identity::AllowedOnAdvisorySource(*actor.principal, false, s.created_by_org)) {
+      out.push_back(std::move(s));
+    }
   }
   return out;
 }
 
 Result<Source> SourceService::Get(Actor actor, std::int64_t id) {
-  if (auto st = impl_->Authorise(actor); !st) return st.error();
-  return impl_->Load(id);
+  return impl_->Authorised(actor, id, false);
 }
 
 Result<Source> SourceService::Create(Actor actor, const NewSource& n) {
@@ -875,8 +895,7 @@ Result<Source> SourceService::Create(Actor actor, const NewSource& n) {
 }
 
 Result<Source> SourceService::Update(Actor actor, std::int64_t id, const SourcePatch& patch) {
-  if (auto st = impl_->Authorise(actor); !st) return st.error();
-  auto current = impl_->Load(id);
+  auto current = impl_->Authorised(actor, id, true);
   if (!current) return current.error();
   Source s = *current;
   if (patch.name) {
@@ -901,7 +920,7 @@ Result<Source> SourceService::Update(Actor actor, std::int64_t id, const SourceP
 }
 
 Status SourceService::Delete(Actor actor, std::int64_t id) {
-  if (auto st = impl_->Authorise(actor); !st) return st.error();
+  if (auto s = impl_->Authorised(actor, id, true); !s) return s.error();
   if (impl_->db_.Query("DELETE FROM adv_sources WHERE id = ?", {Int(id)}).affected_rows == 0) {
     return Error::NotFound("no such advisory source");
   }
@@ -911,8 +930,7 @@ Status SourceService::Delete(Actor actor, std::int64_t id) {
 Result<std::vector<SourceRun>> SourceService::Runs(Actor actor,
                                                    std::int64_t id,
                                                    std::size_t limit) {
-  if (auto st = impl_->Authorise(actor); !st) return st.error();
-  if (auto s = impl_->Load(id); !s) return s.error();
+  if (auto s = impl_->Authorised(actor, id, false); !s) return s.error();
   std::vector<SourceRun> out;
   for (const Row& r :
        impl_->db_
@@ -927,7 +945,7 @@ Result<std::vector<SourceRun>> SourceService::Runs(Actor actor,
 }
 
 Result<SourceRun> SourceService::Run(Actor actor, std::int64_t id) {
-  if (auto st = impl_->Authorise(actor); !st) return st.error();
+  if (auto s = impl_->Authorised(actor, id, true); !s) return s.error();
   return impl_->RunSource(id);
 }
 

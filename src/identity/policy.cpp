@@ -188,6 +188,11 @@ bool AllowedToWithdrawIntel(const Principal& p, bool administers, std::int64_t p
   return administers || (p.organisation_id == producer_id && IsStaff(p));
 }
 
+bool AllowedOnAdvisorySource(const Principal& p, bool manage, std::optional<std::int64_t> owner) {
+  if (owner && *owner == p.organisation_id) return true;
+  return p.org_kind == OrgKind::kSupportCentre && (!manage || !owner);
+}
+
 bool AllowedToCreate(const Principal& p, OrgKind kind, const OrgRef& parent) {
   if (p.role != Role::kAdmin) return false;
   switch (kind) {

@@ -210,6 +210,17 @@ bool AllowedToReviseAdvisory(std::int64_t importer_org_id,
                              std::optional<TlpLevel> current,
                              std::optional<TlpLevel> revision);
 
+// Advisory sources (CSAF providers, directories, the KEV catalogue) import in the name of the
+// organisation that set them up: what they bring is held by it (AllowedToSeeAdvisory). Of a
+// publisher (kPublishAdvisory on its own organisation, checked first): may it see a source (its
+// settings and run log, which name the advisories it imported), or manage it (change, run,
+// delete)? Its own organisation's sources: both. The support centre sees every source and manages
+// those no organisation set up (the admin CLI's). Nobody else: another authority could otherwise
+// point one's source at its own feed and publish in that authority's name.
+bool AllowedOnAdvisorySource(const Principal& principal,
+                             bool manage,
+                             std::optional<std::int64_t> owner_org_id);
+
 // May the principal create an organisation of `kind` under `parent`?
 bool AllowedToCreate(const Principal& principal, OrgKind kind, const OrgRef& parent);
 

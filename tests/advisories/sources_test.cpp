@@ -443,6 +443,41 @@ TEST_P(SourceServiceTest, OneRunAtATimeAndOnlyPublishersManageSources) {
   EXPECT_TRUE(FailsWith(hub_->sources().Get(Actor::Of(*publisher_), id), Errc::kNotFound));
 }
 
+TEST_P(SourceServiceTest, ASourceIsManagedByItsOrganisationAndSeenByTheSupportCentreToo) {
+  const std::int64_t id = AddSource("kev", "file://" + dir_.path() + "/files/kev.json");
+  SourceService& sources = hub_->sources();
+  const Actor centre = Actor::Of(As(sc_));
+  const Actor other = Actor::Of(As(Org("ANSSI", identity::OrgKind::kAuthority, sc_, "FR")));
+  SourcePatch elsewhere;
+  elsewhere.url = "file://" + dir_.path() + "/files/other.json";
+  // Another authority does not see it: it could otherwise publish in BSI's name through it.
+  EXPECT_TRUE(sources.List(other)->empty());
+  EXPECT_TRUE(FailsWith(sources.Get(other, id), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(sources.Runs(other, id, 10), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(sources.Update(other, id, elsewhere), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(sources.Run(other, id), Errc::kNotFound));
+  EXPECT_TRUE(FailsWith(sources.Delete(other, id), Errc::kNotFound));
+  // The support centre sees it and its runs, and manages only its own and the CLI's.
+  EXPECT_EQ(sources.List(centre)->size(), 1U);
+  EXPECT_TRUE(Succeeds(sources.Runs(centre, id, 10)));
+  EXPECT_TRUE(FailsWith(sources.Update(centre, id, elsewhere), Errc::kPermissionDenied));
+  EXPECT_TRUE(FailsWith(sources.Run(centre, id), Errc::kPermissionDenied));
+  EXPECT_TRUE(FailsWith(sources.Delete(centre, id), Errc::kPermissionDenied));
+  EXPECT_EQ(sources.Get(centre, id)->url, "file://" + dir_.path() + "/files/kev.json");
+  NewSource cli;
+  cli.name = "from the CLI";
+  cli.kind = "kev";
+  cli.url = "file://" + dir_.path() + "/files/kev.json";
+  auto unowned = sources.Create(Actor::System(), cli);
+  ASSERT_TRUE(Succeeds(unowned));
+  EXPECT_TRUE(Succeeds(sources.Update(centre, unowned->id, elsewhere)));
+  EXPECT_TRUE(FailsWith(sources.Get(Actor::Of(*publisher_), unowned->id), Errc::kNotFound));
+  EXPECT_TRUE(Succeeds(sources.Delete(centre, unowned->id)));
+  // Its own organisation does everything.
+  EXPECT_TRUE(Succeeds(sources.Update(Actor::Of(*publisher_), id, elsewhere)));
+  EXPECT_TRUE(Succeeds(sources.Delete(Actor::Of(*publisher_), id)));
+}
+
 TEST_P(SourceServiceTest, LoopbackProvidersAreRefusedByDefault) {
   Metadata(key_->fingerprint());
   AdvisoryService guarded(*db_, clock_, *ids_);

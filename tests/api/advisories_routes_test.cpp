@@ -397,6 +397,13 @@ TEST_P(AdvisoryRoutesTest, SourcesAreAdministeredByPublishersOnly) {
                 "invalid-input", "url");
 
   EXPECT_EQ(Json(Get(centre, "/api/v1/advisories/sources")).at("items").as_array().size(), 1U);
+  // An authority neither sees nor changes the support centre's source.
+  const Browser bsi = Login("bsi");
+  EXPECT_TRUE(Json(Get(bsi, "/api/v1/advisories/sources")).at("items").as_array().empty());
+  ExpectProblem(Get(bsi, fmt::format("/api/v1/advisories/sources/{}/runs", id)), 404, "not-found");
+  ExpectProblem(Send(As(bsi, Method::kPatch, fmt::format("/api/v1/advisories/sources/{}", id),
+                        json::serialize(json::object{{"url", "https://bsi.example/feed"}}))),
+                404, "not-found");
   auto runs = Get(centre, fmt::format("/api/v1/advisories/sources/{}/runs", id));
   ASSERT_EQ(runs.status, 200);
   EXPECT_TRUE(Json(runs).at("items").as_array().empty());

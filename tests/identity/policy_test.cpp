@@ -538,6 +538,17 @@ TEST(Policy, AnAdvisoryIsRevisedByItsHolderOrWhilePublicByAnyPublisher) {
   }
 }
 
+TEST(Policy, AnAdvisorySourceIsItsOrganisationsAndTheSupportCentreSeesEvery) {
+  for (const bool manage : {false, true}) {
+    EXPECT_TRUE(AllowedOnAdvisorySource(Member("A1", Role::kAnalyst), manage, kA1.id));
+    EXPECT_FALSE(AllowedOnAdvisorySource(Member("A2", Role::kAnalyst), manage, kA1.id));
+    EXPECT_FALSE(AllowedOnAdvisorySource(Member("A2", Role::kAnalyst), manage, std::nullopt));
+    EXPECT_EQ(AllowedOnAdvisorySource(Member("SC", Role::kAnalyst), manage, kA1.id), !manage);
+    EXPECT_TRUE(AllowedOnAdvisorySource(Member("SC", Role::kAnalyst), manage, std::nullopt));
+    EXPECT_TRUE(AllowedOnAdvisorySource(Member("SC", Role::kAnalyst), manage, kSc.id));
+  }
+}
+
 TEST(Policy, CollectionsAreAdministeredByTheSupportCentreAndTheirCountrysAuthorityAdmins) {
   CollectionRef belgian;
   belgian.root_country = "BE";
