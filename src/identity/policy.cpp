@@ -163,8 +163,10 @@ bool AllowedToSeeIntel(std::int64_t viewer, const IntelObjectScope& o) {
   return false;
 }
 
+bool AdvisoryIsPublic(std::optional<TlpLevel> tlp) { return !tlp || *tlp <= TlpLevel::kGreen; }
+
 bool AllowedToSeeAdvisory(const OrgRef& viewer, const AdvisoryScope& a) {
-  if (!a.tlp || *a.tlp <= TlpLevel::kGreen) return true;
+  if (AdvisoryIsPublic(a.tlp)) return true;
   if (!a.holder) return viewer.kind == OrgKind::kSupportCentre;
   if (viewer.id == a.holder->id) return true;
   if (*a.tlp != TlpLevel::kAmber) return false;
@@ -178,10 +180,7 @@ bool AllowedToReviseAdvisory(std::int64_t importer,
                              std::optional<TlpLevel> current,
                              std::optional<TlpLevel> revision) {
   if (holder && *holder == importer) return true;
-  const auto is_public = [](std::optional<TlpLevel> tlp) {
-    return !tlp || *tlp <= TlpLevel::kGreen;
-  };
-  return !authored_in_hub && is_public(current) && is_public(revision);
+  return !authored_in_hub && AdvisoryIsPublic(current) && AdvisoryIsPublic(revision);
 }
 
 bool AllowedToWithdrawIntel(const Principal& p, bool administers, std::int64_t producer_id) {

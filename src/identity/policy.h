@@ -187,6 +187,9 @@ struct AdvisoryScope {
                                  // or by the admin CLI)
 };
 
+// Whether an advisory's label lets every organisation see it: none, WHITE (kClear) or GREEN.
+bool AdvisoryIsPublic(std::optional<TlpLevel> tlp);
+
 // May an organisation see an advisory (list it, read it, download it, be alerted about it)?
 // No TLP, WHITE and GREEN: every organisation. AMBER: the holder, the organisations under it
 // (its providers; every organisation when the holder is the support centre: the hierarchy is
