@@ -672,13 +672,35 @@ class AlertService::Impl {
 
   // Removes from `wanted` the alerts whose provider may not see their advisory
   // (identity::AllowedToSeeAdvisory, read in the engine's transaction) and returns their
-  // (provider, advisory) pairs.
+  // (provider, advisory) pairs. Every provider sees a public advisory, so only the others are
+  // asked about provider by provider.
   static std::set<std::pair<std::int64_t, std::int64_t>> DropHidden(Tx& tx,
                                                                     std::vector<Wanted>& wanted) {
     std::map<std::int64_t, std::vector<std::int64_t>> orgs_by_advisory;
     for (const auto& w : wanted) orgs_by_advisory[w.advisory->id].push_back(w.org_id);
+    std::vector<std::int64_t> ids;
+    ids.reserve(orgs_by_advisory.size());
+    for (const auto& entry : orgs_by_advisory) ids.push_back(entry.first);
+    std::set<std::int64_t> restricted;
     std::set<std::pair<std::int64_t, std::int64_t>> visible;
-    for (const auto& [advisory_id, orgs] : orgs_by_advisory) {
+    for (std::size_t start = 0; start < ids.size(); start += kOrgsPerQuery) {
+      const std::size_t end = std::min(ids.size(), start + kOrgsPerQuery);
+      std::vector<Value> params;
+      for (std::size_t i = start; i < end; ++i) params.push_back(Int(ids[i]));
+      for (const auto& r : tx.Exec(fmt::format("SELECT id, tlp FROM adv_advisories WHERE id IN {}",
+                                               InList(params.size())),
+                                   params)
+                               .rows) {
+        const std::int64_t advisory_id = r.Int(0);
+        if (!identity::AdvisoryIsPublic(AdvisoryTlp(r.OptText(1)))) {
+          restricted.insert(advisory_id);
+          continue;
+        }
+        for (const auto org : orgs_by_advisory.at(advisory_id)) visible.emplace(org, advisory_id);
+      }
+    }
+    for (const auto advisory_id : restricted) {
+      const auto& orgs = orgs_by_advisory.at(advisory_id);
       for (std::size_t start = 0; start < orgs.size(); start += kOrgsPerQuery) {
         const std::size_t end = std::min(orgs.size(), start + kOrgsPerQuery);
         std::vector<Value> params{Int(advisory_id)};

@@ -540,11 +540,16 @@ TEST_P(AlertEngineTest, ARedAdvisoryOfOneAuthorityAlertsNoProviderAndAmberOnlyIt
   EXPECT_THAT(alerts_->List(Actor::Of(As(fr_)), {}).value().items, SizeIs(0));
   EXPECT_THAT(alerts_->List(Actor::Of(As(sc_)), {}).value().items, SizeIs(1));
 
-  // An inventory change matches through the other direction: the same answer.
+  // An inventory change matches through the other direction, every advisory at once, public
+  // and not: the same answer.
+  const auto white =
+      Import(Pump(1, "vers:generic/<=6.2.1", "2026-03-01T10:00:00Z", "ACME-2026-0002"));
   Upload(aphp_, "Acme Medical,Infusion Pump,5.1,,P-3,ICU,no\n");
   Upload(charite_, "Acme Medical,Infusion Pump,5.1,,P-1,ICU,no\n");
-  EXPECT_THAT(AlertsOf(aphp_), SizeIs(0));
-  EXPECT_THAT(AlertsOf(charite_), SizeIs(1));
+  const auto aphp = AlertsOf(aphp_);
+  ASSERT_THAT(aphp, SizeIs(1));
+  EXPECT_EQ(aphp[0].advisory_id, white.id);
+  EXPECT_THAT(AlertsOf(charite_), SizeIs(2));
 }
 
 TEST_P(AlertEngineTest, ARevisionThatNarrowsTheTlpWithdrawsAndHidesTheAlertsItNoLongerReaches) {
