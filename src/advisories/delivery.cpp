@@ -165,6 +165,12 @@ CREATE TABLE adv_email_outbox (
 CREATE INDEX adv_email_outbox_due ON adv_email_outbox (status, next_attempt_us);
 CREATE INDEX adv_email_outbox_held ON adv_email_outbox (kind, status, recipient_id);
 )sql"},
+    // A digested item names its digest, so that a digest still waiting to be sent can drop the
+    // items whose advisory its organisation may no longer see. Items digested before: none.
+    {2, "delivery: the digest of each digested item", R"sql(
+ALTER TABLE adv_email_outbox ADD COLUMN digest_id BIGINT;
+CREATE INDEX adv_email_outbox_digest ON adv_email_outbox (digest_id);
+)sql"},
 };
 
 // Serialises fan-out across hubs sharing one PostgreSQL.
@@ -1904,25 +1910,75 @@ class DeliveryService::Impl {
     }
   }
 
+  // True (in SQL) when the event of the row `table` names concerns an advisory the row's
+  // organisation may no longer see (its TLP narrowed after the fan-out).
+  static std::string HiddenSql(std::string_view table) {
+    return fmt::format(
+        "EXISTS (SELECT 1 FROM adv_events ev JOIN adv_advisories adv ON adv.id = "
+        "ev.advisory_id WHERE ev.id = {0}.event_id AND NOT EXISTS (SELECT 1 FROM organisations "
+        "vo WHERE vo.id = {0}.org_id AND {1}))",
+        table, VisibleToOrgSql("adv", "vo"));
+  }
+
   // Fails, unsent, the webhook deliveries and e-mails still waiting whose event concerns an
-  // advisory the receiving organisation may no longer see (its TLP narrowed after the fan-out).
+  // advisory the receiving organisation may no longer see, and takes such items out of the
+  // digests still waiting (a digest left with none is failed).
   void Withhold() {
-    const auto hidden = [](std::string_view table) {
-      return fmt::format(
-          "EXISTS (SELECT 1 FROM adv_events ev JOIN adv_advisories adv ON adv.id = "
-          "ev.advisory_id WHERE ev.id = {0}.event_id AND NOT EXISTS (SELECT 1 FROM organisations "
-          "vo WHERE vo.id = {0}.org_id AND {1}))",
-          table, VisibleToOrgSql("adv", "vo"));
-    };
     const std::int64_t now = Us(clock_.Now());
     db_.Query(fmt::format("UPDATE adv_deliveries SET status = 'failed', last_error = ?, "
                           "updated_at_us = ? WHERE status = 'pending' AND {}",
-                          hidden("adv_deliveries")),
+                          HiddenSql("adv_deliveries")),
               {Text(std::string(kWithheld)), Int(now)});
     db_.Query(fmt::format("UPDATE adv_email_outbox SET status = 'failed', last_error = ? WHERE "
                           "status IN ('held', 'pending') AND {}",
-                          hidden("adv_email_outbox")),
+                          HiddenSql("adv_email_outbox")),
               {Text(std::string(kWithheld))});
+    const auto digests = db_.Query(fmt::format(
+        "SELECT DISTINCT adv_email_outbox.digest_id FROM adv_email_outbox JOIN adv_email_outbox d "
+        "ON d.id = adv_email_outbox.digest_id WHERE adv_email_outbox.status = 'digested' AND "
+        "d.status = 'pending' AND {}",
+        HiddenSql("adv_email_outbox")));
+    for (const auto& r : digests.rows) Recompose(r.Int(0));
+  }
+
+  // Rewrites a digest still waiting to be sent without its items that are now hidden.
+  void Recompose(std::int64_t digest_id) {
+    db_.Transact([&](storage::Tx& tx) {
+      const auto digest =
+          tx.One("SELECT digest_day FROM adv_email_outbox WHERE id = ? AND status = 'pending'",
+                 {Int(digest_id)});
+      if (!digest) return;
+      tx.Exec(fmt::format("UPDATE adv_email_outbox SET status = 'failed', last_error = ? WHERE "
+                          "digest_id = ? AND status = 'digested' AND {}",
+                          HiddenSql("adv_email_outbox")),
+              {Text(std::string(kWithheld)), Int(digest_id)});
+      const auto items = tx.Exec(
+          "SELECT subject, body FROM adv_email_outbox WHERE digest_id = ? AND status = "
+          "'digested' ORDER BY id",
+          {Int(digest_id)});
+      if (items.rows.empty()) {
+        tx.Exec("UPDATE adv_email_outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                {Text(std::string(kWithheld)), Int(digest_id)});
+        return;
+      }
+      const auto [subject, body] = DigestText(digest->Text(0), items.rows, 0);
+      tx.Exec("UPDATE adv_email_outbox SET subject = ?, body = ? WHERE id = ?",
+              {Text(subject), Text(body), Int(digest_id)});
+    });
+  }
+
+  // The subject and body of the digest of `day` listing `items` (their subject and body from
+  // column `first` on).
+  static std::pair<std::string, std::string> DigestText(std::string_view day,
+                                                        const std::vector<storage::Row>& items,
+                                                        std::size_t first) {
+    std::string body =
+        fmt::format("Low-severity early-warning items up to {} ({}):\n", day, items.size());
+    for (const auto& item : items) {
+      body += "\n----\n" + item.Text(first) + "\n\n" + item.Text(first + 1);
+    }
+    return {fmt::format("[Caduceus] Daily digest {}: {} low-severity item(s)", day, items.size()),
+            std::move(body)};
   }
 
   std::size_t ComposeDigests() {
@@ -1943,25 +1999,19 @@ class DeliveryService::Impl {
             "ORDER BY id LIMIT ?",
             {Int(recipient), Int(day_start), Int(static_cast<std::int64_t>(kMaxDigestItems))});
         if (items.rows.empty()) return 0;
-        std::string body = fmt::format("Low-severity early-warning items up to {} ({}):\n", day,
-                                       items.rows.size());
-        for (const auto& item : items.rows) {
-          body += "\n----\n" + item.Text(3) + "\n\n" + item.Text(4);
-        }
+        const auto [subject, body] = DigestText(day, items.rows, 3);
         const auto inserted = tx.One(
             "INSERT INTO adv_email_outbox (recipient_id, org_id, event_id, digest_day, kind, "
             "address, subject, body, status, attempts, next_attempt_us, last_error, "
             "created_at_us) VALUES (?, ?, NULL, ?, 'digest', ?, ?, ?, 'pending', 0, ?, '', ?) "
             "ON CONFLICT (recipient_id, digest_day) DO NOTHING RETURNING id",
             {Int(recipient), Int(items.rows.front().Int(1)), Text(day),
-             Text(items.rows.front().Text(2)),
-             Text(fmt::format("[Caduceus] Daily digest {}: {} low-severity item(s)", day,
-                              items.rows.size())),
-             Text(body), Int(Us(now)), Int(Us(now))});
+             Text(items.rows.front().Text(2)), Text(subject), Text(body), Int(Us(now)),
+             Int(Us(now))});
         if (!inserted) return 0;
         for (const auto& item : items.rows) {
-          tx.Exec("UPDATE adv_email_outbox SET status = 'digested' WHERE id = ?",
-                  {Int(item.Int(0))});
+          tx.Exec("UPDATE adv_email_outbox SET status = 'digested', digest_id = ? WHERE id = ?",
+                  {Int(inserted->Int(0)), Int(item.Int(0))});
         }
         return 1;
       });

@@ -435,13 +435,14 @@ class DeliveryTest : public ::testing::TestWithParam<Backend> {
                       std::string kind,
                       std::string severity,
                       boost::json::object payload,
-                      std::int64_t alert_id = 7) {
+                      std::int64_t alert_id = 7,
+                      std::int64_t advisory_id = 3) {
     NewEvent e;
     e.org_id = org;
     e.org_parent_id = parent;
     e.kind = std::move(kind);
     e.alert_id = org == 0 ? 0 : alert_id;
-    e.advisory_id = 3;
+    e.advisory_id = advisory_id;
     e.severity = std::move(severity);
     e.payload = boost::json::serialize(payload);
     return db_->Transact([&](storage::Tx& tx) { return AppendEvent(tx, e, clock_.Now()); });
@@ -450,14 +451,46 @@ class DeliveryTest : public ::testing::TestWithParam<Backend> {
   std::int64_t AlertCreated(std::int64_t org,
                             std::int64_t parent,
                             std::string severity = "high",
-                            std::string title = "Infusion pump firmware flaw") {
+                            std::string title = "Infusion pump firmware flaw",
+                            std::int64_t advisory_id = 3) {
     return Append(org, parent, "alert.created", severity,
                   {{"alert_id", 7},
                    {"advisory_key", "cisa:icsma-24-1"},
                    {"title", title},
                    {"severity", severity},
                    {"assets", 3},
-                   {"cves", boost::json::array{"CVE-2024-0001"}}});
+                   {"cves", boost::json::array{"CVE-2024-0001"}}},
+                  7, advisory_id);
+  }
+
+  // The organisation tree above, as rows.
+  void Organisations() {
+    for (const auto& [id, name, kind, parent] :
+         {std::tuple{kCentre, "Centre", "support_centre", std::int64_t{0}},
+          std::tuple{kBsi, "BSI", "authority", kCentre},
+          std::tuple{kAnssi, "ANSSI", "authority", kCentre},
+          std::tuple{kCharite, "Charite", "provider", kBsi},
+          std::tuple{kLabor, "Labor", "provider", kBsi},
+          std::tuple{kAphp, "AP-HP", "provider", kAnssi}}) {
+      db_->Query(
+          "INSERT INTO organisations (id, name, kind, parent_id, created_at) VALUES (?, ?, ?, ?, "
+          "0)",
+          {storage::Int(id), storage::Text(name), storage::Text(kind),
+           parent == 0 ? storage::Null() : storage::Int(parent)});
+    }
+  }
+
+  // An advisory of TLP `tlp` held by BSI.
+  void Advisory(std::int64_t id, std::string_view tlp) {
+    db_->Query(
+        "INSERT INTO adv_advisories (id, key, publisher_name, publisher_namespace, tracking_id, "
+        "title, category, tlp, current_version, revision, initial_release_us, "
+        "current_release_us, severity, cve_count, product_count, source, created_at_us, "
+        "updated_at_us, holder_org_id) VALUES (?, ?, 'BSI', 'https://bsi', ?, 'IntelliVue', "
+        "'csaf_security_advisory', ?, '1', 1, 0, 0, 'high', 1, 1, 'upload', 0, 0, ?)",
+        {storage::Int(id), storage::Text(fmt::format("k{}", id)),
+         storage::Text(fmt::format("BSI-{}", id)), storage::Text(std::string(tlp)),
+         storage::Int(kBsi)});
   }
 
   std::int64_t Published(std::string title,
@@ -651,26 +684,8 @@ TEST_P(DeliveryTest, SubscriptionsSelectPublishedAdvisories) {
 }
 
 TEST_P(DeliveryTest, NoChannelCarriesAnAdvisoryTheReceivingOrganisationMayNotSee) {
-  for (const auto& [id, name, kind, parent] :
-       {std::tuple{kCentre, "Centre", "support_centre", std::int64_t{0}},
-        std::tuple{kBsi, "BSI", "authority", kCentre},
-        std::tuple{kAnssi, "ANSSI", "authority", kCentre},
-        std::tuple{kCharite, "Charite", "provider", kBsi},
-        std::tuple{kLabor, "Labor", "provider", kBsi},
-        std::tuple{kAphp, "AP-HP", "provider", kAnssi}}) {
-    db_->Query(
-        "INSERT INTO organisations (id, name, kind, parent_id, created_at) VALUES (?, ?, ?, ?, 0)",
-        {storage::Int(id), storage::Text(name), storage::Text(kind),
-         parent == 0 ? storage::Null() : storage::Int(parent)});
-  }
-  // Advisory 3, which the events name: AMBER, held by BSI.
-  db_->Query(
-      "INSERT INTO adv_advisories (id, key, publisher_name, publisher_namespace, tracking_id, "
-      "title, category, tlp, current_version, revision, initial_release_us, current_release_us, "
-      "severity, cve_count, product_count, source, created_at_us, updated_at_us, holder_org_id) "
-      "VALUES (3, 'k', 'BSI', 'https://bsi', 'BSI-1', 'IntelliVue', 'csaf_security_advisory', "
-      "'AMBER', '1', 1, 0, 0, 'high', 1, 1, 'upload', 0, 0, ?)",
-      {storage::Int(kBsi)});
+  Organisations();
+  Advisory(3, "AMBER");  // which the events name
   auto& svc = Service();
   ASSERT_TRUE(svc.Subscribe(labor_, {"vendor", "Philips", ""}));
   ASSERT_TRUE(svc.Subscribe(aphp_, {"vendor", "Philips", ""}));
@@ -1025,6 +1040,57 @@ TEST_P(DeliveryTest, LowSeverityWaitsForTheDailyDigest) {
   const auto again = svc.RunOnce();
   EXPECT_EQ(again.digests, 0u);
   EXPECT_EQ(again.emails_sent, 0u);
+}
+
+TEST_P(DeliveryTest, ADigestWaitingToBeSentLosesTheItemsItsReceiverMayNoLongerSee) {
+  Organisations();
+  Advisory(3, "AMBER");
+  Advisory(4, "AMBER");
+  SmtpSink sink;
+  sink.set_reject_rcpt(true);
+  auto& svc = Service(true, Smtp(sink.port()));
+  ASSERT_TRUE(svc.AddEmailRecipient(charite_, {"soc@charite.test", "", true}));
+  AlertCreated(kCharite, kBsi, "low", "Pump low", 3);
+  AlertCreated(kCharite, kBsi, "low", "Monitor low", 4);
+  EXPECT_EQ(svc.RunOnce().digests, 0u);  // held for the next day's digest
+  clock_.Advance(std::chrono::hours(24));
+  const auto refused = svc.RunOnce();
+  EXPECT_EQ(refused.digests, 1u);
+  EXPECT_EQ(refused.emails_sent, 0u);
+
+  // Advisory 4 becomes RED before the retry: the digest goes without its item.
+  db_->Query("UPDATE adv_advisories SET tlp = 'RED' WHERE id = 4");
+  sink.set_reject_rcpt(false);
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(svc.RunOnce().emails_sent, 1u);
+  auto mails = sink.mails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].data.find("Pump low"), std::string::npos);
+  EXPECT_EQ(mails[0].data.find("Monitor low"), std::string::npos);
+  EXPECT_NE(mails[0].data.find("1 low-severity item(s)"), std::string::npos);
+  const auto item = db_->QueryOne(
+      "SELECT status, last_error FROM adv_email_outbox WHERE kind = 'digest_item' AND body LIKE "
+      "'%Monitor low%'");
+  EXPECT_EQ(item->Text(0), "failed");
+  EXPECT_NE(item->Text(1).find("TLP"), std::string::npos);
+
+  // A digest whose every item becomes hidden is not sent at all.
+  AlertCreated(kCharite, kBsi, "low", "Pump low again", 3);
+  sink.set_reject_rcpt(true);
+  EXPECT_EQ(svc.RunOnce().digests, 0u);
+  clock_.Advance(std::chrono::hours(24));
+  EXPECT_EQ(svc.RunOnce().digests, 1u);
+  db_->Query("UPDATE adv_advisories SET tlp = 'RED' WHERE id = 3");
+  sink.set_reject_rcpt(false);
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(svc.RunOnce().emails_sent, 0u);
+  EXPECT_EQ(sink.mails().size(), 1u);
+  const auto digests = db_->Query(
+      "SELECT status, last_error FROM adv_email_outbox WHERE kind = 'digest' ORDER BY id");
+  ASSERT_EQ(digests.rows.size(), 2u);
+  EXPECT_EQ(digests.rows[0].Text(0), "sent");
+  EXPECT_EQ(digests.rows[1].Text(0), "failed");
+  EXPECT_NE(digests.rows[1].Text(1).find("TLP"), std::string::npos);
 }
 
 TEST_P(DeliveryTest, RefusedMailStaysInTheOutboxForARetry) {
