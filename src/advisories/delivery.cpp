@@ -1933,11 +1933,12 @@ class DeliveryService::Impl {
                           "status IN ('held', 'pending') AND {}",
                           HiddenSql("adv_email_outbox")),
               {Text(std::string(kWithheld))});
+    // From the few digests waiting, not the digested items, which accumulate.
     const auto digests = db_.Query(fmt::format(
-        "SELECT DISTINCT adv_email_outbox.digest_id FROM adv_email_outbox JOIN adv_email_outbox d "
-        "ON d.id = adv_email_outbox.digest_id WHERE adv_email_outbox.status = 'digested' AND "
-        "d.status = 'pending' AND {}",
-        HiddenSql("adv_email_outbox")));
+        "SELECT d.id FROM adv_email_outbox d WHERE d.status = 'pending' AND d.kind = 'digest' AND "
+        "EXISTS (SELECT 1 FROM adv_email_outbox i WHERE i.digest_id = d.id AND i.status = "
+        "'digested' AND {})",
+        HiddenSql("i")));
     for (const auto& r : digests.rows) Recompose(r.Int(0));
   }
 
