@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -165,6 +166,18 @@ std::string InList(std::size_t n) {
   std::string out = "(";
   for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
   return out + ")";
+}
+
+// `ids` as query parameters, kOrgsPerQuery at a time, so that IN lists stay bounded.
+std::vector<std::vector<Value>> IdBatches(std::span<const std::int64_t> ids) {
+  std::vector<std::vector<Value>> batches;
+  for (std::size_t start = 0; start < ids.size(); start += kOrgsPerQuery) {
+    auto& params = batches.emplace_back();
+    for (const auto id : ids.subspan(start, std::min(kOrgsPerQuery, ids.size() - start))) {
+      params.push_back(Int(id));
+    }
+  }
+  return batches;
 }
 
 // The overdue condition on alias a, with `now` bound twice.
@@ -591,10 +604,7 @@ class AlertService::Impl {
     for (const auto& e : existing) ids.insert(e.org_id);
     const std::vector<std::int64_t> list(ids.begin(), ids.end());
     std::unordered_map<std::int64_t, OrgInfo> out;
-    for (std::size_t start = 0; start < list.size(); start += kOrgsPerQuery) {
-      const std::size_t end = std::min(list.size(), start + kOrgsPerQuery);
-      std::vector<Value> params;
-      for (std::size_t i = start; i < end; ++i) params.push_back(Int(list[i]));
+    for (const auto& params : IdBatches(list)) {
       for (const auto& r :
            tx.Exec(fmt::format("SELECT id, kind, parent_id FROM organisations WHERE id IN {}",
                                InList(params.size())),
@@ -683,10 +693,7 @@ class AlertService::Impl {
     for (const auto& entry : orgs_by_advisory) ids.push_back(entry.first);
     std::set<std::int64_t> restricted;
     std::set<std::pair<std::int64_t, std::int64_t>> visible;
-    for (std::size_t start = 0; start < ids.size(); start += kOrgsPerQuery) {
-      const std::size_t end = std::min(ids.size(), start + kOrgsPerQuery);
-      std::vector<Value> params;
-      for (std::size_t i = start; i < end; ++i) params.push_back(Int(ids[i]));
+    for (const auto& params : IdBatches(ids)) {
       for (const auto& r : tx.Exec(fmt::format("SELECT id, tlp FROM adv_advisories WHERE id IN {}",
                                                InList(params.size())),
                                    params)
@@ -700,11 +707,8 @@ class AlertService::Impl {
       }
     }
     for (const auto advisory_id : restricted) {
-      const auto& orgs = orgs_by_advisory.at(advisory_id);
-      for (std::size_t start = 0; start < orgs.size(); start += kOrgsPerQuery) {
-        const std::size_t end = std::min(orgs.size(), start + kOrgsPerQuery);
-        std::vector<Value> params{Int(advisory_id)};
-        for (std::size_t i = start; i < end; ++i) params.push_back(Int(orgs[i]));
+      for (auto params : IdBatches(orgs_by_advisory.at(advisory_id))) {
+        params.insert(params.begin(), Int(advisory_id));
         for (const auto& r :
              tx.Exec(fmt::format("SELECT vo.id FROM organisations vo JOIN adv_advisories adv ON "
                                  "adv.id = ? WHERE vo.id IN {} AND {}",
